@@ -1,0 +1,11 @@
+# CMake generated Testfile for 
+# Source directory: /work/main/tests
+# Build directory: /work/main/build/default/tests
+# 
+# This file includes the relevant testing commands required for 
+# testing this directory and lists subdirectories to be tested as well.
+subdirs("auth")
+subdirs("engine")
+subdirs("network")
+subdirs("ssl")
+subdirs("packaging")

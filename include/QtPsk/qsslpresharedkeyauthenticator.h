@@ -1,0 +1,128 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#ifndef QSSLPRESHAREDKEYAUTHENTICATOR_H
+#define QSSLPRESHAREDKEYAUTHENTICATOR_H
+
+#include <QtPsk/qtpskglobal.h>
+
+#include <QtCore/qbytearray.h>
+#include <QtCore/qmetatype.h>
+#include <QtCore/qshareddata.h>
+#include <QtCore/qstring.h>
+
+QTPSK_BEGIN_NAMESPACE
+
+class QSslPreSharedKeyAuthenticatorPrivate;
+namespace QtPskPrivate { struct AuthenticatorAccess; }
+
+/*!
+    \class QSslPreSharedKeyAuthenticator
+    \brief Authentication data for a TLS pre-shared-key (PSK) handshake.
+
+    A drop-in clone of QtNetwork's class of the same name. During a PSK handshake QSslSocket
+    emits \c preSharedKeyAuthenticationRequired() with a pointer to an authenticator. On a
+    client it carries the identity hint the server sent; the slot fills in the client's
+    identity and the key. On a server it carries the configured hint and the identity the
+    client sent; the slot fills in the key for that identity.
+
+    \code
+    connect(socket, &QSslSocket::preSharedKeyAuthenticationRequired,
+            this, &AuthManager::handlePreSharedKeyAuthentication);
+
+    void AuthManager::handlePreSharedKeyAuthentication(QSslPreSharedKeyAuthenticator *authenticator)
+    {
+        authenticator->setIdentity("My Qt App");
+        authenticator->setPreSharedKey(deriveKey(authenticator->identityHint(), passphrase));
+    }
+    \endcode
+
+    An empty key fails the handshake. The setters store their argument unchanged; only when
+    the socket copies the data into OpenSSL are the identity and the key cut to
+    maximumIdentityLength() and maximumPreSharedKeyLength() (and the identity at its first
+    NUL byte, as it travels as a C string).
+
+    The class is implicitly shared (copy-on-write) and reentrant. The authenticator a signal
+    passes lives only while the signal is being emitted: connect to it with a direct
+    connection, and never delete it.
+
+    \section1 Differences from Qt
+    \list
+    \li Key bytes held by this class are wiped (OPENSSL_cleanse) when the last authenticator
+        that shares them lets go of them or replaces them. Bytes that a caller still shares
+        through a QByteArray returned by preSharedKey() are the caller's and are not wiped.
+    \li The client-side identity hint is a deep copy, so it stays valid after the handshake
+        (Qt's points into OpenSSL's session memory).
+    \endlist
+*/
+class QTPSK_EXPORT QSslPreSharedKeyAuthenticator
+{
+public:
+    /*! Constructs an authenticator with a null hint, identity and key, and both maxima 0. */
+    QSslPreSharedKeyAuthenticator();
+    /*! Releases this authenticator's share of the data; the last owner wipes the key. */
+    ~QSslPreSharedKeyAuthenticator();
+    /*! Constructs a copy of \a authenticator; the data is shared until one side is modified. */
+    QSslPreSharedKeyAuthenticator(const QSslPreSharedKeyAuthenticator &authenticator);
+    /*! Makes this object a copy of \a authenticator and returns a reference to it. */
+    QSslPreSharedKeyAuthenticator &operator=(const QSslPreSharedKeyAuthenticator &authenticator);
+    /*!
+        Move-assigns \a other to this object by swapping the two. There is deliberately no move
+        constructor (as in Qt): constructing from an rvalue copies, so the source stays valid.
+    */
+    QSslPreSharedKeyAuthenticator &operator=(QSslPreSharedKeyAuthenticator &&other) noexcept
+    { swap(other); return *this; }
+
+    /*! Swaps this authenticator with \a other. This operation is very fast and never fails. */
+    void swap(QSslPreSharedKeyAuthenticator &other) noexcept { d.swap(other.d); }
+
+    /*!
+        Returns the identity hint: on a client, what the server sent (null when it sent none or
+        an empty one, and always null in TLS 1.3); on a server, the configured hint.
+    */
+    QByteArray identityHint() const;
+
+    /*! Sets the client's PSK identity to \a identity, unchanged (see maximumIdentityLength()). */
+    void setIdentity(const QByteArray &identity);
+    /*! Returns the PSK identity: the one set on a client, the client's one on a server. */
+    QByteArray identity() const;
+    /*!
+        Returns the maximum number of identity bytes sent to the server: a longer identity is
+        cut to this length. 0 on a server, where the identity cannot be set, and by default.
+    */
+    int maximumIdentityLength() const;
+
+    /*! Sets the pre-shared key to \a preSharedKey, unchanged (see maximumPreSharedKeyLength()). */
+    void setPreSharedKey(const QByteArray &preSharedKey);
+    /*! Returns the pre-shared key. */
+    QByteArray preSharedKey() const;
+    /*! Returns the maximum number of key bytes used: a longer key is cut. 0 by default. */
+    int maximumPreSharedKeyLength() const;
+
+private:
+    bool isEqual(const QSslPreSharedKeyAuthenticator &other) const;
+
+    /*!
+        Returns \c true if \a lhs and \a rhs are equal: their hint, identity, key and both maxima
+        compare equal (a null byte array equals an empty one).
+    */
+    friend bool operator==(const QSslPreSharedKeyAuthenticator &lhs,
+                           const QSslPreSharedKeyAuthenticator &rhs)
+    { return lhs.isEqual(rhs); }
+    /*! Returns \c true if \a lhs and \a rhs differ in any field. */
+    friend bool operator!=(const QSslPreSharedKeyAuthenticator &lhs,
+                           const QSslPreSharedKeyAuthenticator &rhs)
+    { return !lhs.isEqual(rhs); }
+
+    friend struct QtPskPrivate::AuthenticatorAccess;
+    QSharedDataPointer<QSslPreSharedKeyAuthenticatorPrivate> d;
+};
+
+QTPSK_END_NAMESPACE
+
+QTPSK_DECLARE_SHARED(QSslPreSharedKeyAuthenticator)
+
+QT_DECL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QSslPreSharedKeyAuthenticator),
+                               QtPsk_QSslPreSharedKeyAuthenticator, QTPSK_EXPORT)
+QT_DECL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QSslPreSharedKeyAuthenticator) *,
+                               QtPsk_QSslPreSharedKeyAuthenticator_ptr, QTPSK_EXPORT)
+
+#endif // QSSLPRESHAREDKEYAUTHENTICATOR_H

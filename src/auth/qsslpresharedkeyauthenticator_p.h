@@ -1,0 +1,49 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#ifndef QSSLPRESHAREDKEYAUTHENTICATOR_P_H
+#define QSSLPRESHAREDKEYAUTHENTICATOR_P_H
+
+// Internal to QtPsk: not installed, not part of the API.
+
+#include <QtPsk/qsslpresharedkeyauthenticator.h>
+
+#include "qtpsk_p.h"
+
+#include <QtCore/qshareddata.h>
+
+QTPSK_BEGIN_NAMESPACE
+
+class QSslPreSharedKeyAuthenticatorPrivate : public QSharedData
+{
+public:
+    QSslPreSharedKeyAuthenticatorPrivate() = default;
+    QSslPreSharedKeyAuthenticatorPrivate(const QSslPreSharedKeyAuthenticatorPrivate &) = default;
+    QSslPreSharedKeyAuthenticatorPrivate &operator=(const QSslPreSharedKeyAuthenticatorPrivate &) = delete;
+    ~QSslPreSharedKeyAuthenticatorPrivate();
+
+    QByteArray identityHint;
+    QByteArray identity;
+    int maximumIdentityLength = 0;
+    QByteArray preSharedKey;
+    int maximumPreSharedKeyLength = 0;
+};
+
+namespace QtPskPrivate {
+
+// Wipes the bytes of \a bytes if no other QByteArray shares them, then releases them.
+QTPSK_AUTOTEST_EXPORT void wipeByteArray(QByteArray &bytes) noexcept;
+
+// The one hook through which the library fills the fields a user cannot set.
+struct QTPSK_AUTOTEST_EXPORT AuthenticatorAccess
+{
+    static void setIdentityHint(QSslPreSharedKeyAuthenticator &authenticator, const QByteArray &hint);
+    // The identity a client sent, as a server sees it.
+    static void setPeerIdentity(QSslPreSharedKeyAuthenticator &authenticator, const QByteArray &identity);
+    static void setMaxima(QSslPreSharedKeyAuthenticator &authenticator, int maximumIdentityLength,
+                          int maximumPreSharedKeyLength);
+};
+
+} // namespace QtPskPrivate
+
+QTPSK_END_NAMESPACE
+
+#endif // QSSLPRESHAREDKEYAUTHENTICATOR_P_H

@@ -1,0 +1,74 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+// Helpers shared by the QtPsk tests: bounded waits on the event loop, free loopback ports,
+// and real peer processes (openssl s_server, gnutls-serv, ...) started and stopped by PID.
+#ifndef QTPSK_TESTSUPPORT_H
+#define QTPSK_TESTSUPPORT_H
+
+#include <QtCore/qbytearray.h>
+#include <QtCore/qprocess.h>
+#include <QtCore/qregularexpression.h>
+#include <QtCore/qstring.h>
+#include <QtCore/qstringlist.h>
+
+#include <functional>
+#include <memory>
+
+namespace QtPskTest {
+
+// Runs the event loop until \a predicate holds or \a timeoutMs pass; returns the predicate.
+bool waitUntil(const std::function<bool()> &predicate, int timeoutMs = 10000);
+
+// True when running in CI (CI=true): a missing peer program then fails instead of skipping.
+bool inCi();
+
+// The absolute path of \a program on PATH, or an empty string.
+QString findProgram(const QString &program);
+
+// A port that was free on \a host (127.0.0.1 or ::1) a moment ago, in 20000-29999.
+quint16 freeLoopbackPort(const QString &host = QStringLiteral("127.0.0.1"));
+
+// Waits until something accepts TCP connections on host:port.
+bool waitForListening(const QString &host, quint16 port, int timeoutMs = 10000);
+
+// A child process (a real TLS peer) owned by a test: started with start(), stopped by PID
+// (SIGTERM, then SIGKILL) in stop() or the destructor, so that nothing outlives the test.
+class PeerProcess
+{
+public:
+    PeerProcess();
+    ~PeerProcess();
+    PeerProcess(const PeerProcess &) = delete;
+    PeerProcess &operator=(const PeerProcess &) = delete;
+
+    // Starts \a program with \a arguments (stdin a pipe, stdout and stderr merged).
+    bool start(const QString &program, const QStringList &arguments);
+    // Waits until the merged output matches \a pattern; returns the match (or an invalid one).
+    QRegularExpressionMatch waitForOutput(const QRegularExpression &pattern, int timeoutMs = 10000);
+    // Starts `openssl s_server -accept host:0 <arguments>` and returns the port it listens on (0 on failure).
+    quint16 startOpenSslServer(const QStringList &arguments, const QString &host = QStringLiteral("127.0.0.1"));
+
+    void writeToStdin(const QByteArray &data);
+    QByteArray output() const; // everything the process printed so far
+    qint64 pid() const;
+    bool isRunning() const;
+    void stop();
+
+private:
+    std::unique_ptr<QProcess> m_process;
+    QByteArray m_output;
+};
+
+} // namespace QtPskTest
+
+// Skips the current test, or fails it in CI, when \a program is not installed.
+#define QTPSK_REQUIRE_PROGRAM(program)                                                          \
+    do {                                                                                        \
+        if (::QtPskTest::findProgram(QStringLiteral(program)).isEmpty()) {                      \
+            if (::QtPskTest::inCi())                                                            \
+                FAIL() << "peer program " program " is not installed (required in CI)";         \
+            else                                                                                \
+                GTEST_SKIP() << "peer program " program " is not installed";                    \
+        }                                                                                       \
+    } while (false)
+
+#endif // QTPSK_TESTSUPPORT_H
