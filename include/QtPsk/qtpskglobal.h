@@ -1,6 +1,6 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
-#ifndef QTPSKGLOBAL_H
-#define QTPSKGLOBAL_H
+#ifndef QTPSK_QTPSKGLOBAL_H
+#define QTPSK_QTPSKGLOBAL_H
 
 /*!
     \file qtpskglobal.h
@@ -48,4 +48,4 @@ and install QtPsk with the CMake option -DQTPSK_NAMESPACE=<name> and use <name>:
     { value1.swap(value2); } \
     QTPSK_END_NAMESPACE
 
-#endif // QTPSKGLOBAL_H
+#endif // QTPSK_QTPSKGLOBAL_H
