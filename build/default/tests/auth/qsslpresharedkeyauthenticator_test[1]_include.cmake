@@ -1,5 +1,0 @@
-if(EXISTS "/work/main/build/default/tests/auth/qsslpresharedkeyauthenticator_test[1]_tests.cmake")
-  include("/work/main/build/default/tests/auth/qsslpresharedkeyauthenticator_test[1]_tests.cmake")
-else()
-  add_test(qsslpresharedkeyauthenticator_test_NOT_BUILT qsslpresharedkeyauthenticator_test_NOT_BUILT)
-endif()
