@@ -1,0 +1,141 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#ifndef QTPSK_TCPTRANSPORT_P_H
+#define QTPSK_TCPTRANSPORT_P_H
+
+// Internal to QtPsk: not installed, not part of the API.
+
+#include "qtpsk_p.h"
+
+#include <QtCore/qdeadlinetimer.h>
+#include <QtCore/qstring.h>
+
+#include <sys/socket.h>
+
+#include <functional>
+
+QT_BEGIN_NAMESPACE
+class QObject;
+class QSocketNotifier;
+QT_END_NAMESPACE
+
+QTPSK_BEGIN_NAMESPACE
+namespace QtPskPrivate {
+
+/*
+    A socket address as the kernel takes it (IPv4 or IPv6, with the port), copied by value.
+*/
+struct QTPSK_AUTOTEST_EXPORT SocketAddress
+{
+    sockaddr_storage storage {};
+    socklen_t length = 0;
+
+    bool isValid() const { return length > 0; }
+    int family() const { return storage.ss_family; }
+    const sockaddr *data() const { return reinterpret_cast<const sockaddr *>(&storage); }
+    quint16 port() const;
+    // The numeric address without the port ("127.0.0.1", "::1", "fe80::1%eth0").
+    QString addressString() const;
+    // Parses an IPv4 or IPv6 literal (an IPv6 one may carry a %scope); false if not a literal.
+    static bool fromLiteral(const QString &literal, quint16 port, SocketAddress *out);
+    static SocketAddress fromSockaddr(const sockaddr *address, socklen_t length);
+};
+
+/*
+    What wait() reports.
+*/
+enum class WaitResult { Ready, Timeout, Failed };
+
+/*
+    Waits (poll(), no event loop) until \a fd is readable (\a wantRead) or writable
+    (\a wantWrite) or \a deadline expires. On Ready, *readable / *writable say which; a hang-up
+    or an error on the socket counts as readable (a read then reports it). EINTR is retried.
+*/
+QTPSK_AUTOTEST_EXPORT WaitResult waitForActivity(int fd, bool wantRead, bool wantWrite,
+                                                 QDeadlineTimer deadline, bool *readable,
+                                                 bool *writable);
+
+/*
+    A non-blocking TCP socket on the Qt event loop of the thread that created it.
+
+    Owns one descriptor (O_NONBLOCK | O_CLOEXEC) and two QSocketNotifiers that live as long as
+    the transport (children of the context object given to the constructor, so they follow it
+    through moveToThread()). The read notifier is enabled only while the owner wants data, the
+    write notifier only while a connect is in progress or bytes are waiting to be sent.
+    onReadable / onWritable run from the event loop when the descriptor is ready. The
+    transport never emits anything on its own and never calls back from its own functions,
+    so the owner may close() it or destroy it from inside those callbacks (but destroy it only
+    through deleteLater-style deferral when inside a callback, as with any QObject).
+
+    All functions are non-blocking. Errors are errno values.
+*/
+class QTPSK_AUTOTEST_EXPORT TcpTransport
+{
+public:
+    // read() / write() chunk size: the owner reads this much per call.
+    static constexpr qint64 ChunkSize = 64 * 1024;
+    enum : qint64 { WouldBlock = 0, EndOfFile = -1, Error = -2 };
+
+    explicit TcpTransport(QObject *context);
+    ~TcpTransport();
+    TcpTransport(const TcpTransport &) = delete;
+    TcpTransport &operator=(const TcpTransport &) = delete;
+
+    std::function<void()> onReadable;
+    std::function<void()> onWritable;
+
+    bool isOpen() const { return m_fd >= 0; }
+    int descriptor() const { return m_fd; }
+    int lastError() const { return m_lastError; }
+
+    // Creates a TCP socket of \a family (AF_INET / AF_INET6). Closes any previous one.
+    bool open(int family);
+    // Takes ownership of the open stream socket \a fd and makes it non-blocking.
+    bool adopt(int fd);
+    // Binds the open socket; \a reuseAddress sets SO_REUSEADDR first.
+    bool bind(const SocketAddress &address, bool reuseAddress);
+    // Starts connecting: 0 when connected at once, EINPROGRESS when pending (wait for
+    // onWritable, then call connectResult()), any other errno on failure.
+    int connectTo(const SocketAddress &address);
+    // The outcome of a pending connect (SO_ERROR): 0 when connected.
+    int connectResult();
+    // Reads up to \a maxSize bytes: > 0 bytes read, WouldBlock, EndOfFile or Error.
+    qint64 read(char *data, qint64 maxSize);
+    // Sends up to \a size bytes (MSG_NOSIGNAL): >= 0 bytes sent (0: would block), or Error.
+    qint64 write(const char *data, qint64 size);
+    // Half-closes the sending direction (shutdown(SHUT_WR)).
+    void shutdownWrite();
+    // Disables the notifiers and closes the descriptor. Safe to call at any time.
+    void close();
+
+    SocketAddress localAddress() const;
+    SocketAddress peerAddress() const;
+
+    bool setOption(int level, int name, int value);
+    bool option(int level, int name, int *value) const;
+
+    void setReadNotificationEnabled(bool enable);
+    void setWriteNotificationEnabled(bool enable);
+    bool isReadNotificationEnabled() const;
+    bool isWriteNotificationEnabled() const;
+
+    // waitForActivity() on this descriptor; Failed when the transport is closed.
+    WaitResult wait(bool wantRead, bool wantWrite, QDeadlineTimer deadline, bool *readable,
+                    bool *writable) const;
+
+private:
+    bool attach(int fd);
+    void fail(int error) { m_lastError = error; }
+
+    int m_fd = -1;
+    int m_lastError = 0;
+    QSocketNotifier *m_readNotifier = nullptr;
+    QSocketNotifier *m_writeNotifier = nullptr;
+};
+
+// A readable description of the errno value \a error (strerror_r, thread-safe).
+QTPSK_AUTOTEST_EXPORT QString errnoString(int error);
+
+} // namespace QtPskPrivate
+QTPSK_END_NAMESPACE
+
+#endif // QTPSK_TCPTRANSPORT_P_H
