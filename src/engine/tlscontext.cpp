@@ -1,0 +1,112 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#include "engine/tlscontext_p.h"
+
+#include "engine/tlsengine_p.h"
+
+#include <QtCore/qhash.h>
+#include <QtCore/qmutex.h>
+
+#include <openssl/err.h>
+
+QTPSK_BEGIN_NAMESPACE
+
+namespace QtPskPrivate {
+
+namespace {
+
+// The cache of live contexts. An entry whose context died is dropped on the next get().
+struct ContextCache
+{
+    QMutex mutex;
+    QHash<TlsSettings, std::weak_ptr<TlsContext>> contexts;
+};
+
+ContextCache &contextCache()
+{
+    static ContextCache cache;
+    return cache;
+}
+
+void setError(QString *errorString, const QString &message)
+{
+    if (errorString)
+        *errorString = message;
+}
+
+} // namespace
+
+size_t qHash(const TlsSettings &settings, size_t seed) noexcept
+{
+    return qHashMulti(seed, settings.server, settings.minVersion, settings.maxVersion,
+                      settings.cipherList, settings.cipherSuites, settings.identityHint,
+                      int(settings.tls13Psk));
+}
+
+TlsContext::TlsContext(const TlsSettings &settings, SslCtxPtr ctx)
+    : m_settings(settings), m_ctx(std::move(ctx))
+{
+}
+
+TlsContext::~TlsContext() = default;
+
+std::shared_ptr<TlsContext> TlsContext::get(const TlsSettings &settings, QString *errorString)
+{
+    ContextCache &cache = contextCache();
+    const QMutexLocker locker(&cache.mutex);
+    cache.contexts.removeIf([](const auto &entry) { return entry.value().expired(); });
+    if (std::shared_ptr<TlsContext> existing = cache.contexts.value(settings).lock())
+        return existing;
+    std::shared_ptr<TlsContext> context = create(settings, errorString);
+    if (context)
+        cache.contexts.insert(settings, context);
+    return context;
+}
+
+std::shared_ptr<TlsContext> TlsContext::create(const TlsSettings &settings, QString *errorString)
+{
+    ERR_clear_error();
+    SslCtxPtr ctx(SSL_CTX_new(settings.server ? TLS_server_method() : TLS_client_method()));
+    if (!ctx) {
+        ERR_clear_error();
+        setError(errorString, QStringLiteral("Error creating SSL context"));
+        return nullptr;
+    }
+    SSL_CTX *const c = ctx.get();
+
+    if ((settings.minVersion && !SSL_CTX_set_min_proto_version(c, settings.minVersion))
+        || (settings.maxVersion && !SSL_CTX_set_max_proto_version(c, settings.maxVersion))) {
+        ERR_clear_error();
+        setError(errorString, QStringLiteral("Unsupported TLS protocol version"));
+        return nullptr;
+    }
+    if ((!settings.cipherList.isEmpty()
+         && !SSL_CTX_set_cipher_list(c, settings.cipherList.constData()))
+        || (!settings.cipherSuites.isEmpty()
+            && !SSL_CTX_set_ciphersuites(c, settings.cipherSuites.constData()))) {
+        ERR_clear_error();
+        setError(errorString, QStringLiteral("Invalid or empty cipher list"));
+        return nullptr;
+    }
+
+    // The engine's memory BIOs never block and may see a different buffer on a retried write.
+    SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
+                            | SSL_MODE_ENABLE_PARTIAL_WRITE);
+    // OpenSSL verifies nothing: the socket layer decides about the peer's certificate.
+    SSL_CTX_set_verify(c, SSL_VERIFY_NONE, nullptr);
+
+    if (settings.server) {
+        // DHE-PSK suites need Diffie-Hellman parameters; let OpenSSL pick them per suite.
+        SSL_CTX_set_dh_auto(c, 1);
+        // Always applied, as Qt does. A null hint is sent as "". A hint longer than OpenSSL's
+        // limit is refused: the server then works without one. The failure is not reported.
+        SSL_CTX_use_psk_identity_hint(c, settings.identityHint.constData());
+    }
+    TlsEngine::installCallbacks(c, settings.server);
+    ERR_clear_error();
+
+    return std::shared_ptr<TlsContext>(new TlsContext(settings, std::move(ctx)));
+}
+
+} // namespace QtPskPrivate
+
+QTPSK_END_NAMESPACE

@@ -1,0 +1,91 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#ifndef QTPSK_TLSCONTEXT_P_H
+#define QTPSK_TLSCONTEXT_P_H
+
+// Internal to QtPsk: not installed, not part of the API.
+
+#include "engine/opensslptr_p.h"
+#include "qtpsk_p.h"
+
+#include <QtCore/qbytearray.h>
+#include <QtCore/qhashfunctions.h>
+#include <QtCore/qstring.h>
+
+#include <memory>
+
+QTPSK_BEGIN_NAMESPACE
+
+namespace QtPskPrivate {
+
+// How a client treats TLS 1.3 external PSKs (OpenSSL asks for one while it builds every TLS 1.3
+// ClientHello).
+enum class Tls13Psk {
+    // Qt's behaviour: offer nothing and do not ask the callbacks at ClientHello time, unless the
+    // environment variable QT_USE_TLS_1_3_PSK is set (checked on each handshake); then behave
+    // like Offer.
+    QtCompatible,
+    // Always ask the callbacks at ClientHello time (with a null hint) and offer the key they give.
+    Offer,
+};
+
+// Everything that makes one SSL_CTX differ from another. Plain values only.
+struct QTPSK_AUTOTEST_EXPORT TlsSettings
+{
+    bool server = false;
+    int minVersion = 0; // an OpenSSL constant such as TLS1_2_VERSION; 0 = OpenSSL's default
+    int maxVersion = 0; // likewise
+    QByteArray cipherList; // TLS <= 1.2, an OpenSSL cipher string; empty = OpenSSL's default
+    QByteArray cipherSuites; // TLS 1.3, an OpenSSL ciphersuite string; empty = OpenSSL's default
+    // Server only. Kept verbatim for the server's authenticator (null and "" differ, NULs kept);
+    // OpenSSL sends it up to its first NUL, and not at all when it is longer than 256 bytes.
+    QByteArray identityHint;
+    Tls13Psk tls13Psk = Tls13Psk::QtCompatible; // client only
+
+    // Equal settings share one SSL_CTX. A null hint differs from an empty one.
+    friend bool operator==(const TlsSettings &lhs, const TlsSettings &rhs) noexcept
+    {
+        return lhs.server == rhs.server && lhs.minVersion == rhs.minVersion
+            && lhs.maxVersion == rhs.maxVersion && lhs.cipherList == rhs.cipherList
+            && lhs.cipherSuites == rhs.cipherSuites && lhs.identityHint == rhs.identityHint
+            && lhs.identityHint.isNull() == rhs.identityHint.isNull()
+            && lhs.tls13Psk == rhs.tls13Psk;
+    }
+    friend bool operator!=(const TlsSettings &lhs, const TlsSettings &rhs) noexcept
+    {
+        return !(lhs == rhs);
+    }
+};
+
+QTPSK_AUTOTEST_EXPORT size_t qHash(const TlsSettings &settings, size_t seed = 0) noexcept;
+
+// One SSL_CTX, shared by every engine whose settings are equal (see get()). Thread-safe: the
+// SSL_CTX is never changed after set-up, so engines on different threads may share it.
+class QTPSK_AUTOTEST_EXPORT TlsContext
+{
+public:
+    // The context for \a settings: the one that already exists for equal settings, or a new one.
+    // A context lives as long as someone holds the returned pointer (each engine holds one) and
+    // is freed with its last user. Returns nullptr on failure and sets *errorString (if given),
+    // e.g. "Invalid or empty cipher list" when a cipher string matches no cipher.
+    static std::shared_ptr<TlsContext> get(const TlsSettings &settings, QString *errorString);
+
+    ~TlsContext();
+    TlsContext(const TlsContext &) = delete;
+    TlsContext &operator=(const TlsContext &) = delete;
+
+    const TlsSettings &settings() const { return m_settings; }
+    SSL_CTX *handle() const { return m_ctx.get(); }
+
+private:
+    TlsContext(const TlsSettings &settings, SslCtxPtr ctx);
+    static std::shared_ptr<TlsContext> create(const TlsSettings &settings, QString *errorString);
+
+    const TlsSettings m_settings;
+    const SslCtxPtr m_ctx;
+};
+
+} // namespace QtPskPrivate
+
+QTPSK_END_NAMESPACE
+
+#endif // QTPSK_TLSCONTEXT_P_H

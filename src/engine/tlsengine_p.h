@@ -1,0 +1,163 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#ifndef QTPSK_TLSENGINE_P_H
+#define QTPSK_TLSENGINE_P_H
+
+// Internal to QtPsk: not installed, not part of the API.
+
+#include "engine/opensslptr_p.h"
+#include "engine/tlscontext_p.h"
+#include "qtpsk_p.h"
+
+#include <QtCore/qbytearray.h>
+#include <QtCore/qstring.h>
+
+#include <memory>
+#include <vector>
+
+QTPSK_BEGIN_NAMESPACE
+
+class QSslPreSharedKeyAuthenticator;
+
+namespace QtPskPrivate {
+
+// What an engine asks of its owner (the socket), synchronously, from inside an engine call.
+class QTPSK_AUTOTEST_EXPORT TlsEngineCallbacks
+{
+public:
+    virtual ~TlsEngineCallbacks();
+
+    // OpenSSL needs PSK credentials. \a authenticator is filled in (hint, peer identity, maxima),
+    // lives on the engine's stack and dies when this returns: use it only inside the call.
+    // Return false when the owner is being aborted: the handshake then fails (no key is given).
+    // Otherwise the identity (client) and key set on \a authenticator are used; an empty key
+    // also fails the handshake. The owner must not destroy the engine from inside this call.
+    virtual bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) = 0;
+};
+
+// A TLS alert that went over the wire, in either direction.
+struct TlsAlert
+{
+    bool sent = false; // true: we sent it; false: the peer sent it
+    int level = 0; // as on the wire: SSL3_AL_WARNING (1) or SSL3_AL_FATAL (2)
+    int type = 0; // the alert description code, e.g. 40 handshake_failure, 0 close_notify
+    QString text; // OpenSSL's long description, e.g. "handshake failure"
+};
+
+// One TLS connection, without I/O: ciphertext goes in through feed() and comes out through
+// takeOutput(); the owner moves it to and from the transport. Knows nothing of QObject or sockets.
+//
+// Contract with the owner:
+// - Single-threaded: one engine is used by one thread at a time.
+// - The engine must never be destroyed while one of its own calls runs (that is, from inside
+//   TlsEngineCallbacks::preSharedKeyAuthenticationRequired). An owner that wants to abort from
+//   there returns false and destroys the engine after the engine call has returned.
+// - After any call, the owner should flush pendingOutput() to the transport, even after Failed:
+//   a fatal alert is then waiting there, and takeAlerts() reports it.
+// - Once a call returned Failed, every later handshake()/read()/write() returns Failed without
+//   touching OpenSSL; shutdown() and the destructor are always safe.
+class QTPSK_AUTOTEST_EXPORT TlsEngine
+{
+public:
+    enum class Result {
+        Ok, // handshake(): complete; read()/write(): *got / *consumed bytes were moved
+        WantInput, // nothing more to do until more ciphertext is fed
+        Closed, // the peer sent close_notify: no more application data will arrive
+        // The connection failed; see errorString(). If the transport ended without close_notify
+        // (after feedEndOfStream()), isTruncated() is true as well.
+        Failed,
+    };
+
+    // \a context must not be null. \a callbacks may be null (every PSK request then fails) and
+    // must outlive the engine.
+    TlsEngine(std::shared_ptr<TlsContext> context, TlsEngineCallbacks *callbacks);
+    ~TlsEngine();
+    TlsEngine(const TlsEngine &) = delete;
+    TlsEngine &operator=(const TlsEngine &) = delete;
+
+    // Ciphertext from the network, and the end of the transport's stream.
+    void feed(const char *data, qsizetype size);
+    void feedEndOfStream();
+
+    // Ciphertext for the network.
+    qsizetype pendingOutput() const;
+    qsizetype takeOutput(char *buffer, qsizetype maxSize);
+    QByteArray takeOutput();
+
+    // Drives the handshake as far as the fed input allows.
+    Result handshake();
+    // Decrypts up to \a maxSize bytes into \a out; *got is the number written (0 unless Ok).
+    Result read(char *out, qsizetype maxSize, qsizetype *got);
+    // Encrypts \a data into the pending output; *consumed is the number taken (0 unless Ok).
+    Result write(const char *data, qsizetype size, qsizetype *consumed);
+    // Queues close_notify (once), unless the connection failed or the handshake is not done.
+    void shutdown();
+
+    bool isHandshakeComplete() const { return m_handshakeComplete; }
+    bool isFailed() const { return m_failed; }
+    bool isTruncated() const { return m_truncated; }
+    bool isCloseNotifyReceived() const;
+    QString errorString() const { return m_errorString; }
+
+    // Valid after the handshake (0 / empty before).
+    int protocolVersion() const; // SSL_version(), e.g. TLS1_2_VERSION
+    QByteArray cipherName() const; // OpenSSL's name, e.g. "PSK-AES256-CBC-SHA"
+    int cipherBits(int *supportedBits = nullptr) const;
+    bool peerSentCertificate() const;
+
+    bool isServer() const;
+    // SNI for a client; ignored for servers, empty names and IP address literals. Call it
+    // before the first handshake().
+    void setHostName(const QByteArray &hostName);
+
+    // Every alert sent and received since the last call, oldest first.
+    std::vector<TlsAlert> takeAlerts();
+
+    const std::shared_ptr<TlsContext> &context() const { return m_context; }
+
+    // The identity and key limits of this OpenSSL, as Qt reports them to a client.
+    static int clientMaximumIdentityLength() { return PSK_MAX_IDENTITY_LEN - 1; }
+    static int maximumPreSharedKeyLength() { return PSK_MAX_PSK_LEN; }
+
+private:
+    friend class TlsContext;
+    static void installCallbacks(SSL_CTX *ctx, bool server);
+    static int exDataIndex();
+    static TlsEngine *fromSsl(const SSL *ssl);
+
+    // The OpenSSL C callbacks (installed on the SSL_CTX) and the members they forward to.
+    static unsigned int pskClientTrampoline(SSL *ssl, const char *hint, char *identity,
+                                            unsigned int maxIdentityLength, unsigned char *psk,
+                                            unsigned int maxPskLength);
+    static unsigned int pskServerTrampoline(SSL *ssl, const char *identity, unsigned char *psk,
+                                            unsigned int maxPskLength);
+    static int pskUseSessionTrampoline(SSL *ssl, const EVP_MD *md, const unsigned char **id,
+                                       size_t *idLength, SSL_SESSION **session);
+    static void infoTrampoline(const SSL *ssl, int where, int value);
+    unsigned int pskClient(const char *hint, char *identity, unsigned int maxIdentityLength,
+                           unsigned char *psk, unsigned int maxPskLength);
+    unsigned int pskServer(const char *identity, unsigned char *psk, unsigned int maxPskLength);
+    bool askCallbacks(QSslPreSharedKeyAuthenticator &authenticator);
+
+    enum class Call { Handshake, Read, Write };
+    Result call(Call what, void *buffer, qsizetype size, qsizetype *done);
+    void fail(const QString &fallback);
+
+    std::shared_ptr<TlsContext> m_context;
+    SslPtr m_ssl; // owns both BIOs
+    BIO *m_input = nullptr; // ciphertext from the network (owned by m_ssl)
+    BIO *m_output = nullptr; // ciphertext for the network (owned by m_ssl)
+    TlsEngineCallbacks *m_callbacks = nullptr;
+    std::vector<TlsAlert> m_alerts;
+    QString m_errorString;
+    int m_callDepth = 0;
+    bool m_handshakeComplete = false;
+    bool m_failed = false;
+    bool m_truncated = false;
+    bool m_tls13ClientHelloPending = false; // armed by the psk_use_session callback
+};
+
+} // namespace QtPskPrivate
+
+QTPSK_END_NAMESPACE
+
+#endif // QTPSK_TLSENGINE_P_H
