@@ -1,0 +1,188 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#ifndef QSSLCONFIGURATION_H
+#define QSSLCONFIGURATION_H
+
+#include <QtPsk/qtpskglobal.h>
+#include <QtPsk/qssl.h>
+#include <QtPsk/qsslcipher.h>
+#include <QtPsk/qsslsocket.h>
+
+#include <QtCore/qbytearray.h>
+#include <QtCore/qlist.h>
+#include <QtCore/qmetatype.h>
+#include <QtCore/qshareddata.h>
+#include <QtCore/qstring.h>
+
+QTPSK_BEGIN_NAMESPACE
+
+class QSslConfigurationPrivate;
+namespace QtPskPrivate { struct QSslConfigurationAccess; }
+
+/*!
+    \class QSslConfiguration
+    \brief The TLS settings of a connection: protocol, verification, ciphers and the PSK hint.
+
+    A drop-in clone of the PSK-relevant part of QtNetwork's class (there are no certificates,
+    keys, curves or ALPN here). A QSslSocket starts from defaultConfiguration(); change a copy
+    and hand it to QSslSocket::setSslConfiguration(). After the handshake the socket's
+    configuration also tells which cipher and protocol were negotiated (sessionCipher(),
+    sessionProtocol()).
+
+    \code
+    QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+    config.setProtocol(QSsl::TlsV1_2);
+    config.setPeerVerifyMode(QSslSocket::VerifyNone);
+    config.setCiphers(QStringLiteral("PSK-AES256-GCM-SHA384:PSK-AES256-CBC-SHA"));
+    socket.setSslConfiguration(config);
+    \endcode
+
+    The class is implicitly shared (copy-on-write) and reentrant; defaultConfiguration() and
+    setDefaultConfiguration() are thread-safe.
+
+    \section1 Ciphers and TLS 1.3
+    As in Qt, the TLS 1.2 suites and the TLS 1.3 suites of ciphers() are applied separately.
+    A list without any TLS 1.3 suite leaves OpenSSL's default TLS 1.3 suites enabled, so with
+    the default SecureProtocols two peers may still negotiate TLS 1.3. To stay with TLS 1.2
+    PSK suites, also call setProtocol(QSsl::TlsV1_2).
+*/
+class QTPSK_EXPORT QSslConfiguration
+{
+public:
+    /*!
+        Constructs a null configuration: the default values below and an empty cipher list
+        (which a socket treats as "use the default ciphers"). isNull() returns \c true.
+    */
+    QSslConfiguration();
+    /*! Constructs a copy of \a other; the data is shared until one side is modified. */
+    QSslConfiguration(const QSslConfiguration &other);
+    /*! Destroys the configuration. */
+    ~QSslConfiguration();
+    /*! Move-assigns \a other to this configuration by swapping the two. */
+    QSslConfiguration &operator=(QSslConfiguration &&other) noexcept { swap(other); return *this; }
+    /*! Makes this configuration a copy of \a other and returns a reference to it. */
+    QSslConfiguration &operator=(const QSslConfiguration &other);
+
+    /*! Swaps this configuration with \a other. This operation is very fast and never fails. */
+    void swap(QSslConfiguration &other) noexcept { d.swap(other.d); }
+
+    /*!
+        Returns \c true if every setting still has the value a default-constructed
+        configuration has (a hint set to an empty, non-null byte array counts as a change).
+    */
+    bool isNull() const;
+
+    /*! Returns the protocol versions a socket may negotiate; QSsl::SecureProtocols by default. */
+    QSsl::SslProtocol protocol() const;
+    /*! Sets the protocol versions a socket may negotiate to \a protocol. */
+    void setProtocol(QSsl::SslProtocol protocol);
+
+    /*! Returns how the peer's certificate is verified; QSslSocket::AutoVerifyPeer by default. */
+    QSslSocket::PeerVerifyMode peerVerifyMode() const;
+    /*!
+        Sets how the peer's certificate is verified to \a mode. A PSK client that talks to a
+        server without a certificate needs QSslSocket::VerifyNone, or it gets
+        QSslError::NoPeerCertificate.
+    */
+    void setPeerVerifyMode(QSslSocket::PeerVerifyMode mode);
+
+    /*! Returns the maximum depth of the peer's certificate chain to check; 0 (no limit) by default. */
+    int peerVerifyDepth() const;
+    /*! Sets the maximum certificate chain depth to \a depth; a negative depth is refused with a warning. */
+    void setPeerVerifyDepth(int depth);
+
+    /*!
+        Returns the cipher suites a socket may use, in order of preference. Empty for a
+        default-constructed configuration; OpenSSL's default list in defaultConfiguration().
+    */
+    QList<QSslCipher> ciphers() const;
+    /*! Sets the cipher suites a socket may use to \a ciphers, in order of preference. */
+    void setCiphers(const QList<QSslCipher> &ciphers);
+    /*!
+        Sets the cipher suites from \a ciphers, a colon-separated list of OpenSSL cipher names
+        (e.g. "PSK-AES256-GCM-SHA384:TLS_AES_128_GCM_SHA256"). Names are matched exactly;
+        names that are not supported are dropped. OpenSSL's cipher-string keywords such as
+        "PSK" or "HIGH" are not names and are dropped too.
+    */
+    void setCiphers(const QString &ciphers);
+    /*!
+        Returns every cipher suite OpenSSL offers for TLS 1.2 and TLS 1.3, including the PSK
+        suites, except suites without encryption or without authentication.
+    */
+    static QList<QSslCipher> supportedCiphers();
+
+    /*! Sets the SSL option \a option on if \a on is \c true, otherwise off. */
+    void setSslOption(QSsl::SslOption option, bool on);
+    /*!
+        Returns \c true if \a option is on. SslOptionDisableEmptyFragments,
+        SslOptionDisableCompression, SslOptionDisableLegacyRenegotiation and
+        SslOptionDisableSessionPersistence are on by default.
+    */
+    bool testSslOption(QSsl::SslOption option) const;
+
+    /*!
+        Returns the PSK identity hint a server sends to its clients (TLS 1.2 and earlier only;
+        TLS 1.3 has no hint). Null by default.
+    */
+    QByteArray preSharedKeyIdentityHint() const;
+    /*!
+        Sets the PSK identity hint a server sends to \a hint. A null or empty hint sends none.
+        The server's QSslPreSharedKeyAuthenticator::identityHint() shows this value unchanged.
+    */
+    void setPreSharedKeyIdentityHint(const QByteArray &hint);
+
+    /*!
+        Returns the cipher negotiated for the connection, or a null cipher if there is none.
+        Only a socket's configuration after the handshake has one.
+    */
+    QSslCipher sessionCipher() const;
+    /*!
+        Returns the protocol version negotiated for the connection, or QSsl::UnknownProtocol if
+        there is none. Only a socket's configuration after the handshake has one.
+    */
+    QSsl::SslProtocol sessionProtocol() const;
+
+    /*!
+        Returns \c true if the handshake pauses on verification errors (emitting
+        QSslSocket::handshakeInterruptedOnError()) instead of going on; \c false by default.
+    */
+    bool handshakeMustInterruptOnError() const;
+    /*! Sets whether the handshake pauses on verification errors to \a interrupt. */
+    void setHandshakeMustInterruptOnError(bool interrupt);
+    /*!
+        Returns \c true if a missing peer certificate (with VerifyPeer) fails the handshake at
+        once, even when handshakeMustInterruptOnError() is \c true; \c false by default.
+    */
+    bool missingCertificateIsFatal() const;
+    /*! Sets whether a missing peer certificate is fatal to \a cannotRecover. */
+    void setMissingCertificateIsFatal(bool cannotRecover);
+
+    /*!
+        Returns the configuration new sockets start from. Unless setDefaultConfiguration() was
+        called, it has the default values and OpenSSL's default cipher list.
+    */
+    static QSslConfiguration defaultConfiguration();
+    /*! Makes \a configuration the process-wide configuration for sockets created from now on. */
+    static void setDefaultConfiguration(const QSslConfiguration &configuration);
+
+private:
+    bool isEqual(const QSslConfiguration &other) const;
+
+    /*! Returns \c true if every setting of \a lhs equals that of \a rhs (null hints equal empty ones). */
+    friend bool operator==(const QSslConfiguration &lhs, const QSslConfiguration &rhs)
+    { return lhs.isEqual(rhs); }
+    /*! Returns \c true if any setting of \a lhs differs from that of \a rhs. */
+    friend bool operator!=(const QSslConfiguration &lhs, const QSslConfiguration &rhs)
+    { return !lhs.isEqual(rhs); }
+
+    friend struct QtPskPrivate::QSslConfigurationAccess;
+    QSharedDataPointer<QSslConfigurationPrivate> d;
+};
+
+QTPSK_END_NAMESPACE
+
+QTPSK_DECLARE_SHARED(QSslConfiguration)
+
+QT_DECL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QSslConfiguration), QtPsk_QSslConfiguration,
+                               QTPSK_EXPORT)
+
+#endif // QSSLCONFIGURATION_H

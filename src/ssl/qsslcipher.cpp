@@ -1,0 +1,235 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#include "ssl/qsslcipher_p.h"
+
+#include <QtCore/qdebug.h>
+#include <QtCore/qstringlist.h>
+
+#include <openssl/err.h>
+
+#include <memory>
+
+QT_IMPL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QSslCipher), QtPsk_QSslCipher)
+
+QTPSK_BEGIN_NAMESPACE
+
+namespace {
+
+template <auto Fn>
+struct OpenSslDeleter
+{
+    template <typename T>
+    void operator()(T *object) const noexcept { Fn(object); }
+};
+using SslCtxPtr = std::unique_ptr<SSL_CTX, OpenSslDeleter<&SSL_CTX_free>>;
+
+// Every TLS 1.3 suite OpenSSL 3 implements; OpenSSL enables only the first three by default.
+constexpr char allTls13Suites[] = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:"
+                                  "TLS_AES_128_GCM_SHA256:TLS_AES_128_CCM_SHA256:"
+                                  "TLS_AES_128_CCM_8_SHA256";
+
+QList<QSslCipher> ciphersOf(const SSL_CTX *context)
+{
+    QList<QSslCipher> result;
+    if (!context)
+        return result;
+    const STACK_OF(SSL_CIPHER) *stack = SSL_CTX_get_ciphers(context);
+    const int count = stack ? sk_SSL_CIPHER_num(stack) : 0;
+    result.reserve(count);
+    for (int i = 0; i < count; ++i) {
+        const QSslCipher cipher =
+                QtPskPrivate::QSslCipherAccess::fromOpenSsl(sk_SSL_CIPHER_value(stack, i));
+        if (!cipher.isNull())
+            result.append(cipher);
+    }
+    return result;
+}
+
+QList<QSslCipher> computeSupportedCiphers()
+{
+    const SslCtxPtr context(SSL_CTX_new(TLS_method()));
+    if (!context) {
+        ERR_clear_error();
+        return {};
+    }
+    // The cipher list of a context is not filtered by the security level (that happens per
+    // handshake), so this lists every suite OpenSSL implements, minus the unsafe families.
+    if (SSL_CTX_set_cipher_list(context.get(), "ALL:!aNULL:!eNULL") != 1)
+        ERR_clear_error();
+    if (SSL_CTX_set_ciphersuites(context.get(), allTls13Suites) != 1)
+        ERR_clear_error(); // keeps OpenSSL's default TLS 1.3 suites
+    return ciphersOf(context.get());
+}
+
+QList<QSslCipher> computeDefaultCiphers()
+{
+    const SslCtxPtr context(SSL_CTX_new(TLS_method()));
+    if (!context)
+        ERR_clear_error();
+    return ciphersOf(context.get());
+}
+
+} // namespace
+
+namespace QtPskPrivate {
+
+QT_WARNING_PUSH
+QT_WARNING_DISABLE_DEPRECATED // the TLS 1.0 and 1.1 values are deprecated, yet still exist
+QSsl::SslProtocol protocolFromCipherVersionName(const QString &versionName)
+{
+    if (versionName == QLatin1String("TLSv1"))
+        return QSsl::TlsV1_0;
+    if (versionName == QLatin1String("TLSv1.1"))
+        return QSsl::TlsV1_1;
+    if (versionName == QLatin1String("TLSv1.2"))
+        return QSsl::TlsV1_2;
+    if (versionName == QLatin1String("TLSv1.3"))
+        return QSsl::TlsV1_3;
+    return QSsl::UnknownProtocol; // "SSLv3" included, as in Qt 6, which has no SSL 3 value
+}
+QT_WARNING_POP
+
+QSslCipher QSslCipherAccess::fromOpenSsl(const SSL_CIPHER *cipher)
+{
+    QSslCipher result;
+    if (!cipher)
+        return result;
+    const char *name = SSL_CIPHER_get_name(cipher);
+    if (!name || !*name)
+        return result;
+
+    QSslCipherPrivate *data = result.d.data();
+    data->isNull = false;
+    data->name = QString::fromLatin1(name);
+    int algorithmBits = 0;
+    data->usedBits = SSL_CIPHER_get_bits(cipher, &algorithmBits);
+    data->supportedBits = algorithmBits;
+    data->protocolString = QString::fromLatin1(SSL_CIPHER_get_version(cipher));
+    data->protocol = protocolFromCipherVersionName(data->protocolString);
+
+    // "NAME  VERSION Kx=... Au=... Enc=... Mac=...": take the methods from OpenSSL's own text.
+    char buffer[256] = {};
+    if (SSL_CIPHER_description(cipher, buffer, int(sizeof buffer))) {
+        const QStringList fields = QString::fromLatin1(buffer).split(QLatin1Char(' '),
+                                                                     Qt::SkipEmptyParts);
+        for (const QString &field : fields) {
+            const QString value = field.section(QLatin1Char('='), 1).trimmed();
+            if (field.startsWith(QLatin1String("Kx=")))
+                data->keyExchangeMethod = value;
+            else if (field.startsWith(QLatin1String("Au=")))
+                data->authenticationMethod = value;
+            else if (field.startsWith(QLatin1String("Enc=")))
+                data->encryptionMethod = value;
+        }
+    }
+    return result;
+}
+
+const QList<QSslCipher> &supportedCipherList()
+{
+    static const QList<QSslCipher> ciphers = computeSupportedCiphers();
+    return ciphers;
+}
+
+const QList<QSslCipher> &defaultCipherList()
+{
+    static const QList<QSslCipher> ciphers = computeDefaultCiphers();
+    return ciphers;
+}
+
+} // namespace QtPskPrivate
+
+QSslCipher::QSslCipher()
+    : d(new QSslCipherPrivate)
+{
+}
+
+QSslCipher::QSslCipher(const QString &name)
+    : QSslCipher()
+{
+    for (const QSslCipher &cipher : QtPskPrivate::supportedCipherList()) {
+        if (cipher.name() == name) {
+            *this = cipher;
+            return;
+        }
+    }
+}
+
+QSslCipher::QSslCipher(const QString &name, QSsl::SslProtocol protocol)
+    : QSslCipher()
+{
+    for (const QSslCipher &cipher : QtPskPrivate::supportedCipherList()) {
+        if (cipher.name() == name && cipher.protocol() == protocol) {
+            *this = cipher;
+            return;
+        }
+    }
+}
+
+QSslCipher::QSslCipher(const QSslCipher &other) = default;
+
+QSslCipher &QSslCipher::operator=(const QSslCipher &other) = default;
+
+QSslCipher::~QSslCipher() = default;
+
+bool QSslCipher::isNull() const
+{
+    return d->isNull;
+}
+
+QString QSslCipher::name() const
+{
+    return d->name;
+}
+
+int QSslCipher::supportedBits() const
+{
+    return d->supportedBits;
+}
+
+int QSslCipher::usedBits() const
+{
+    return d->usedBits;
+}
+
+QString QSslCipher::keyExchangeMethod() const
+{
+    return d->keyExchangeMethod;
+}
+
+QString QSslCipher::authenticationMethod() const
+{
+    return d->authenticationMethod;
+}
+
+QString QSslCipher::encryptionMethod() const
+{
+    return d->encryptionMethod;
+}
+
+QString QSslCipher::protocolString() const
+{
+    return d->protocolString;
+}
+
+QSsl::SslProtocol QSslCipher::protocol() const
+{
+    return d->protocol;
+}
+
+bool QSslCipher::isEqual(const QSslCipher &other) const
+{
+    return d == other.d || (d->name == other.d->name && d->protocol == other.d->protocol);
+}
+
+#ifndef QT_NO_DEBUG_STREAM
+QDebug operator<<(QDebug debug, const QSslCipher &cipher)
+{
+    const QDebugStateSaver saver(debug);
+    debug.resetFormat().nospace().noquote()
+            << "QSslCipher(name=" << cipher.name() << ", bits=" << cipher.usedBits()
+            << ", proto=" << cipher.protocolString() << ')';
+    return debug;
+}
+#endif
+
+QTPSK_END_NAMESPACE

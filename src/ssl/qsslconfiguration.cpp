@@ -1,0 +1,321 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#include "ssl/qsslconfiguration_p.h"
+
+#include "ssl/qsslcipher_p.h"
+
+#include <QtCore/qglobalstatic.h>
+#include <QtCore/qlogging.h>
+#include <QtCore/qmutex.h>
+#include <QtCore/qstringlist.h>
+
+#include <openssl/ssl.h>
+
+QT_IMPL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QSslConfiguration), QtPsk_QSslConfiguration)
+
+QTPSK_BEGIN_NAMESPACE
+
+namespace {
+
+// The process-wide default configuration; created with OpenSSL's default cipher list on first use.
+struct DefaultConfiguration
+{
+    DefaultConfiguration() { configuration.setCiphers(QtPskPrivate::defaultCipherList()); }
+    QMutex mutex;
+    QSslConfiguration configuration;
+};
+Q_GLOBAL_STATIC(DefaultConfiguration, defaultConfigurationStorage)
+
+QByteArray joinCipherNames(const QSslConfiguration &configuration, bool tls13)
+{
+    QByteArray names;
+    const QList<QSslCipher> ciphers =
+            QtPskPrivate::QSslConfigurationAccess::effectiveCiphers(configuration);
+    for (const QSslCipher &cipher : ciphers) {
+        if (cipher.isNull() || QtPskPrivate::isTls13Cipher(cipher) != tls13)
+            continue;
+        if (!names.isEmpty())
+            names += ':';
+        names += cipher.name().toLatin1();
+    }
+    return names;
+}
+
+} // namespace
+
+namespace QtPskPrivate {
+
+void QSslConfigurationAccess::setSessionCipher(QSslConfiguration &configuration,
+                                               const QSslCipher &cipher)
+{
+    configuration.d->sessionCipher = cipher;
+}
+
+void QSslConfigurationAccess::setSessionProtocol(QSslConfiguration &configuration,
+                                                 QSsl::SslProtocol protocol)
+{
+    configuration.d->sessionProtocol = protocol;
+}
+
+bool QSslConfigurationAccess::hasExplicitCiphers(const QSslConfiguration &configuration)
+{
+    return !configuration.d->ciphers.isEmpty();
+}
+
+QList<QSslCipher> QSslConfigurationAccess::effectiveCiphers(const QSslConfiguration &configuration)
+{
+    if (hasExplicitCiphers(configuration))
+        return configuration.d->ciphers;
+    return QSslConfiguration::defaultConfiguration().ciphers();
+}
+
+bool isTls13Cipher(const QSslCipher &cipher)
+{
+    return cipher.protocol() == QSsl::TlsV1_3 || cipher.protocol() == QSsl::TlsV1_3OrLater;
+}
+
+QByteArray tls12CipherString(const QSslConfiguration &configuration)
+{
+    return joinCipherNames(configuration, false);
+}
+
+QByteArray tls13CipherSuites(const QSslConfiguration &configuration)
+{
+    return joinCipherNames(configuration, true);
+}
+
+QT_WARNING_PUSH
+QT_WARNING_DISABLE_DEPRECATED // the TLS 1.0/1.1 values are deprecated, yet must still map
+bool protocolToVersionRange(QSsl::SslProtocol protocol, int *min, int *max)
+{
+    int low = 0;
+    int high = 0; // OpenSSL: no upper bound
+    switch (protocol) {
+    case QSsl::TlsV1_0:
+        low = high = TLS1_VERSION;
+        break;
+    case QSsl::TlsV1_1:
+        low = high = TLS1_1_VERSION;
+        break;
+    case QSsl::TlsV1_2:
+        low = high = TLS1_2_VERSION;
+        break;
+    case QSsl::TlsV1_3:
+        low = high = TLS1_3_VERSION;
+        break;
+    case QSsl::AnyProtocol:
+    case QSsl::TlsV1_0OrLater:
+        low = TLS1_VERSION;
+        break;
+    case QSsl::TlsV1_1OrLater:
+        low = TLS1_1_VERSION;
+        break;
+    case QSsl::SecureProtocols:
+    case QSsl::TlsV1_2OrLater:
+        low = TLS1_2_VERSION;
+        break;
+    case QSsl::TlsV1_3OrLater:
+        low = TLS1_3_VERSION;
+        break;
+    case QSsl::DtlsV1_0:
+    case QSsl::DtlsV1_0OrLater:
+    case QSsl::DtlsV1_2:
+    case QSsl::DtlsV1_2OrLater:
+    case QSsl::UnknownProtocol:
+        return false;
+    default:
+        return false; // a value outside the enumeration
+    }
+    if (min)
+        *min = low;
+    if (max)
+        *max = high;
+    return true;
+}
+
+QSsl::SslProtocol protocolFromVersion(int version)
+{
+    switch (version) {
+    case TLS1_VERSION:
+        return QSsl::TlsV1_0;
+    case TLS1_1_VERSION:
+        return QSsl::TlsV1_1;
+    case TLS1_2_VERSION:
+        return QSsl::TlsV1_2;
+    case TLS1_3_VERSION:
+        return QSsl::TlsV1_3;
+    default:
+        return QSsl::UnknownProtocol;
+    }
+}
+QT_WARNING_POP
+
+} // namespace QtPskPrivate
+
+QSslConfiguration::QSslConfiguration()
+    : d(new QSslConfigurationPrivate)
+{
+}
+
+QSslConfiguration::QSslConfiguration(const QSslConfiguration &other) = default;
+
+QSslConfiguration::~QSslConfiguration() = default;
+
+QSslConfiguration &QSslConfiguration::operator=(const QSslConfiguration &other) = default;
+
+bool QSslConfiguration::isNull() const
+{
+    const QSslConfigurationPrivate defaults;
+    return d->protocol == defaults.protocol
+        && d->peerVerifyMode == defaults.peerVerifyMode
+        && d->peerVerifyDepth == defaults.peerVerifyDepth
+        && d->ciphers.isEmpty()
+        && d->sslOptions == defaults.sslOptions
+        && d->preSharedKeyIdentityHint.isNull()
+        && d->handshakeMustInterruptOnError == defaults.handshakeMustInterruptOnError
+        && d->missingCertificateIsFatal == defaults.missingCertificateIsFatal
+        && d->sessionCipher.isNull()
+        && d->sessionProtocol == defaults.sessionProtocol;
+}
+
+QSsl::SslProtocol QSslConfiguration::protocol() const
+{
+    return d->protocol;
+}
+
+void QSslConfiguration::setProtocol(QSsl::SslProtocol protocol)
+{
+    d->protocol = protocol;
+}
+
+QSslSocket::PeerVerifyMode QSslConfiguration::peerVerifyMode() const
+{
+    return d->peerVerifyMode;
+}
+
+void QSslConfiguration::setPeerVerifyMode(QSslSocket::PeerVerifyMode mode)
+{
+    d->peerVerifyMode = mode;
+}
+
+int QSslConfiguration::peerVerifyDepth() const
+{
+    return d->peerVerifyDepth;
+}
+
+void QSslConfiguration::setPeerVerifyDepth(int depth)
+{
+    if (depth < 0) {
+        qWarning("QSslConfiguration::setPeerVerifyDepth: cannot set negative depth of %d", depth);
+        return;
+    }
+    d->peerVerifyDepth = depth;
+}
+
+QList<QSslCipher> QSslConfiguration::ciphers() const
+{
+    return d->ciphers;
+}
+
+void QSslConfiguration::setCiphers(const QList<QSslCipher> &ciphers)
+{
+    d->ciphers = ciphers;
+}
+
+void QSslConfiguration::setCiphers(const QString &ciphers)
+{
+    QList<QSslCipher> list;
+    const QStringList names = ciphers.split(QLatin1Char(':'), Qt::SkipEmptyParts);
+    for (const QString &name : names) {
+        const QSslCipher cipher(name);
+        if (!cipher.isNull())
+            list.append(cipher);
+    }
+    d->ciphers = list;
+}
+
+QList<QSslCipher> QSslConfiguration::supportedCiphers()
+{
+    return QtPskPrivate::supportedCipherList();
+}
+
+void QSslConfiguration::setSslOption(QSsl::SslOption option, bool on)
+{
+    d->sslOptions.setFlag(option, on);
+}
+
+bool QSslConfiguration::testSslOption(QSsl::SslOption option) const
+{
+    return d->sslOptions.testFlag(option);
+}
+
+QByteArray QSslConfiguration::preSharedKeyIdentityHint() const
+{
+    return d->preSharedKeyIdentityHint;
+}
+
+void QSslConfiguration::setPreSharedKeyIdentityHint(const QByteArray &hint)
+{
+    d->preSharedKeyIdentityHint = hint;
+}
+
+QSslCipher QSslConfiguration::sessionCipher() const
+{
+    return d->sessionCipher;
+}
+
+QSsl::SslProtocol QSslConfiguration::sessionProtocol() const
+{
+    return d->sessionProtocol;
+}
+
+bool QSslConfiguration::handshakeMustInterruptOnError() const
+{
+    return d->handshakeMustInterruptOnError;
+}
+
+void QSslConfiguration::setHandshakeMustInterruptOnError(bool interrupt)
+{
+    d->handshakeMustInterruptOnError = interrupt;
+}
+
+bool QSslConfiguration::missingCertificateIsFatal() const
+{
+    return d->missingCertificateIsFatal;
+}
+
+void QSslConfiguration::setMissingCertificateIsFatal(bool cannotRecover)
+{
+    d->missingCertificateIsFatal = cannotRecover;
+}
+
+QSslConfiguration QSslConfiguration::defaultConfiguration()
+{
+    DefaultConfiguration *storage = defaultConfigurationStorage();
+    const QMutexLocker locker(&storage->mutex);
+    return storage->configuration;
+}
+
+void QSslConfiguration::setDefaultConfiguration(const QSslConfiguration &configuration)
+{
+    DefaultConfiguration *storage = defaultConfigurationStorage();
+    const QMutexLocker locker(&storage->mutex);
+    storage->configuration = configuration;
+}
+
+bool QSslConfiguration::isEqual(const QSslConfiguration &other) const
+{
+    if (d == other.d)
+        return true;
+    return d->protocol == other.d->protocol
+        && d->peerVerifyMode == other.d->peerVerifyMode
+        && d->peerVerifyDepth == other.d->peerVerifyDepth
+        && d->ciphers == other.d->ciphers
+        && d->sslOptions == other.d->sslOptions
+        && d->preSharedKeyIdentityHint == other.d->preSharedKeyIdentityHint
+        && d->handshakeMustInterruptOnError == other.d->handshakeMustInterruptOnError
+        && d->missingCertificateIsFatal == other.d->missingCertificateIsFatal
+        && d->sessionCipher == other.d->sessionCipher
+        && d->sessionProtocol == other.d->sessionProtocol;
+}
+
+QTPSK_END_NAMESPACE
