@@ -1,0 +1,142 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#include "pskkeys.h"
+
+#include <QtCore/qbuffer.h>
+#include <QtCore/qdir.h>
+#include <QtCore/qfile.h>
+#include <QtCore/qtemporarydir.h>
+
+#include <gtest/gtest.h>
+
+using namespace PskExample;
+
+namespace {
+
+const QByteArray Key = QByteArray::fromHex("00112233445566778899aabbccddeeff");
+const char KeyHex[] = "00112233445566778899aabbccddeeff";
+
+// Reads \a text as a key file; returns the error ("" on success).
+QString readText(const QByteArray &text, PskTable *table)
+{
+    QByteArray data = text;
+    QBuffer buffer(&data);
+    buffer.open(QIODevice::ReadOnly);
+    QString error;
+    const bool ok = readPskFile(&buffer, table, &error);
+    EXPECT_EQ(ok, error.isEmpty());
+    return error;
+}
+
+} // namespace
+
+TEST(ParseHex, DecodesUpperAndLowerCaseDigits)
+{
+    EXPECT_EQ(parseHex("00aAfF19"), QByteArray::fromHex("00aaff19"));
+}
+
+TEST(ParseHex, RejectsEmptyOddLengthAndNonHexInput)
+{
+    EXPECT_FALSE(parseHex(""));
+    EXPECT_FALSE(parseHex("abc"));
+    EXPECT_FALSE(parseHex("0g"));
+    EXPECT_FALSE(parseHex("0x00"));
+    EXPECT_FALSE(parseHex("00 11"));
+}
+
+TEST(ParsePskEntry, SplitsIdentityAndKeyAtTheFirstColon)
+{
+    QString error;
+    const auto entry = parsePskEntry(QByteArray("client1:") + KeyHex, &error);
+    ASSERT_TRUE(entry) << error.toStdString();
+    EXPECT_EQ(entry->identity, "client1");
+    EXPECT_EQ(entry->key, Key);
+}
+
+TEST(ParsePskEntry, DecodesAHashPrefixedHexIdentityAsPsktoolWritesIt)
+{
+    QString error;
+    const auto entry = parsePskEntry(QByteArray("#613a62:") + KeyHex, &error); // "a:b"
+    ASSERT_TRUE(entry) << error.toStdString();
+    EXPECT_EQ(entry->identity, "a:b");
+    EXPECT_EQ(entry->key, Key);
+}
+
+TEST(ParsePskEntry, RejectsBadEntriesWithoutQuotingTheKey)
+{
+    const QByteArray secret = "deadbeefcafe";
+    const QList<QByteArray> texts = { "client1", ":" + secret, "a:b:" + secret,
+                                      "client1:" + secret + "x", "client1:", "#zz:" + secret,
+                                      "#:" + secret };
+    for (const QByteArray &text : texts) {
+        QString error;
+        EXPECT_FALSE(parsePskEntry(text, &error)) << text.constData();
+        EXPECT_FALSE(error.isEmpty()) << text.constData();
+        EXPECT_FALSE(error.contains(QString::fromLatin1(secret))) << error.toStdString();
+    }
+}
+
+TEST(PskTable, LooksUpKnownIdentitiesAndGivesAnEmptyKeyForUnknownOnes)
+{
+    PskTable table;
+    QString error;
+    EXPECT_TRUE(table.insert({ "client1", Key }, &error));
+    EXPECT_EQ(table.key("client1"), Key);
+    EXPECT_TRUE(table.key("client2").isEmpty());
+    EXPECT_FALSE(table.contains("client2"));
+    EXPECT_FALSE(table.insert({ "client1", "other" }, &error));
+    EXPECT_TRUE(error.contains(QLatin1String("client1")));
+    EXPECT_EQ(table.key("client1"), Key);
+}
+
+TEST(ReadPskFile, ReadsEntriesAndSkipsCommentsBlankLinesAndCarriageReturns)
+{
+    PskTable table;
+    const QByteArray text = QByteArray("# QtPsk keys\n\n   \n#613a62:") + KeyHex
+        + "\r\nclient1:" + KeyHex + "\r\n  client2:0102  \n# a comment: with a colon\n";
+    EXPECT_EQ(readText(text, &table), QString());
+    EXPECT_EQ(table.size(), 3);
+    EXPECT_EQ(table.key("a:b"), Key);
+    EXPECT_EQ(table.key("client1"), Key);
+    EXPECT_EQ(table.key("client2"), QByteArray::fromHex("0102"));
+}
+
+TEST(ReadPskFile, ReportsTheNumberOfTheFirstBadLineWithoutTheKey)
+{
+    PskTable table;
+    const QString error = readText("# header\nclient1:0011\n\nclient2:deadbeefx\nbad\n", &table);
+    EXPECT_TRUE(error.startsWith(QLatin1String("line 4: "))) << error.toStdString();
+    EXPECT_FALSE(error.contains(QLatin1String("deadbeef"))) << error.toStdString();
+}
+
+TEST(ReadPskFile, RejectsAnIdentityListedTwice)
+{
+    PskTable table;
+    const QString error = readText("client1:0011\nclient1:2233\n", &table);
+    EXPECT_TRUE(error.startsWith(QLatin1String("line 2: "))) << error.toStdString();
+}
+
+TEST(LoadPskFile, ReadsAFileAndNamesItInErrors)
+{
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    const QString good = dir.filePath(QStringLiteral("good.psk"));
+    const QString bad = dir.filePath(QStringLiteral("bad.psk"));
+    for (const auto &[name, text] : { std::pair{ good, QByteArray("client1:0011\n") },
+                                      std::pair{ bad, QByteArray("client1\n") } }) {
+        QFile file(name);
+        ASSERT_TRUE(file.open(QIODevice::WriteOnly));
+        file.write(text);
+    }
+
+    PskTable table;
+    QString error;
+    EXPECT_TRUE(loadPskFile(good, &table, &error)) << error.toStdString();
+    EXPECT_EQ(table.key("client1"), QByteArray::fromHex("0011"));
+
+    EXPECT_FALSE(loadPskFile(bad, &table, &error));
+    EXPECT_TRUE(error.startsWith(bad + QLatin1String(": line 1: "))) << error.toStdString();
+
+    const QString missing = dir.filePath(QStringLiteral("missing.psk"));
+    EXPECT_FALSE(loadPskFile(missing, &table, &error));
+    EXPECT_TRUE(error.startsWith(missing)) << error.toStdString();
+}
