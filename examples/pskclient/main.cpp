@@ -135,7 +135,7 @@ int main(int argc, char *argv[])
         if (replied || !socket.canReadLine())
             return;
         replied = true;
-        printLine(u"Reply: "_s + QString::fromUtf8(socket.readLine()).chopped(1));
+        printLine(u"Reply: "_s + QString::fromUtf8(socket.readLine()).trimmed());
         socket.disconnectFromHost();
     });
     QObject::connect(&socket, &QSslSocket::disconnected, [&] {

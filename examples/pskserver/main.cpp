@@ -172,13 +172,15 @@ int main(int argc, char *argv[])
             const QString peer = peerName(socket);
             printLine(u"[%1] Protocol: %2"_s.arg(peer, protocolDisplayName(socket->sessionProtocol())));
             printLine(u"[%1] Cipher: %2"_s.arg(peer, socket->sessionCipher().name()));
-            QObject::connect(socket, &QSslSocket::readyRead, socket, [socket, peer] {
+            const auto echoLines = [socket, peer] {
                 while (socket->canReadLine()) {
                     const QByteArray line = socket->readLine();
-                    printLine(u"[%1] Echo: %2"_s.arg(peer, QString::fromUtf8(line).chopped(1)));
+                    printLine(u"[%1] Echo: %2"_s.arg(peer, QString::fromUtf8(line).trimmed()));
                     socket->write(line);
                 }
-            });
+            };
+            QObject::connect(socket, &QSslSocket::readyRead, socket, echoLines);
+            echoLines(); // lines that arrived together with the end of the handshake
             QObject::connect(socket, &QSslSocket::errorOccurred, socket, [&, socket, peer] {
                 if (socket->error() == QAbstractSocket::RemoteHostClosedError)
                     return; // the client hung up: disconnected() follows
