@@ -76,7 +76,7 @@ QT_WARNING_PUSH
 QT_WARNING_DISABLE_DEPRECATED // the TLS 1.0 and 1.1 values are deprecated, yet still exist
 QSsl::SslProtocol protocolFromCipherVersionName(const QString &versionName)
 {
-    if (versionName == QLatin1String("TLSv1"))
+    if (versionName == QLatin1String("TLSv1") || versionName == QLatin1String("TLSv1.0"))
         return QSsl::TlsV1_0;
     if (versionName == QLatin1String("TLSv1.1"))
         return QSsl::TlsV1_1;
@@ -103,14 +103,14 @@ QSslCipher QSslCipherAccess::fromOpenSsl(const SSL_CIPHER *cipher)
     int algorithmBits = 0;
     data->usedBits = SSL_CIPHER_get_bits(cipher, &algorithmBits);
     data->supportedBits = algorithmBits;
-    data->protocolString = QString::fromLatin1(SSL_CIPHER_get_version(cipher));
-    data->protocol = protocolFromCipherVersionName(data->protocolString);
 
-    // "NAME  VERSION Kx=... Au=... Enc=... Mac=...": take the methods from OpenSSL's own text.
+    // "NAME  VERSION Kx=... Au=... Enc=... Mac=...": OpenSSL's own text gives the version as
+    // Qt shows it ("TLSv1", where SSL_CIPHER_get_version() says "TLSv1.0") and the methods.
     char buffer[256] = {};
     if (SSL_CIPHER_description(cipher, buffer, int(sizeof buffer))) {
-        const QStringList fields = QString::fromLatin1(buffer).split(QLatin1Char(' '),
-                                                                     Qt::SkipEmptyParts);
+        const QStringList fields = QString::fromLatin1(buffer).simplified().split(QLatin1Char(' '));
+        if (fields.size() > 1)
+            data->protocolString = fields.at(1);
         for (const QString &field : fields) {
             const QString value = field.section(QLatin1Char('='), 1).trimmed();
             if (field.startsWith(QLatin1String("Kx=")))
@@ -121,6 +121,9 @@ QSslCipher QSslCipherAccess::fromOpenSsl(const SSL_CIPHER *cipher)
                 data->encryptionMethod = value;
         }
     }
+    if (data->protocolString.isEmpty())
+        data->protocolString = QString::fromLatin1(SSL_CIPHER_get_version(cipher));
+    data->protocol = protocolFromCipherVersionName(data->protocolString);
     return result;
 }
 
