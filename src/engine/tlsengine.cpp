@@ -146,6 +146,8 @@ TlsEngine::Result TlsEngine::call(Call what, void *buffer, qsizetype size, qsize
     SSL *const ssl = m_ssl.get();
     size_t moved = 0;
     int ret = 0;
+    const qsizetype outputBefore = pendingOutput();
+    const size_t alertsBefore = m_alerts.size();
     ERR_clear_error();
     ++m_callDepth;
     switch (what) {
@@ -174,22 +176,40 @@ TlsEngine::Result TlsEngine::call(Call what, void *buffer, qsizetype size, qsize
         return Result::WantInput;
     case SSL_ERROR_ZERO_RETURN:
         return Result::Closed;
-    case SSL_ERROR_SYSCALL: {
-        // Memory BIOs do not fail, so an empty queue means the stream ended mid-record.
-        m_truncated = ERR_peek_error() == 0;
-        fail(QStringLiteral("The TLS connection was closed unexpectedly"));
-        return Result::Failed;
-    }
+    case SSL_ERROR_SYSCALL:
     case SSL_ERROR_SSL: {
+        // Memory BIOs do not fail, so a syscall error with an empty queue is an EOF as well.
         const unsigned long first = ERR_peek_error();
-        m_truncated = ERR_GET_LIB(first) == ERR_LIB_SSL
-                && ERR_GET_REASON(first) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
-        fail(QStringLiteral("TLS error"));
+        m_truncated = first == 0
+                || (ERR_GET_LIB(first) == ERR_LIB_SSL
+                    && ERR_GET_REASON(first) == SSL_R_UNEXPECTED_EOF_WHILE_READING);
+        fail(QStringLiteral("The TLS connection was closed unexpectedly"));
+        if (m_truncated) {
+            // OpenSSL answers an EOF with a decode_error alert. The peer has gone, and Qt reports
+            // a plain "remote host closed": drop that alert and its bytes.
+            m_alerts.resize(alertsBefore);
+            dropOutputAfter(outputBefore);
+        }
         return Result::Failed;
     }
     default:
         fail(QStringLiteral("Unexpected TLS state"));
         return Result::Failed;
+    }
+}
+
+void TlsEngine::dropOutputAfter(qsizetype keep)
+{
+    if (pendingOutput() <= keep)
+        return;
+    QByteArray kept(keep, Qt::Uninitialized);
+    kept.resize(takeOutput(kept.data(), keep));
+    BIO_reset(m_output);
+    for (qsizetype offset = 0; offset < kept.size();) {
+        const int written = BIO_write(m_output, kept.constData() + offset, clampToInt(kept.size() - offset));
+        if (written <= 0)
+            break;
+        offset += written;
     }
 }
 

@@ -63,7 +63,8 @@ public:
         WantInput, // nothing more to do until more ciphertext is fed
         Closed, // the peer sent close_notify: no more application data will arrive
         // The connection failed; see errorString(). If the transport ended without close_notify
-        // (after feedEndOfStream()), isTruncated() is true as well.
+        // (after feedEndOfStream()), isTruncated() is true as well; that outcome queues no alert
+        // and no output (Qt reports it as "remote host closed").
         Failed,
     };
 
@@ -141,6 +142,7 @@ private:
     enum class Call { Handshake, Read, Write };
     Result call(Call what, void *buffer, qsizetype size, qsizetype *done);
     void fail(const QString &fallback);
+    void dropOutputAfter(qsizetype keep);
 
     std::shared_ptr<TlsContext> m_context;
     SslPtr m_ssl; // owns both BIOs
