@@ -20,6 +20,8 @@
 #include <QtCore/qpointer.h>
 #include <QtCore/qstring.h>
 
+#include <algorithm>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -76,8 +78,12 @@ struct Alert
 
 // Records every signal a QSslSocket emits, in order, with plain lambdas (no QtTest needed).
 // The connections use the socket as context, so they go away with the socket.
+// The signals whose relative order the tests check.
+enum class Event { PreSharedKey, PeerVerifyError, SslErrors, Encrypted, ErrorOccurred, ReadyRead, Disconnected };
+
 struct SocketRecorder
 {
+    std::vector<Event> events; // in emission order
     std::vector<QAbstractSocket::SocketState> states;
     std::vector<QSslSocket::SslMode> modes;
     std::vector<PskCall> pskCalls;
@@ -103,18 +109,26 @@ struct SocketRecorder
         QObject::connect(socket, &QSslSocket::modeChanged, socket,
                          [this](QSslSocket::SslMode m) { modes.push_back(m); });
         QObject::connect(socket, &QSslSocket::preSharedKeyAuthenticationRequired, socket,
-                         [this](QSslPreSharedKeyAuthenticator *a) { pskCalls.push_back(snapshot(a)); });
+                         [this](QSslPreSharedKeyAuthenticator *a) {
+                             events.push_back(Event::PreSharedKey);
+                             pskCalls.push_back(snapshot(a));
+                         });
         QObject::connect(socket, &QAbstractSocket::errorOccurred, socket,
                          [this, socket](QAbstractSocket::SocketError e) {
+                             events.push_back(Event::ErrorOccurred);
                              errors.push_back(e);
                              errorStrings.push_back(socket->errorString());
                          });
         QObject::connect(socket, &QSslSocket::peerVerifyError, socket,
-                         [this](const QSslError &e) { peerVerifyErrors.push_back(e.error()); });
+                         [this](const QSslError &e) {
+                             events.push_back(Event::PeerVerifyError);
+                             peerVerifyErrors.push_back(e.error());
+                         });
         QObject::connect(socket, &QSslSocket::sslErrors, socket, [this](const QList<QSslError> &list) {
             QList<QSslError::SslError> codes;
             for (const QSslError &e : list)
                 codes.push_back(e.error());
+            events.push_back(Event::SslErrors);
             sslErrors.push_back(codes);
         });
         QObject::connect(socket, &QSslSocket::alertSent, socket,
@@ -129,9 +143,16 @@ struct SocketRecorder
                          [this](const QSslError &e) { interruptedOnError.push_back(e.error()); });
         QObject::connect(socket, &QAbstractSocket::hostFound, socket, [this] { ++hostFound; });
         QObject::connect(socket, &QAbstractSocket::connected, socket, [this] { ++connected; });
-        QObject::connect(socket, &QSslSocket::encrypted, socket, [this] { ++encrypted; });
-        QObject::connect(socket, &QAbstractSocket::disconnected, socket, [this] { ++disconnected; });
+        QObject::connect(socket, &QSslSocket::encrypted, socket, [this] {
+            events.push_back(Event::Encrypted);
+            ++encrypted;
+        });
+        QObject::connect(socket, &QAbstractSocket::disconnected, socket, [this] {
+            events.push_back(Event::Disconnected);
+            ++disconnected;
+        });
         QObject::connect(socket, &QIODevice::readyRead, socket, [this, socket] {
+            events.push_back(Event::ReadyRead);
             ++readyRead;
             if (readInSlot)
                 received += socket->readAll();
@@ -163,6 +184,17 @@ inline std::string describe(const SocketRecorder &r)
                     .arg(r.peerVerifyErrors.size()).arg(r.sslErrors.size())
                     .arg(QString::fromLatin1(r.received.toHex()));
     return text.toStdString();
+}
+
+// \a events with every event not in \a wanted removed (to check the relative order of a few).
+inline std::vector<Event> only(const std::vector<Event> &events, std::initializer_list<Event> wanted)
+{
+    std::vector<Event> result;
+    for (Event e : events) {
+        if (std::find(wanted.begin(), wanted.end(), e) != wanted.end())
+            result.push_back(e);
+    }
+    return result;
 }
 
 // The types of the fatal alerts only (close_notify is a warning and depends on how a peer shut down).

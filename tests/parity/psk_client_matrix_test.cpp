@@ -394,6 +394,32 @@ TEST_P(PskClientMatrix, BehavesLikeQt6AgainstOpenSslServer)
         break;
     }
 
+    // The order: the PSK request first, certificate checks next, then the outcome, data, the close.
+    using E = Event;
+    const std::vector<Event> order = only(recorder.events, {E::PreSharedKey, E::PeerVerifyError,
+                                                            E::SslErrors, E::Encrypted,
+                                                            E::ErrorOccurred, E::Disconnected});
+    switch (row.outcome) {
+    case Outcome::Encrypted:
+        if (verifyErrorsExpected) {
+            EXPECT_EQ(order, (std::vector<Event>{E::PreSharedKey, E::PeerVerifyError, E::SslErrors,
+                                                 E::Encrypted, E::Disconnected}));
+        } else {
+            EXPECT_EQ(order, (std::vector<Event>{E::PreSharedKey, E::Encrypted, E::Disconnected}));
+        }
+        EXPECT_GT(recorder.readyRead, 0);
+        break;
+    case Outcome::HandshakeFailed:
+        EXPECT_EQ(order, (std::vector<Event>{E::PreSharedKey, E::ErrorOccurred, E::Disconnected}));
+        EXPECT_EQ(recorder.readyRead, 0);
+        break;
+    case Outcome::NoPeerCertificate:
+        EXPECT_EQ(order, (std::vector<Event>{E::PreSharedKey, E::PeerVerifyError, E::SslErrors,
+                                             E::ErrorOccurred, E::Disconnected}));
+        EXPECT_EQ(recorder.readyRead, 0);
+        break;
+    }
+
     // The end: closed, disconnected exactly once, nothing left to deliver.
     EXPECT_EQ(socket.state(), QAbstractSocket::UnconnectedState);
     EXPECT_FALSE(socket.isEncrypted());

@@ -465,6 +465,110 @@ INSTANTIATE_TEST_SUITE_P(
                     + clientKindName(std::get<2>(p.param));
         });
 
+// --- Failures caused by the client, seen from the server (spec §2.8) ----------------------------------
+
+namespace {
+
+enum class ClientFault { GivesNoKey, AutoVerifyPeerRejectsPlainPsk };
+
+class PskServerClientFault : public ::testing::TestWithParam<std::tuple<ClientFault, ServerKind>>
+{
+};
+
+} // namespace
+
+TEST_P(PskServerClientFault, ServerSeesQtsErrorAndAlerts)
+{
+    const ClientFault fault = std::get<0>(GetParam());
+    const ServerKind serverKind = std::get<1>(GetParam());
+    ServerRow row; // the right-key set-up
+    int serverCalls = 0;
+    ServerUnderTest server(serverKind, serverConfiguration(row),
+                           [&](QSslSocket *, QSslPreSharedKeyAuthenticator *authenticator) {
+                               ++serverCalls;
+                               authenticator->setPreSharedKey(key());
+                           });
+    ASSERT_TRUE(server.listen());
+
+    QSslSocket client;
+    SocketRecorder clientRecorder;
+    clientRecorder.attach(&client);
+    client.setSslConfiguration(pskConfiguration(pskCipher, fault == ClientFault::GivesNoKey
+                                                        ? QSslSocket::VerifyNone
+                                                        : QSslSocket::AutoVerifyPeer));
+    QObject::connect(&client, &QSslSocket::preSharedKeyAuthenticationRequired, &client,
+                     [fault](QSslPreSharedKeyAuthenticator *authenticator) {
+                         authenticator->setIdentity(identity());
+                         if (fault != ClientFault::GivesNoKey)
+                             authenticator->setPreSharedKey(key());
+                     });
+    client.connectToHostEncrypted(loopback(), server.port());
+
+    EXPECT_TRUE(waitUntil([&] {
+        return client.state() == QAbstractSocket::UnconnectedState && !server.sockets.empty()
+                && !server.sockets.front()->errors.empty();
+    }, timeoutMs));
+    QCoreApplication::processEvents();
+    ASSERT_EQ(server.sockets.size(), 1u);
+    const SocketRecorder &serverSocket = *server.sockets.front();
+    SCOPED_TRACE("server socket: " + describe(serverSocket));
+    SCOPED_TRACE("client socket: " + describe(clientRecorder));
+    using E = Event;
+
+    if (fault == ClientFault::GivesNoKey) {
+        // The client aborts with handshake_failure before sending its identity: the server is
+        // never asked for a key.
+        EXPECT_EQ(serverCalls, 0);
+        EXPECT_TRUE(serverSocket.pskCalls.empty());
+        EXPECT_EQ(fatalTypes(clientRecorder.alertsSent),
+                  std::vector<QSsl::AlertType>{QSsl::AlertType::HandshakeFailure});
+        EXPECT_EQ(fatalTypes(serverSocket.alertsReceived),
+                  std::vector<QSsl::AlertType>{QSsl::AlertType::HandshakeFailure});
+        EXPECT_TRUE(fatalTypes(serverSocket.alertsSent).empty());
+        EXPECT_EQ(serverSocket.encrypted, 0);
+        ASSERT_EQ(serverSocket.errors,
+                  std::vector<QAbstractSocket::SocketError>{QAbstractSocket::SslHandshakeFailedError});
+        EXPECT_TRUE(serverSocket.errorStrings.front().startsWith(handshakePrefix));
+        EXPECT_TRUE(serverSocket.errorStrings.front().contains(QStringLiteral("sslv3 alert handshake failure")))
+                << serverSocket.errorStrings.front().toStdString();
+    } else {
+        // The handshake completes on the server, which then sees the client hang up.
+        EXPECT_EQ(serverCalls, 1);
+        EXPECT_EQ(clientRecorder.peerVerifyErrors,
+                  std::vector<QSslError::SslError>{QSslError::NoPeerCertificate});
+        EXPECT_EQ(clientRecorder.errors,
+                  std::vector<QAbstractSocket::SocketError>{QAbstractSocket::SslHandshakeFailedError});
+        EXPECT_EQ(serverSocket.encrypted, 1);
+        EXPECT_EQ(serverSocket.errors,
+                  std::vector<QAbstractSocket::SocketError>{QAbstractSocket::RemoteHostClosedError});
+        EXPECT_EQ(only(serverSocket.events, {E::Encrypted, E::ErrorOccurred}),
+                  (std::vector<Event>{E::Encrypted, E::ErrorOccurred}));
+        EXPECT_TRUE(fatalTypes(serverSocket.alertsSent).empty());
+        EXPECT_TRUE(fatalTypes(serverSocket.alertsReceived).empty());
+    }
+    EXPECT_EQ(clientRecorder.encrypted, 0);
+    EXPECT_EQ(clientRecorder.disconnected, 1);
+    if (serverKind == ServerKind::SslServer) {
+        // Measured on Qt 6.4.2: QSslServer relays the socket's signals only during the handshake,
+        // so the RemoteHostClosedError after encrypted() is not relayed.
+        EXPECT_EQ(server.serverRecorder.errorOccurred, fault == ClientFault::GivesNoKey ? 1 : 0);
+        EXPECT_EQ(server.serverRecorder.preSharedKey, serverCalls);
+        EXPECT_EQ(server.serverRecorder.pendingConnectionAvailable,
+                  fault == ClientFault::GivesNoKey ? 0 : 1);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+        Faults, PskServerClientFault,
+        ::testing::Combine(::testing::Values(ClientFault::GivesNoKey,
+                                             ClientFault::AutoVerifyPeerRejectsPlainPsk),
+                           ::testing::Values(ServerKind::SslServer, ServerKind::TcpServerSubclass)),
+        [](const ::testing::TestParamInfo<PskServerClientFault::ParamType> &p) {
+            return std::string(std::get<0>(p.param) == ClientFault::GivesNoKey
+                                       ? "ClientGivesNoKey" : "ClientAutoVerifyPeerRejectsPlainPsk")
+                    + "_" + serverKindName(std::get<1>(p.param));
+        });
+
 // --- Qt's tst_qsslserver::testPreSharedKeyAuthenticationRequired (spec §4.2) ----------------------
 
 TEST(PskSslServer, PreSharedKeyAuthenticationRequiredScenarioHasQtsExactSignalCounts)
