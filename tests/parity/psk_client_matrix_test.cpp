@@ -10,6 +10,7 @@
 #include <QtCore/qcryptographichash.h>
 #include <QtCore/qobject.h>
 #include <QtCore/qpointer.h>
+#include <QtCore/qscopeguard.h>
 
 #include <gtest/gtest.h>
 
@@ -566,6 +567,7 @@ TEST_P(PskClientReentrancy, SlotThatEndsTheSocketIsSafe)
                                                  QSslSocket::VerifyNone));
     int destroyed = 0;
     QObject::connect(socket, &QObject::destroyed, [&destroyed] { ++destroyed; });
+    const auto cleanup = qScopeGuard([&socket] { delete socket.data(); }); // also on ASSERT
 
     int actions = 0;
     auto act = [&] {
@@ -643,6 +645,9 @@ TEST_P(PskClientReentrancy, SlotThatEndsTheSocketIsSafe)
     } else {
         EXPECT_TRUE(recorder.errors.empty());
     }
+    // abort() ends the connection at once and silently: no error, disconnected() once. For the
+    // abort in the PSK slot this is QtPsk's own contract (Qt 6.4.2 crashes there, see above); the
+    // other rows are measured on Qt.
     if (row.action == Action::Abort) {
         ASSERT_FALSE(socket.isNull());
         EXPECT_EQ(socket->state(), QAbstractSocket::UnconnectedState);
