@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+QTPSK_USE_NAMESPACE // a no-op unless the build uses -DQTPSK_NAMESPACE
+
 static_assert(sizeof(QSslConfiguration) == sizeof(void *), "one d-pointer");
 static_assert(std::is_nothrow_move_assignable_v<QSslConfiguration>);
 static_assert(QTypeInfo<QSslConfiguration>::isRelocatable, "Q_DECLARE_SHARED");

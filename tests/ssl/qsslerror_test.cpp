@@ -17,6 +17,8 @@
 
 #include "common/testsupport.h"
 
+QTPSK_USE_NAMESPACE // a no-op unless the build uses -DQTPSK_NAMESPACE
+
 static_assert(sizeof(QSslError) == sizeof(void *), "one d-pointer");
 static_assert(std::is_nothrow_move_assignable_v<QSslError>);
 static_assert(QTypeInfo<QSslError>::isRelocatable, "Q_DECLARE_SHARED");
@@ -270,6 +272,9 @@ TEST(QSslError, ErrorsTravelThroughQueuedConnectionsBetweenThreads)
 
 TEST(QSslError, ErrorsWorkInStringBasedQueuedConnections)
 {
+#ifdef QTPSK_NAMESPACE
+    GTEST_SKIP() << "string-based connections see the namespace-qualified type names";
+#endif
     ErrorEmitter emitter;
     ErrorReceiver receiver;
     ASSERT_TRUE(QObject::connect(&emitter, SIGNAL(sslErrors(QList<QSslError>)), &receiver,
