@@ -1,18 +1,68 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
-#ifndef QSSLSOCKET_H
-#define QSSLSOCKET_H
+#ifndef QTPSK_QSSLSOCKET_H
+#define QTPSK_QSSLSOCKET_H
 
 #include <QtPsk/qtpskglobal.h>
+#include <QtPsk/qssl.h>
+#include <QtPsk/qsslcipher.h>
+#include <QtPsk/qsslerror.h>
+#include <QtPsk/qtcpsocket.h>
+
+#include <QtCore/qlist.h>
+#include <QtCore/qstring.h>
 
 QTPSK_BEGIN_NAMESPACE
 
-// The socket work replaces this placeholder with the full class (derived from QTcpSocket)
+class QSslConfiguration;
+class QSslPreSharedKeyAuthenticator;
+namespace QtPskPrivate { class SslSocketPrivate; }
+
 /*!
     \class QSslSocket
-    \brief A TLS socket; for now only its nested enumerations, which QSslConfiguration uses.
+    \brief A TLS-encrypted TCP socket, backed by OpenSSL, for pre-shared-key (PSK) handshakes.
+
+    A source-compatible clone of QtNetwork's QSslSocket for the PSK use case. A client connects
+    with connectToHostEncrypted() (or connectToHost() followed by startClientEncryption()); a
+    server adopts an accepted descriptor with setSocketDescriptor() and calls
+    startServerEncryption(). During the handshake OpenSSL asks for the pre-shared key and the
+    socket emits preSharedKeyAuthenticationRequired() synchronously, from inside the handshake
+    call, with an authenticator that lives only during the emission: connect to it with a direct
+    connection, fill in the identity (client) and the key, and never keep the pointer.
+
+    \code
+    QSslSocket socket;
+    QSslConfiguration config = socket.sslConfiguration();
+    config.setPeerVerifyMode(QSslSocket::VerifyNone);   // PSK: there is no certificate
+    socket.setSslConfiguration(config);
+    QObject::connect(&socket, &QSslSocket::preSharedKeyAuthenticationRequired,
+                     [](QSslPreSharedKeyAuthenticator *authenticator) {
+        authenticator->setIdentity("client1");
+        authenticator->setPreSharedKey(QByteArray::fromHex("00112233445566778899aabbccddeeff"));
+    });
+    socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), 4433);
+    \endcode
+
+    Once encrypted() has been emitted, the socket reads and writes plaintext like any
+    QIODevice; the ciphertext counts are encryptedBytesAvailable() and encryptedBytesToWrite().
+    The waitFor...() functions work without an event loop, as in Qt.
+
+    Every SSL_CTX is shared by the sockets whose configurations are equal, so a handshake costs
+    no context set-up after the first.
+
+    \section1 Differences from Qt
+    \list
+    \li There are no certificates or private keys (QSslCertificate, QSslKey): QtPsk does PSK.
+        Certificate-authenticated suites (RSA-PSK, ECDHE-RSA, ...) cannot be used, and a peer
+        certificate is never verified.
+    \li A slot that calls abort(), close() or deleteLater() on the socket from any signal,
+        preSharedKeyAuthenticationRequired() included, ends the connection cleanly (Qt 6.4
+        crashes when the PSK slot aborts).
+    \li The client-side identity hint is a deep copy (Qt's points into OpenSSL's memory).
+    \endlist
 */
-class QTPSK_EXPORT QSslSocket
+class QTPSK_EXPORT QSslSocket : public QTcpSocket
 {
+    Q_OBJECT
 public:
     /*! Whether, and in which role, the socket encrypts. */
     enum SslMode {
@@ -20,16 +70,223 @@ public:
         SslClientMode,   /*!< The socket is the TLS client. */
         SslServerMode    /*!< The socket is the TLS server. */
     };
+    Q_ENUM(SslMode)
 
     /*! How the socket verifies the peer's certificate. */
     enum PeerVerifyMode {
         VerifyNone,     /*!< Do not ask for or check the peer's certificate. */
-        QueryPeer,      /*!< Ask for the certificate but do not require or check it (servers). */
-        VerifyPeer,     /*!< Require a valid certificate from the peer. */
+        QueryPeer,      /*!< Ask for the certificate but do not require or check it. */
+        VerifyPeer,     /*!< Require a certificate from the peer; a PSK peer has none, which
+                             gives QSslError::NoPeerCertificate unless ignored. */
         AutoVerifyPeer  /*!< VerifyPeer on clients, QueryPeer on servers. The default. */
     };
+    Q_ENUM(PeerVerifyMode)
+
+    /*! Constructs an unconnected, unencrypted socket with the given \a parent. */
+    explicit QSslSocket(QObject *parent = nullptr);
+    /*! Destroys the socket, closing the connection if there is one (no close_notify is sent). */
+    ~QSslSocket() override;
+
+    /*! Continues after the socket paused (see QAbstractSocket::PauseModes). */
+    void resume() override;
+
+    /*!
+        Connects to \a hostName on \a port and starts the client handshake as soon as the TCP
+        connection is up. \a mode is the open mode, \a protocol the network-layer protocol.
+    */
+    void connectToHostEncrypted(const QString &hostName, quint16 port, OpenMode mode = ReadWrite,
+                                NetworkLayerProtocol protocol = AnyIPProtocol);
+    /*!
+        As above, with \a sslPeerName as the name sent in the TLS server-name extension instead
+        of \a hostName.
+    */
+    void connectToHostEncrypted(const QString &hostName, quint16 port, const QString &sslPeerName,
+                                OpenMode mode = ReadWrite, NetworkLayerProtocol protocol = AnyIPProtocol);
+
+    /*!
+        Adopts the connected descriptor \a socketDescriptor (for servers: then call
+        startServerEncryption()). \a state and \a openMode describe it. Returns \c true on success.
+    */
+    bool setSocketDescriptor(qintptr socketDescriptor, SocketState state = ConnectedState,
+                             OpenMode openMode = ReadWrite) override;
+
+    using QAbstractSocket::connectToHost;
+    /*! Connects to \a hostName on \a port without encryption (see startClientEncryption()). */
+    void connectToHost(const QString &hostName, quint16 port, OpenMode openMode = ReadWrite,
+                       NetworkLayerProtocol protocol = AnyIPProtocol) override;
+    /*! Sends close_notify when encrypted, then closes the connection once everything is sent. */
+    void disconnectFromHost() override;
+
+    /*! Sets the socket option \a option to \a value (see QAbstractSocket::setSocketOption()). */
+    void setSocketOption(QAbstractSocket::SocketOption option, const QVariant &value) override;
+    /*! Returns the value of the socket option \a option. */
+    QVariant socketOption(QAbstractSocket::SocketOption option) override;
+
+    /*! Returns the current mode: unencrypted, TLS client or TLS server. */
+    SslMode mode() const;
+    /*! Returns \c true once the handshake has completed and encrypted() has been emitted. */
+    bool isEncrypted() const;
+
+    /*! Returns the configured protocol (QSsl::SecureProtocols by default). */
+    QSsl::SslProtocol protocol() const;
+    /*! Sets the protocol to \a protocol for the next handshake. */
+    void setProtocol(QSsl::SslProtocol protocol);
+
+    /*! Returns the peer verification mode (AutoVerifyPeer by default). */
+    QSslSocket::PeerVerifyMode peerVerifyMode() const;
+    /*! Sets the peer verification mode to \a mode for the next handshake. */
+    void setPeerVerifyMode(QSslSocket::PeerVerifyMode mode);
+    /*! Returns the maximum certificate-chain depth checked (0: no limit). */
+    int peerVerifyDepth() const;
+    /*! Sets the maximum certificate-chain depth to \a depth. */
+    void setPeerVerifyDepth(int depth);
+    /*! Returns the name the peer is expected to have (empty: the host name connected to). */
+    QString peerVerifyName() const;
+    /*! Sets the expected peer name (also sent as the server name) to \a hostName. */
+    void setPeerVerifyName(const QString &hostName);
+
+    /*! Returns the number of decrypted bytes ready to be read. */
+    qint64 bytesAvailable() const override;
+    /*! Returns the number of written plaintext bytes not yet sent. */
+    qint64 bytesToWrite() const override;
+    /*! Returns \c true if a whole line of decrypted data can be read. */
+    bool canReadLine() const override;
+    /*! Closes the device and the connection (see disconnectFromHost()). */
+    void close() override;
+    /*! Returns \c true if there is nothing to read and the connection is closed. */
+    bool atEnd() const override;
+    /*! Limits the decrypted bytes the socket buffers to \a size (0: no limit). */
+    void setReadBufferSize(qint64 size) override;
+
+    /*! Returns the number of received encrypted bytes not yet decrypted. */
+    qint64 encryptedBytesAvailable() const;
+    /*! Returns the number of encrypted bytes waiting to be sent. */
+    qint64 encryptedBytesToWrite() const;
+
+    /*!
+        Returns the socket's TLS configuration; after the handshake it also reports the
+        session's cipher and protocol.
+    */
+    QSslConfiguration sslConfiguration() const;
+    /*! Sets the TLS configuration used by the next handshake to \a config. */
+    void setSslConfiguration(const QSslConfiguration &config);
+
+    /*! Returns the cipher of the established session, or a null cipher. */
+    QSslCipher sessionCipher() const;
+    /*! Returns the protocol of the established session, or QSsl::UnknownProtocol. */
+    QSsl::SslProtocol sessionProtocol() const;
+
+    /*! Waits up to \a msecs milliseconds for the TCP connection (see QAbstractSocket). */
+    bool waitForConnected(int msecs = 30000) override;
+    /*!
+        Waits up to \a msecs milliseconds (-1: forever) for the handshake to complete, without
+        an event loop. Returns \c true once encrypted() has been emitted, \c false on an error,
+        a time-out, or when the socket is not encrypting or already encrypted.
+    */
+    bool waitForEncrypted(int msecs = 30000);
+    /*! Waits up to \a msecs milliseconds for decrypted data (readyRead()). */
+    bool waitForReadyRead(int msecs = 30000) override;
+    /*! Waits up to \a msecs milliseconds until written data has been sent (bytesWritten()). */
+    bool waitForBytesWritten(int msecs = 30000) override;
+    /*! Waits up to \a msecs milliseconds for the connection to close. */
+    bool waitForDisconnected(int msecs = 30000) override;
+
+    /*! Returns the errors found while verifying the peer in the last handshake. */
+    QList<QSslError> sslHandshakeErrors() const;
+
+    /*! Returns \c true: QtPsk always has OpenSSL. */
+    static bool supportsSsl();
+    /*! Returns the version number of the OpenSSL library in use (OpenSSL_version_num()). */
+    static long sslLibraryVersionNumber();
+    /*! Returns the version string of the OpenSSL library in use. */
+    static QString sslLibraryVersionString();
+    /*! Returns the OpenSSL version number QtPsk was built against. */
+    static long sslLibraryBuildVersionNumber();
+    /*! Returns the OpenSSL version string QtPsk was built against. */
+    static QString sslLibraryBuildVersionString();
+    /*! Returns the TLS backends: {"openssl"}. */
+    static QList<QString> availableBackends();
+    /*! Returns the active backend: "openssl". */
+    static QString activeBackend();
+    /*! Returns \c true if \a backendName is "openssl" (the only backend). */
+    static bool setActiveBackend(const QString &backendName);
+    /*! Returns the protocols the backend \a backendName (empty: the active one) supports. */
+    static QList<QSsl::SslProtocol> supportedProtocols(const QString &backendName = {});
+    /*! Returns \c true if \a protocol is among supportedProtocols(\a backendName). */
+    static bool isProtocolSupported(QSsl::SslProtocol protocol, const QString &backendName = {});
+    /*! Returns the classes the backend implements: QSsl::ImplementedClass::Socket. */
+    static QList<QSsl::ImplementedClass> implementedClasses(const QString &backendName = {});
+    /*! Returns \c true if \a cl is implemented by \a backendName. */
+    static bool isClassImplemented(QSsl::ImplementedClass cl, const QString &backendName = {});
+    /*! Returns the optional features: QSsl::SupportedFeature::Psk and ::Alerts. */
+    static QList<QSsl::SupportedFeature> supportedFeatures(const QString &backendName = {});
+    /*! Returns \c true if \a feat is among supportedFeatures(\a backendName). */
+    static bool isFeatureSupported(QSsl::SupportedFeature feat, const QString &backendName = {});
+
+    /*! Ignores the verification errors in \a errors (compared by type) in handshakes to come. */
+    void ignoreSslErrors(const QList<QSslError> &errors);
+    /*! Continues a handshake interrupted by handshakeInterruptedOnError(), ignoring the error. */
+    void continueInterruptedHandshake();
+
+public Q_SLOTS:
+    /*! Starts the client handshake on a connected, unencrypted socket. */
+    void startClientEncryption();
+    /*! Starts the server handshake on a connected, unencrypted socket. */
+    void startServerEncryption();
+    /*!
+        Ignores every verification error of the current handshake. Call it from a slot of
+        sslErrors() or peerVerifyError(), or before the handshake.
+    */
+    void ignoreSslErrors();
+
+Q_SIGNALS:
+    /*! Emitted when the handshake has completed: from now on data is encrypted. */
+    void encrypted();
+    /*! Emitted for each verification problem \a error found during the handshake. */
+    void peerVerifyError(const QSslError &error);
+    /*!
+        Emitted with every verification error (\a errors) after the handshake; unless the
+        errors are ignored (ignoreSslErrors()), the connection then fails.
+    */
+    void sslErrors(const QList<QSslError> &errors);
+    /*! Emitted when the mode changes to \a newMode. */
+    void modeChanged(QSslSocket::SslMode newMode);
+    /*! Emitted when \a totalBytes encrypted bytes have been sent. */
+    void encryptedBytesWritten(qint64 totalBytes);
+    /*!
+        Emitted, synchronously and from inside the handshake, when OpenSSL needs PSK
+        credentials. \a authenticator is owned by the socket and valid only during the
+        emission: set the identity (client) and the key on it, with a direct connection. An
+        empty key fails the handshake. Emitted even when nothing is connected.
+    */
+    void preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator);
+    /*! Emitted when a TLS 1.3 session ticket arrives (not used by QtPsk yet). */
+    void newSessionTicketReceived();
+    /*! Emitted after the socket sent the alert \a type at \a level, described by \a description. */
+    void alertSent(QSsl::AlertLevel level, QSsl::AlertType type, const QString &description);
+    /*! Emitted after the peer sent the alert \a type at \a level, described by \a description. */
+    void alertReceived(QSsl::AlertLevel level, QSsl::AlertType type, const QString &description);
+    /*!
+        Emitted instead of continuing the handshake when verification finds \a error and the
+        configuration asks to interrupt (handshakeMustInterruptOnError()): call
+        continueInterruptedHandshake() or abort().
+    */
+    void handshakeInterruptedOnError(const QSslError &error);
+
+protected:
+    /*! Reads up to \a maxlen decrypted bytes into \a data. */
+    qint64 readData(char *data, qint64 maxlen) override;
+    /*! Skips up to \a maxSize decrypted bytes. */
+    qint64 skipData(qint64 maxSize) override;
+    /*! Writes \a len plaintext bytes from \a data; they are encrypted and sent. */
+    qint64 writeData(const char *data, qint64 len) override;
+
+private:
+    QtPskPrivate::SslSocketPrivate *d_func() const;
+    Q_DISABLE_COPY_MOVE(QSslSocket)
+    friend class QtPskPrivate::SslSocketPrivate;
 };
 
 QTPSK_END_NAMESPACE
 
-#endif // QSSLSOCKET_H
+#endif // QTPSK_QSSLSOCKET_H

@@ -1,0 +1,118 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#ifndef QTPSK_QSSLSERVER_H
+#define QTPSK_QSSLSERVER_H
+
+#include <QtPsk/qtpskglobal.h>
+#include <QtPsk/qssl.h>
+#include <QtPsk/qsslconfiguration.h>
+#include <QtPsk/qsslerror.h>
+#include <QtPsk/qsslsocket.h>
+#include <QtPsk/qtcpserver.h>
+
+#include <memory>
+
+QTPSK_BEGIN_NAMESPACE
+
+class QSslPreSharedKeyAuthenticator;
+namespace QtPskPrivate { class SslServerPrivate; }
+
+/*!
+    \class QSslServer
+    \brief A TLS server: accepts TCP connections and hands out QSslSocket objects once their
+    handshake has completed.
+
+    A source-compatible clone of QtNetwork's QSslServer (Qt 6.4). Every accepted connection
+    becomes a QSslSocket (a child of the server) with the server's sslConfiguration(); its
+    server handshake starts at once (startedEncryptionHandshake() is emitted first). The socket
+    is queued for nextPendingConnection() (and pendingConnectionAvailable() and newConnection()
+    are emitted) only once it is encrypted. A handshake that fails, or that does not finish
+    within handshakeTimeout(), ends with errorOccurred(socket, error) and the socket is
+    deleted later. Once a socket is queued, the server forwards none of its signals any more:
+    it belongs to the application.
+
+    For PSK, give the configuration an identity hint if the clients want one and answer
+    preSharedKeyAuthenticationRequired(socket, authenticator) with the key for
+    authenticator->identity(); leave the key empty for an unknown identity. The signal is
+    emitted synchronously during the handshake; the authenticator lives only during the
+    emission (use a direct connection).
+
+    \code
+    QSslServer server;
+    QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+    config.setPreSharedKeyIdentityHint("my server");
+    server.setSslConfiguration(config);
+    QObject::connect(&server, &QSslServer::preSharedKeyAuthenticationRequired,
+                     [&keys](QSslSocket *, QSslPreSharedKeyAuthenticator *authenticator) {
+        authenticator->setPreSharedKey(keys.value(authenticator->identity()));
+    });
+    server.listen(QHostAddress::LocalHost, 4433);
+    \endcode
+
+    \section1 Differences from Qt
+    \list
+    \li Connections still in their handshake do not count against maxPendingConnections(), so
+        clients that connect and send nothing cannot stop others from being served (in Qt 6.4
+        they do, until the handshake timeout clears them).
+    \endlist
+*/
+class QTPSK_EXPORT QSslServer : public QTcpServer
+{
+    Q_OBJECT
+public:
+    /*! Constructs a server with the default TLS configuration and the given \a parent. */
+    explicit QSslServer(QObject *parent = nullptr);
+    /*! Destroys the server; sockets still in their handshake go with it. */
+    ~QSslServer() override;
+
+    /*! Sets the configuration of the sockets accepted from now on to \a sslConfiguration. */
+    void setSslConfiguration(const QSslConfiguration &sslConfiguration);
+    /*! Returns the configuration given to accepted sockets. */
+    QSslConfiguration sslConfiguration() const;
+
+    /*!
+        Sets to \a timeout milliseconds how long a connection may take to complete its
+        handshake before it is dropped with QAbstractSocket::SocketTimeoutError (5000 by default).
+    */
+    void setHandshakeTimeout(int timeout);
+    /*! Returns the handshake time-out in milliseconds. */
+    int handshakeTimeout() const;
+
+Q_SIGNALS:
+    /*! Forwards QSslSocket::sslErrors(\a errors) of the accepted \a socket. */
+    void sslErrors(QSslSocket *socket, const QList<QSslError> &errors);
+    /*! Forwards QSslSocket::peerVerifyError(\a error) of the accepted \a socket. */
+    void peerVerifyError(QSslSocket *socket, const QSslError &error);
+    /*! Forwards QSslSocket::errorOccurred(\a error) of the accepted \a socket. */
+    void errorOccurred(QSslSocket *socket, QAbstractSocket::SocketError error);
+    /*!
+        Forwards QSslSocket::preSharedKeyAuthenticationRequired(\a authenticator) of \a socket,
+        synchronously; \a authenticator is valid only during the emission.
+    */
+    void preSharedKeyAuthenticationRequired(QSslSocket *socket,
+                                            QSslPreSharedKeyAuthenticator *authenticator);
+    /*! Forwards QSslSocket::alertSent(\a level, \a type, \a description) of \a socket. */
+    void alertSent(QSslSocket *socket, QSsl::AlertLevel level, QSsl::AlertType type,
+                   const QString &description);
+    /*! Forwards QSslSocket::alertReceived(\a level, \a type, \a description) of \a socket. */
+    void alertReceived(QSslSocket *socket, QSsl::AlertLevel level, QSsl::AlertType type,
+                       const QString &description);
+    /*! Forwards QSslSocket::handshakeInterruptedOnError(\a error) of \a socket. */
+    void handshakeInterruptedOnError(QSslSocket *socket, const QSslError &error);
+    /*! Emitted when the server handshake of the accepted \a socket is about to start. */
+    void startedEncryptionHandshake(QSslSocket *socket);
+
+protected:
+    /*!
+        Wraps the accepted descriptor \a socket in a QSslSocket, forwards its signals and starts
+        its server handshake.
+    */
+    void incomingConnection(qintptr socket) override;
+
+private:
+    Q_DISABLE_COPY_MOVE(QSslServer)
+    std::unique_ptr<QtPskPrivate::SslServerPrivate> d;
+};
+
+QTPSK_END_NAMESPACE
+
+#endif // QTPSK_QSSLSERVER_H

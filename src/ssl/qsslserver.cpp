@@ -1,0 +1,119 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#include <QtPsk/qsslserver.h>
+
+#include <QtPsk/qsslpresharedkeyauthenticator.h>
+
+#include "ssl/qsslsocket_p.h"
+
+#include <QtCore/qpointer.h>
+#include <QtCore/qtimer.h>
+
+QTPSK_BEGIN_NAMESPACE
+namespace QtPskPrivate {
+
+class SslServerPrivate
+{
+public:
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    int handshakeTimeout = 5000;
+};
+
+} // namespace QtPskPrivate
+
+QSslServer::QSslServer(QObject *parent)
+    : QTcpServer(parent), d(std::make_unique<QtPskPrivate::SslServerPrivate>())
+{
+}
+
+QSslServer::~QSslServer() = default;
+
+void QSslServer::setSslConfiguration(const QSslConfiguration &sslConfiguration)
+{
+    d->configuration = sslConfiguration;
+}
+
+QSslConfiguration QSslServer::sslConfiguration() const
+{
+    return d->configuration;
+}
+
+void QSslServer::setHandshakeTimeout(int timeout)
+{
+    if (timeout < 0) {
+        qWarning("QSslServer::setHandshakeTimeout: cannot set a negative time-out");
+        return;
+    }
+    d->handshakeTimeout = timeout;
+}
+
+int QSslServer::handshakeTimeout() const
+{
+    return d->handshakeTimeout;
+}
+
+void QSslServer::incomingConnection(qintptr socketDescriptor)
+{
+    auto *socket = new QSslSocket(this);
+    socket->setSslConfiguration(d->configuration);
+    if (!socket->setSocketDescriptor(socketDescriptor)) {
+        delete socket;
+        return;
+    }
+
+    // Until the handshake completes the server owns the socket; then the application does.
+    auto *timer = new QTimer(socket);
+    timer->setSingleShot(true);
+    connect(timer, &QTimer::timeout, socket, [socket] {
+        if (socket->isEncrypted())
+            return;
+        QtPskPrivate::SslSocketPrivate::get(socket)->setErrorAndEmit(
+                QAbstractSocket::SocketTimeoutError,
+                QSslSocket::tr("The TLS handshake did not complete in time"));
+    });
+    connect(socket, &QSslSocket::peerVerifyError, this,
+            [this, socket](const QSslError &error) { Q_EMIT peerVerifyError(socket, error); });
+    connect(socket, &QSslSocket::sslErrors, this,
+            [this, socket](const QList<QSslError> &errors) { Q_EMIT sslErrors(socket, errors); });
+    connect(socket, &QSslSocket::preSharedKeyAuthenticationRequired, this,
+            [this, socket](QSslPreSharedKeyAuthenticator *authenticator) {
+                Q_EMIT preSharedKeyAuthenticationRequired(socket, authenticator);
+            });
+    connect(socket, &QSslSocket::alertSent, this,
+            [this, socket](QSsl::AlertLevel level, QSsl::AlertType type, const QString &text) {
+                Q_EMIT alertSent(socket, level, type, text);
+            });
+    connect(socket, &QSslSocket::alertReceived, this,
+            [this, socket](QSsl::AlertLevel level, QSsl::AlertType type, const QString &text) {
+                Q_EMIT alertReceived(socket, level, type, text);
+            });
+    connect(socket, &QSslSocket::handshakeInterruptedOnError, this,
+            [this, socket](const QSslError &error) {
+                Q_EMIT handshakeInterruptedOnError(socket, error);
+            });
+    connect(socket, &QSslSocket::errorOccurred, this,
+            [this, socket, timer](QAbstractSocket::SocketError error) {
+                QPointer<QSslSocket> guard(socket);
+                Q_EMIT errorOccurred(socket, error);
+                if (guard) {
+                    delete timer;
+                    disconnect(socket, nullptr, this, nullptr);
+                    socket->abort();
+                    socket->deleteLater();
+                }
+            });
+    connect(socket, &QSslSocket::encrypted, this, [this, socket, timer] {
+        // Handed over: from now on the socket is the application's, with its own signals.
+        delete timer;
+        disconnect(socket, nullptr, this, nullptr);
+        addPendingConnection(socket);
+    });
+
+    QPointer<QSslSocket> guard(socket);
+    Q_EMIT startedEncryptionHandshake(socket);
+    if (!guard || socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    timer->start(d->handshakeTimeout);
+    socket->startServerEncryption();
+}
+
+QTPSK_END_NAMESPACE

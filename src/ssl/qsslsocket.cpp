@@ -1,0 +1,907 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#include "ssl/qsslsocket_p.h"
+
+#include "ssl/qsslcipher_p.h"
+#include "ssl/qsslconfiguration_p.h"
+
+#include <QtPsk/qsslpresharedkeyauthenticator.h>
+
+#include <QtCore/qloggingcategory.h>
+#include <QtCore/qmetaobject.h>
+#include <QtCore/qpointer.h>
+
+#include <openssl/crypto.h>
+#include <openssl/opensslv.h>
+
+QTPSK_BEGIN_NAMESPACE
+
+Q_LOGGING_CATEGORY(lcQtPskSsl, "qtpsk.ssl.socket", QtWarningMsg)
+
+namespace QtPskPrivate {
+
+namespace {
+
+// The engine settings (one SSL_CTX each) that \a configuration asks for.
+bool settingsFor(const QSslConfiguration &configuration, bool server, TlsSettings *settings,
+                 QString *errorString)
+{
+    settings->server = server;
+    if (!protocolToVersionRange(configuration.protocol(), &settings->minVersion,
+                                &settings->maxVersion)) {
+        *errorString = QSslSocket::tr("Unsupported protocol");
+        return false;
+    }
+    settings->cipherList = tls12CipherString(configuration);
+    settings->cipherSuites = tls13CipherSuites(configuration);
+    if (server)
+        settings->identityHint = configuration.preSharedKeyIdentityHint();
+    return true;
+}
+
+QSsl::AlertLevel alertLevel(int wireLevel)
+{
+    switch (wireLevel) {
+    case 1:
+        return QSsl::AlertLevel::Warning;
+    case 2:
+        return QSsl::AlertLevel::Fatal;
+    default:
+        return QSsl::AlertLevel::Unknown;
+    }
+}
+
+QSsl::AlertType alertType(int description)
+{
+    const QMetaEnum types = QMetaEnum::fromType<QSsl::AlertType>();
+    return types.valueToKey(description) ? QSsl::AlertType(description)
+                                         : QSsl::AlertType::UnknownAlertMessage;
+}
+
+} // namespace
+
+SslSocketPrivate::SslSocketPrivate() = default;
+
+SslSocketPrivate::~SslSocketPrivate() = default;
+
+template <typename Call>
+bool SslSocketPrivate::callEngine(Call &&call)
+{
+    inEngineCall = true;
+    call();
+    inEngineCall = false;
+    if (abortRequested) {
+        // A slot aborted the socket while the engine was on the stack: it can go now.
+        abortRequested = false;
+        engine.reset();
+        return false;
+    }
+    return true;
+}
+
+void SslSocketPrivate::resetTlsState()
+{
+    if (inEngineCall)
+        abortRequested = true;
+    else
+        engine.reset();
+    pendingPlaintext.clear();
+    wireQueued = 0;
+    wireSent = 0;
+    plaintextRecords.clear();
+    plaintextUnsent = 0;
+    handshakeErrors.clear();
+    ignoreAllErrors = false;
+    connectionEncrypted = false;
+    handshakeInterrupted = false;
+    closeAfterHandshake = false;
+    QSslConfigurationAccess::setSessionCipher(configuration, QSslCipher());
+    QSslConfigurationAccess::setSessionProtocol(configuration, QSsl::UnknownProtocol);
+}
+
+void SslSocketPrivate::aboutToAbort()
+{
+    if (inEngineCall)
+        abortRequested = true; // destroyed by callEngine() once OpenSSL has returned
+    else
+        engine.reset();
+    pendingPlaintext.clear();
+    plaintextRecords.clear();
+    plaintextUnsent = 0;
+    connectionEncrypted = false;
+    handshakeInterrupted = false;
+    closeAfterHandshake = false;
+}
+
+bool SslSocketPrivate::preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator)
+{
+    QPointer<QAbstractSocket> guard(q);
+    Q_EMIT sslQ()->preSharedKeyAuthenticationRequired(authenticator);
+    // A slot that aborted or closed the socket ends the handshake: no key is handed over.
+    return guard && !abortRequested && state == QAbstractSocket::ConnectedState;
+}
+
+void SslSocketPrivate::transportConnected()
+{
+    QPointer<QAbstractSocket> guard(q);
+    if (autoStartHandshake) {
+        // As Qt: the client handshake starts before connected() is emitted.
+        sslQ()->startClientEncryption();
+        if (!guard || state != QAbstractSocket::ConnectedState)
+            return;
+    }
+    AbstractSocketPrivate::transportConnected();
+}
+
+bool SslSocketPrivate::startEncryption(QSslSocket::SslMode newMode)
+{
+    QPointer<QAbstractSocket> guard(q);
+    mode = newMode;
+    Q_EMIT sslQ()->modeChanged(newMode);
+    if (!guard)
+        return false;
+    if (mode != newMode || state != QAbstractSocket::ConnectedState)
+        return true;
+
+    TlsSettings settings;
+    QString errorString;
+    std::shared_ptr<TlsContext> context;
+    if (settingsFor(configuration, newMode == QSslSocket::SslServerMode, &settings, &errorString))
+        context = TlsContext::get(settings, &errorString);
+    if (!context)
+        return failConnection(QAbstractSocket::SslInvalidUserDataError, errorString);
+
+    engine = std::make_unique<TlsEngine>(std::move(context), this);
+    if (newMode == QSslSocket::SslClientMode)
+        engine->setHostName((peerVerifyName.isEmpty() ? peerName : peerVerifyName).toUtf8());
+
+    // Bytes that arrived before encryption started belong to the handshake.
+    while (!readBuffer.isEmpty()) {
+        char chunk[16 * 1024];
+        const qint64 n = readBuffer.read(chunk, sizeof chunk);
+        engine->feed(chunk, n);
+    }
+    return processEngine();
+}
+
+bool SslSocketPrivate::processEngine()
+{
+    if (!engine)
+        return true;
+    if (!engine->isHandshakeComplete()) {
+        if (!continueHandshake())
+            return false;
+    }
+    if (!engine || !connectionEncrypted)
+        return true;
+    return decryptAvailable();
+}
+
+bool SslSocketPrivate::continueHandshake()
+{
+    QPointer<QAbstractSocket> guard(q);
+    TlsEngine::Result result = TlsEngine::Result::WantInput;
+    if (!callEngine([&] { result = engine->handshake(); }))
+        return bool(guard); // a slot aborted the socket: it is closed already
+    flushEngineOutput();
+    if (!emitAlerts())
+        return false;
+    if (!engine || state != QAbstractSocket::ConnectedState)
+        return true;
+    switch (result) {
+    case TlsEngine::Result::Ok:
+        return handshakeSucceeded();
+    case TlsEngine::Result::WantInput:
+        return true;
+    case TlsEngine::Result::Closed:
+    case TlsEngine::Result::Failed:
+        break;
+    }
+    if (engine->isTruncated()) {
+        return closeWithError(QAbstractSocket::RemoteHostClosedError,
+                              QSslSocket::tr("The remote host closed the connection"));
+    }
+    return failConnection(QAbstractSocket::SslHandshakeFailedError,
+                          QSslSocket::tr("Error during SSL handshake: %1").arg(engine->errorString()));
+}
+
+bool SslSocketPrivate::handshakeSucceeded()
+{
+    QPointer<QAbstractSocket> guard(q);
+    QSslConfigurationAccess::setSessionCipher(
+            configuration, QSslCipher(QString::fromLatin1(engine->cipherName())));
+    QSslConfigurationAccess::setSessionProtocol(configuration,
+                                                protocolFromVersion(engine->protocolVersion()));
+
+    QSslSocket::PeerVerifyMode verifyMode = configuration.peerVerifyMode();
+    if (verifyMode == QSslSocket::AutoVerifyPeer) {
+        verifyMode = mode == QSslSocket::SslServerMode ? QSslSocket::QueryPeer
+                                                       : QSslSocket::VerifyPeer;
+    }
+    handshakeErrors.clear();
+    if (verifyMode == QSslSocket::VerifyPeer) {
+        // QtPsk verifies no certificate chain: a certificate it cannot check is untrusted.
+        handshakeErrors.append(QSslError(engine->peerSentCertificate()
+                                                 ? QSslError::CertificateUntrusted
+                                                 : QSslError::NoPeerCertificate));
+    }
+    for (const QSslError &error : std::as_const(handshakeErrors)) {
+        Q_EMIT sslQ()->peerVerifyError(error);
+        if (!guard)
+            return false;
+        if (!engine || state != QAbstractSocket::ConnectedState)
+            return true;
+        if (configuration.handshakeMustInterruptOnError() && !errorsIgnored({error})) {
+            handshakeInterrupted = true;
+            Q_EMIT sslQ()->handshakeInterruptedOnError(error);
+            return bool(guard); // continueInterruptedHandshake() or abort() comes next
+        }
+    }
+    if (!handshakeErrors.isEmpty()) {
+        Q_EMIT sslQ()->sslErrors(handshakeErrors);
+        if (!guard)
+            return false;
+        if (!engine || state != QAbstractSocket::ConnectedState)
+            return true;
+        if (!errorsIgnored(handshakeErrors)) {
+            // As Qt: the TLS session exists, so it is closed properly (close_notify).
+            if (!setErrorAndEmit(QAbstractSocket::SslHandshakeFailedError,
+                                 handshakeErrors.constFirst().errorString()))
+                return false;
+            if (state == QAbstractSocket::ConnectedState)
+                sslQ()->disconnectFromHost();
+            return bool(guard);
+        }
+    }
+    return completeEncryption();
+}
+
+bool SslSocketPrivate::completeEncryption()
+{
+    QPointer<QAbstractSocket> guard(q);
+    handshakeInterrupted = false;
+    connectionEncrypted = true;
+    Q_EMIT sslQ()->encrypted();
+    if (!guard)
+        return false;
+    if (!engine || !connectionEncrypted)
+        return true;
+    if (!pendingPlaintext.isEmpty()) {
+        const QByteArray plaintext = std::exchange(pendingPlaintext, QByteArray());
+        if (!encryptAndQueue(plaintext.constData(), plaintext.size()))
+            return bool(guard);
+    }
+    if (closeAfterHandshake) {
+        closeAfterHandshake = false;
+        sslQ()->disconnectFromHost();
+        return bool(guard);
+    }
+    return true;
+}
+
+bool SslSocketPrivate::decryptAvailable()
+{
+    QPointer<QAbstractSocket> guard(q);
+    bool gotData = false;
+    TlsEngine::Result result = TlsEngine::Result::WantInput;
+    for (;;) {
+        qint64 space = 0;
+        char *to = readBuffer.reserve(&space);
+        qsizetype got = 0;
+        if (!callEngine([&] { result = engine->read(to, space, &got); }))
+            return bool(guard);
+        readBuffer.commit(got);
+        if (result != TlsEngine::Result::Ok)
+            break;
+        gotData = gotData || got > 0;
+    }
+    flushEngineOutput(); // e.g. a TLS 1.3 key update, or a fatal alert
+    if (!emitAlerts())
+        return false;
+    if (gotData && !emitReadyRead())
+        return false;
+    if (!engine || state == QAbstractSocket::UnconnectedState)
+        return true;
+    switch (result) {
+    case TlsEngine::Result::Ok:
+    case TlsEngine::Result::WantInput:
+        return true;
+    case TlsEngine::Result::Closed:
+        if (state == QAbstractSocket::ClosingState)
+            return maybeFinishClosing(); // the peer answered our close_notify
+        return closeWithError(QAbstractSocket::RemoteHostClosedError,
+                              QSslSocket::tr("The TLS/SSL connection has been closed"));
+    case TlsEngine::Result::Failed:
+        break;
+    }
+    if (engine->isTruncated())
+        return closeWithError(QAbstractSocket::RemoteHostClosedError,
+                              QSslSocket::tr("The remote host closed the connection"));
+    return failConnection(QAbstractSocket::SslInternalError,
+                          QSslSocket::tr("Error while reading: %1").arg(engine->errorString()));
+}
+
+void SslSocketPrivate::transportReadable()
+{
+    if (!engine) {
+        AbstractSocketPrivate::transportReadable();
+        return;
+    }
+    QPointer<QAbstractSocket> guard(q);
+    bool endOfStream = false;
+    bool failed = false;
+    char buffer[64 * 1024];
+    for (int round = 0; round < 8; ++round) { // bounded: the notifier fires again for more
+        const qint64 n = readFromTransport(buffer, sizeof buffer);
+        if (n > 0) {
+            engine->feed(buffer, n);
+            if (n < qint64(sizeof buffer))
+                break;
+            continue;
+        }
+        if (n < 0) {
+            endOfStream = transportErrno == 0;
+            failed = !endOfStream;
+        }
+        break;
+    }
+    const int readErrno = transportErrno;
+    if (!processEngine() || !guard)
+        return;
+    if (state == QAbstractSocket::UnconnectedState)
+        return;
+    if (failed) {
+        QString message;
+        const QAbstractSocket::SocketError error = errorFromErrno(readErrno, &message, false);
+        transportError(error, message);
+        return;
+    }
+    if (!endOfStream)
+        return;
+    if (engine) {
+        engine->feedEndOfStream();
+        if (!processEngine() || !guard || state == QAbstractSocket::UnconnectedState)
+            return;
+    }
+    transportClosed();
+}
+
+qint64 SslSocketPrivate::writeApplicationData(const char *data, qint64 size)
+{
+    if (mode == QSslSocket::UnencryptedMode)
+        return AbstractSocketPrivate::writeApplicationData(data, size);
+    if (!connectionEncrypted || !engine) {
+        pendingPlaintext.append(data, size);
+        return size;
+    }
+    return encryptAndQueue(data, size) ? size : -1;
+}
+
+bool SslSocketPrivate::encryptAndQueue(const char *data, qint64 size)
+{
+    qint64 done = 0;
+    while (done < size) {
+        qsizetype consumed = 0;
+        TlsEngine::Result result = TlsEngine::Result::Failed;
+        if (!callEngine([&] { result = engine->write(data + done, size - done, &consumed); }))
+            return false;
+        if (result != TlsEngine::Result::Ok || consumed <= 0) {
+            // Reported from the event loop through the read path; write() itself never emits.
+            setError(QAbstractSocket::SslInternalError,
+                     QSslSocket::tr("Error while writing: %1").arg(engine->errorString()));
+            return false;
+        }
+        done += consumed;
+    }
+    flushEngineOutput();
+    plaintextRecords.push_back({wireQueued, qint64(size)});
+    plaintextUnsent += size;
+    return true;
+}
+
+void SslSocketPrivate::flushEngineOutput()
+{
+    while (engine && engine->pendingOutput() > 0) {
+        const QByteArray records = engine->takeOutput();
+        wireQueued += records.size();
+        writeToTransport(records.constData(), records.size());
+    }
+}
+
+qint64 SslSocketPrivate::applicationBytesToWrite() const
+{
+    if (mode == QSslSocket::UnencryptedMode)
+        return AbstractSocketPrivate::applicationBytesToWrite();
+    return pendingPlaintext.size() + plaintextUnsent;
+}
+
+void SslSocketPrivate::transportBytesWritten(qint64 size)
+{
+    if (mode == QSslSocket::UnencryptedMode) {
+        AbstractSocketPrivate::transportBytesWritten(size);
+        return;
+    }
+    wireSent += size;
+    qint64 plaintextSent = 0;
+    while (!plaintextRecords.empty() && plaintextRecords.front().wireEnd <= wireSent) {
+        plaintextSent += plaintextRecords.front().plaintext;
+        plaintextRecords.pop_front();
+    }
+    plaintextUnsent -= plaintextSent;
+    QPointer<QAbstractSocket> guard(q);
+    Q_EMIT sslQ()->encryptedBytesWritten(size);
+    if (guard && plaintextSent > 0)
+        Q_EMIT q->bytesWritten(plaintextSent);
+}
+
+void SslSocketPrivate::beginDisconnect()
+{
+    if (!engine || !engine->isHandshakeComplete() || inEngineCall)
+        return;
+    engine->shutdown();
+    flushEngineOutput();
+    emitAlerts(); // close_notify sent; the caller re-checks the socket
+}
+
+bool SslSocketPrivate::emitAlerts()
+{
+    if (!engine)
+        return true;
+    QPointer<QAbstractSocket> guard(q);
+    const std::vector<TlsAlert> alerts = engine->takeAlerts();
+    for (const TlsAlert &alert : alerts) {
+        if (alert.sent)
+            Q_EMIT sslQ()->alertSent(alertLevel(alert.level), alertType(alert.type), alert.text);
+        else
+            Q_EMIT sslQ()->alertReceived(alertLevel(alert.level), alertType(alert.type), alert.text);
+        if (!guard)
+            return false;
+    }
+    return true;
+}
+
+bool SslSocketPrivate::failConnection(QAbstractSocket::SocketError error, const QString &message)
+{
+    QPointer<QAbstractSocket> guard(q);
+    if (!flushTransport()) // let a pending fatal alert leave before the connection goes
+        return false;
+    if (!setErrorAndEmit(error, message))
+        return false;
+    if (state != QAbstractSocket::UnconnectedState)
+        q->abort();
+    return bool(guard);
+}
+
+bool SslSocketPrivate::errorsIgnored(const QList<QSslError> &errors) const
+{
+    if (ignoreAllErrors)
+        return true;
+    for (const QSslError &error : errors) {
+        if (!ignoredErrors.contains(error))
+            return false;
+    }
+    return !errors.isEmpty() || ignoredErrors.isEmpty();
+}
+
+} // namespace QtPskPrivate
+
+using QtPskPrivate::SslSocketPrivate;
+
+SslSocketPrivate *QSslSocket::d_func() const
+{
+    return static_cast<SslSocketPrivate *>(d_ptr.get());
+}
+
+QSslSocket::QSslSocket(QObject *parent)
+    : QTcpSocket(std::make_unique<SslSocketPrivate>(), parent)
+{
+}
+
+QSslSocket::~QSslSocket()
+{
+    abort();
+}
+
+void QSslSocket::resume()
+{
+    QTcpSocket::resume();
+}
+
+void QSslSocket::connectToHostEncrypted(const QString &hostName, quint16 port, OpenMode mode,
+                                        NetworkLayerProtocol protocol)
+{
+    SslSocketPrivate *d = d_func();
+    if (d->state == ConnectedState || d->state == ConnectingState) {
+        qCWarning(lcQtPskSsl, "QSslSocket::connectToHostEncrypted() called when already connecting/connected");
+        return;
+    }
+    d->resetTlsState();
+    d->mode = UnencryptedMode;
+    d->autoStartHandshake = true;
+    QTcpSocket::connectToHost(hostName, port, mode, protocol);
+}
+
+void QSslSocket::connectToHostEncrypted(const QString &hostName, quint16 port,
+                                        const QString &sslPeerName, OpenMode mode,
+                                        NetworkLayerProtocol protocol)
+{
+    d_func()->peerVerifyName = sslPeerName;
+    connectToHostEncrypted(hostName, port, mode, protocol);
+}
+
+void QSslSocket::connectToHost(const QString &hostName, quint16 port, OpenMode openMode,
+                               NetworkLayerProtocol protocol)
+{
+    SslSocketPrivate *d = d_func();
+    if (!d->autoStartHandshake || d->state != UnconnectedState) {
+        d->resetTlsState();
+        d->mode = UnencryptedMode;
+    }
+    QTcpSocket::connectToHost(hostName, port, openMode, protocol);
+}
+
+bool QSslSocket::setSocketDescriptor(qintptr socketDescriptor, SocketState state, OpenMode openMode)
+{
+    SslSocketPrivate *d = d_func();
+    d->resetTlsState();
+    d->mode = UnencryptedMode;
+    d->autoStartHandshake = false;
+    return QTcpSocket::setSocketDescriptor(socketDescriptor, state, openMode);
+}
+
+void QSslSocket::disconnectFromHost()
+{
+    SslSocketPrivate *d = d_func();
+    const bool handshaking = (d->autoStartHandshake || d->mode != UnencryptedMode)
+            && !(d->engine && d->engine->isHandshakeComplete());
+    if (handshaking && (d->state == HostLookupState || d->state == ConnectingState
+                        || (d->state == ConnectedState && d->engine))) {
+        // As Qt: finish the handshake and send what was written, then close.
+        d->closeAfterHandshake = true;
+        return;
+    }
+    QTcpSocket::disconnectFromHost();
+}
+
+void QSslSocket::setSocketOption(QAbstractSocket::SocketOption option, const QVariant &value)
+{
+    QTcpSocket::setSocketOption(option, value);
+}
+
+QVariant QSslSocket::socketOption(QAbstractSocket::SocketOption option)
+{
+    return QTcpSocket::socketOption(option);
+}
+
+QSslSocket::SslMode QSslSocket::mode() const
+{
+    return d_func()->mode;
+}
+
+bool QSslSocket::isEncrypted() const
+{
+    const SslSocketPrivate *d = d_func();
+    return d->connectionEncrypted && d->state != UnconnectedState;
+}
+
+QSsl::SslProtocol QSslSocket::protocol() const
+{
+    return d_func()->configuration.protocol();
+}
+
+void QSslSocket::setProtocol(QSsl::SslProtocol protocol)
+{
+    d_func()->configuration.setProtocol(protocol);
+}
+
+QSslSocket::PeerVerifyMode QSslSocket::peerVerifyMode() const
+{
+    return d_func()->configuration.peerVerifyMode();
+}
+
+void QSslSocket::setPeerVerifyMode(QSslSocket::PeerVerifyMode mode)
+{
+    d_func()->configuration.setPeerVerifyMode(mode);
+}
+
+int QSslSocket::peerVerifyDepth() const
+{
+    return d_func()->configuration.peerVerifyDepth();
+}
+
+void QSslSocket::setPeerVerifyDepth(int depth)
+{
+    if (depth < 0) {
+        qCWarning(lcQtPskSsl, "QSslSocket::setPeerVerifyDepth: cannot set negative depth of %d", depth);
+        return;
+    }
+    d_func()->configuration.setPeerVerifyDepth(depth);
+}
+
+QString QSslSocket::peerVerifyName() const
+{
+    return d_func()->peerVerifyName;
+}
+
+void QSslSocket::setPeerVerifyName(const QString &hostName)
+{
+    d_func()->peerVerifyName = hostName;
+}
+
+qint64 QSslSocket::bytesAvailable() const
+{
+    return QTcpSocket::bytesAvailable();
+}
+
+qint64 QSslSocket::bytesToWrite() const
+{
+    return QTcpSocket::bytesToWrite();
+}
+
+bool QSslSocket::canReadLine() const
+{
+    return QTcpSocket::canReadLine();
+}
+
+void QSslSocket::close()
+{
+    QTcpSocket::close();
+}
+
+bool QSslSocket::atEnd() const
+{
+    return QTcpSocket::atEnd();
+}
+
+void QSslSocket::setReadBufferSize(qint64 size)
+{
+    QTcpSocket::setReadBufferSize(size);
+}
+
+qint64 QSslSocket::encryptedBytesAvailable() const
+{
+    // Ciphertext is handed to the engine as soon as it is read from the kernel.
+    return 0;
+}
+
+qint64 QSslSocket::encryptedBytesToWrite() const
+{
+    return d_func()->transportBytesToWrite();
+}
+
+QSslConfiguration QSslSocket::sslConfiguration() const
+{
+    return d_func()->configuration;
+}
+
+void QSslSocket::setSslConfiguration(const QSslConfiguration &config)
+{
+    SslSocketPrivate *d = d_func();
+    // The session details stay those of the current connection.
+    const QSslCipher cipher = d->configuration.sessionCipher();
+    const QSsl::SslProtocol protocol = d->configuration.sessionProtocol();
+    d->configuration = config;
+    QtPskPrivate::QSslConfigurationAccess::setSessionCipher(d->configuration, cipher);
+    QtPskPrivate::QSslConfigurationAccess::setSessionProtocol(d->configuration, protocol);
+}
+
+QSslCipher QSslSocket::sessionCipher() const
+{
+    return d_func()->configuration.sessionCipher();
+}
+
+QSsl::SslProtocol QSslSocket::sessionProtocol() const
+{
+    return d_func()->configuration.sessionProtocol();
+}
+
+bool QSslSocket::waitForConnected(int msecs)
+{
+    return QTcpSocket::waitForConnected(msecs);
+}
+
+bool QSslSocket::waitForEncrypted(int msecs)
+{
+    SslSocketPrivate *d = d_func();
+    if (d->connectionEncrypted)
+        return false;
+    if (d->mode == UnencryptedMode && !d->autoStartHandshake)
+        return false;
+    const QDeadlineTimer deadline(msecs < 0 ? QDeadlineTimer::Forever : QDeadlineTimer(msecs));
+    QPointer<QSslSocket> guard(this);
+    if (d->state == HostLookupState || d->state == ConnectingState) {
+        if (!QTcpSocket::waitForConnected(int(qMin<qint64>(deadline.remainingTime(), INT_MAX)))
+            || !guard)
+            return false;
+    }
+    while (!d->connectionEncrypted) {
+        if (d->state != ConnectedState || !d->engine || d->handshakeInterrupted)
+            return false;
+        if (!d->waitForTransport(deadline) || !guard)
+            return false;
+    }
+    return true;
+}
+
+bool QSslSocket::waitForReadyRead(int msecs)
+{
+    return QTcpSocket::waitForReadyRead(msecs);
+}
+
+bool QSslSocket::waitForBytesWritten(int msecs)
+{
+    SslSocketPrivate *d = d_func();
+    const QDeadlineTimer deadline(msecs < 0 ? QDeadlineTimer::Forever : QDeadlineTimer(msecs));
+    QPointer<QSslSocket> guard(this);
+    if (!d->connectionEncrypted && !d->pendingPlaintext.isEmpty()
+        && (d->mode != UnencryptedMode || d->autoStartHandshake)) {
+        // The data waits for the handshake: finish it first.
+        if (!waitForEncrypted(int(qMin<qint64>(deadline.remainingTime(), INT_MAX))) || !guard)
+            return false;
+    }
+    return QTcpSocket::waitForBytesWritten(int(qMin<qint64>(deadline.remainingTime(), INT_MAX)));
+}
+
+bool QSslSocket::waitForDisconnected(int msecs)
+{
+    SslSocketPrivate *d = d_func();
+    const QDeadlineTimer deadline(msecs < 0 ? QDeadlineTimer::Forever : QDeadlineTimer(msecs));
+    QPointer<QSslSocket> guard(this);
+    if (d->closeAfterHandshake && !d->connectionEncrypted) {
+        if (!waitForEncrypted(int(qMin<qint64>(deadline.remainingTime(), INT_MAX))) || !guard)
+            return d->state == UnconnectedState;
+    }
+    return QTcpSocket::waitForDisconnected(int(qMin<qint64>(deadline.remainingTime(), INT_MAX)));
+}
+
+QList<QSslError> QSslSocket::sslHandshakeErrors() const
+{
+    return d_func()->handshakeErrors;
+}
+
+bool QSslSocket::supportsSsl()
+{
+    return true;
+}
+
+long QSslSocket::sslLibraryVersionNumber()
+{
+    return long(OpenSSL_version_num());
+}
+
+QString QSslSocket::sslLibraryVersionString()
+{
+    return QString::fromLatin1(OpenSSL_version(OPENSSL_VERSION));
+}
+
+long QSslSocket::sslLibraryBuildVersionNumber()
+{
+    return OPENSSL_VERSION_NUMBER;
+}
+
+QString QSslSocket::sslLibraryBuildVersionString()
+{
+    return QStringLiteral(OPENSSL_VERSION_TEXT);
+}
+
+QList<QString> QSslSocket::availableBackends()
+{
+    return {QStringLiteral("openssl")};
+}
+
+QString QSslSocket::activeBackend()
+{
+    return QStringLiteral("openssl");
+}
+
+bool QSslSocket::setActiveBackend(const QString &backendName)
+{
+    return backendName == QLatin1String("openssl");
+}
+
+static bool isKnownBackend(const QString &backendName)
+{
+    return backendName.isEmpty() || backendName == QLatin1String("openssl");
+}
+
+QList<QSsl::SslProtocol> QSslSocket::supportedProtocols(const QString &backendName)
+{
+    if (!isKnownBackend(backendName))
+        return {};
+    // TLS 1.0 and 1.1 are left out: OpenSSL 3's default security level refuses them.
+    return {QSsl::TlsV1_2, QSsl::TlsV1_3, QSsl::AnyProtocol, QSsl::SecureProtocols,
+            QSsl::TlsV1_2OrLater, QSsl::TlsV1_3OrLater};
+}
+
+bool QSslSocket::isProtocolSupported(QSsl::SslProtocol protocol, const QString &backendName)
+{
+    return supportedProtocols(backendName).contains(protocol);
+}
+
+QList<QSsl::ImplementedClass> QSslSocket::implementedClasses(const QString &backendName)
+{
+    if (!isKnownBackend(backendName))
+        return {};
+    return {QSsl::ImplementedClass::Socket};
+}
+
+bool QSslSocket::isClassImplemented(QSsl::ImplementedClass cl, const QString &backendName)
+{
+    return implementedClasses(backendName).contains(cl);
+}
+
+QList<QSsl::SupportedFeature> QSslSocket::supportedFeatures(const QString &backendName)
+{
+    if (!isKnownBackend(backendName))
+        return {};
+    return {QSsl::SupportedFeature::Psk, QSsl::SupportedFeature::Alerts};
+}
+
+bool QSslSocket::isFeatureSupported(QSsl::SupportedFeature feat, const QString &backendName)
+{
+    return supportedFeatures(backendName).contains(feat);
+}
+
+void QSslSocket::ignoreSslErrors(const QList<QSslError> &errors)
+{
+    d_func()->ignoredErrors = errors;
+}
+
+void QSslSocket::continueInterruptedHandshake()
+{
+    SslSocketPrivate *d = d_func();
+    if (!d->handshakeInterrupted || !d->engine)
+        return;
+    QPointer<QSslSocket> guard(this);
+    if (d->completeEncryption() && guard && d->engine && d->connectionEncrypted)
+        d->processEngine();
+}
+
+void QSslSocket::startClientEncryption()
+{
+    SslSocketPrivate *d = d_func();
+    if (d->mode != UnencryptedMode) {
+        qCWarning(lcQtPskSsl, "QSslSocket::startClientEncryption: cannot start handshake on non-plain connection");
+        return;
+    }
+    if (d->state != ConnectedState) {
+        qCWarning(lcQtPskSsl, "QSslSocket::startClientEncryption: cannot start handshake when not connected");
+        return;
+    }
+    d->startEncryption(SslClientMode);
+}
+
+void QSslSocket::startServerEncryption()
+{
+    SslSocketPrivate *d = d_func();
+    if (d->mode != UnencryptedMode) {
+        qCWarning(lcQtPskSsl, "QSslSocket::startServerEncryption: cannot start handshake on non-plain connection");
+        return;
+    }
+    if (d->state != ConnectedState) {
+        qCWarning(lcQtPskSsl, "QSslSocket::startServerEncryption: cannot start handshake when not connected");
+        return;
+    }
+    d->startEncryption(SslServerMode);
+}
+
+void QSslSocket::ignoreSslErrors()
+{
+    d_func()->ignoreAllErrors = true;
+}
+
+qint64 QSslSocket::readData(char *data, qint64 maxlen)
+{
+    return QTcpSocket::readData(data, maxlen);
+}
+
+qint64 QSslSocket::skipData(qint64 maxSize)
+{
+    return QTcpSocket::skipData(maxSize);
+}
+
+qint64 QSslSocket::writeData(const char *data, qint64 len)
+{
+    return QTcpSocket::writeData(data, len);
+}
+
+QTPSK_END_NAMESPACE

@@ -1,0 +1,105 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#ifndef QTPSK_QSSLSOCKET_P_H
+#define QTPSK_QSSLSOCKET_P_H
+
+// Internal to QtPsk: not installed, not part of the API.
+
+#include <QtPsk/qsslconfiguration.h>
+#include <QtPsk/qsslsocket.h>
+
+#include "engine/tlsengine_p.h"
+#include "network/qabstractsocket_p.h"
+#include "qtpsk_p.h"
+
+#include <deque>
+#include <memory>
+
+QTPSK_BEGIN_NAMESPACE
+namespace QtPskPrivate {
+
+/*
+    The private part of QSslSocket: the TCP socket's private (AbstractSocketPrivate) with its
+    hooks overridden to pump bytes between the transport and a TlsEngine.
+
+    - Reading: transportReadable() moves ciphertext from the kernel into the engine, drives the
+      handshake, and decrypts straight into the application read buffer.
+    - Writing: plaintext written before the handshake completes waits in pendingPlaintext;
+      afterwards it is encrypted at once and the records go to the transport's write buffer.
+      Signals about it (bytesWritten, encryptedBytesWritten) come from the event loop.
+    - Re-entrancy: the engine calls back (PSK) while it is on the stack. A slot may abort or
+      close the socket there; aboutToAbort() then only marks the engine for destruction, and
+      the code that called into the engine destroys it after the call returns.
+*/
+class QTPSK_AUTOTEST_EXPORT SslSocketPrivate final : public AbstractSocketPrivate,
+                                                     public TlsEngineCallbacks
+{
+public:
+    SslSocketPrivate();
+    ~SslSocketPrivate() override;
+
+    QSslSocket *sslQ() const { return static_cast<QSslSocket *>(q); }
+    static SslSocketPrivate *get(QSslSocket *socket) { return socket->d_func(); }
+
+    // AbstractSocketPrivate hooks
+    void transportConnected() override;
+    void transportReadable() override;
+    qint64 writeApplicationData(const char *data, qint64 size) override;
+    qint64 applicationBytesToWrite() const override;
+    void transportBytesWritten(qint64 size) override;
+    void beginDisconnect() override;
+    void aboutToAbort() override;
+
+    // TlsEngineCallbacks
+    bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) override;
+
+    // Resets the per-connection TLS state before a new connection.
+    void resetTlsState();
+    // Creates the engine for \a newMode and starts the handshake. False if the socket died.
+    bool startEncryption(QSslSocket::SslMode newMode);
+    // Processes what the engine holds: handshake progress, then decryption. Each of these
+    // returns false when the socket object was destroyed (return at once), true otherwise.
+    bool processEngine();
+    bool continueHandshake();
+    bool handshakeSucceeded();
+    bool completeEncryption();
+    bool decryptAvailable();
+    bool encryptAndQueue(const char *data, qint64 size);
+    void flushEngineOutput();
+    bool emitAlerts();
+    bool failHandshake();
+    bool failConnection(QAbstractSocket::SocketError error, const QString &message);
+    bool errorsIgnored(const QList<QSslError> &errors) const;
+    // Runs \a call on the engine with the re-entrancy flag set; false if the engine must go.
+    template <typename Call>
+    bool callEngine(Call &&call);
+
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    QSslSocket::SslMode mode = QSslSocket::UnencryptedMode;
+    std::unique_ptr<TlsEngine> engine;
+    QString peerVerifyName;
+
+    QByteArray pendingPlaintext;     // written before the handshake completed
+
+    // Which application bytes the wire bytes carry, so that bytesWritten() reports plaintext:
+    // each entry says that once wireEnd wire bytes are sent, `plaintext` more bytes went out.
+    struct PlaintextRecord { qint64 wireEnd; qint64 plaintext; };
+    std::deque<PlaintextRecord> plaintextRecords;
+    qint64 wireQueued = 0;           // wire bytes handed to the transport on this connection
+    qint64 wireSent = 0;             // wire bytes the transport reported sent
+    qint64 plaintextUnsent = 0;      // encrypted application bytes still queued
+
+    QList<QSslError> handshakeErrors;
+    QList<QSslError> ignoredErrors;  // ignoreSslErrors(list)
+    bool ignoreAllErrors = false;
+    bool autoStartHandshake = false;
+    bool connectionEncrypted = false;
+    bool handshakeInterrupted = false;
+    bool inEngineCall = false;       // the engine is on the stack
+    bool abortRequested = false;     // the socket was aborted while the engine was on the stack
+    bool closeAfterHandshake = false; // disconnectFromHost() came during the handshake
+};
+
+} // namespace QtPskPrivate
+QTPSK_END_NAMESPACE
+
+#endif // QTPSK_QSSLSOCKET_P_H
