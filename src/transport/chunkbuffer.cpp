@@ -66,8 +66,12 @@ void ChunkBuffer::append(const QByteArray &data)
 qint64 ChunkBuffer::read(char *data, qint64 maxSize)
 {
     qint64 done = 0;
-    while (done < maxSize && !m_chunks.empty()) {
+    while (done < maxSize && m_size > 0) {
         Chunk &head = m_chunks.front();
+        if (head.begin == head.end) { // an empty chunk (reserved, never committed)
+            m_chunks.pop_front();
+            continue;
+        }
         const qint64 n = qMin(maxSize - done, head.end - head.begin);
         std::memcpy(data + done, head.data.constData() + head.begin, size_t(n));
         done += n;
@@ -85,8 +89,12 @@ qint64 ChunkBuffer::readLine(char *data, qint64 maxSize)
 qint64 ChunkBuffer::skip(qint64 maxSize)
 {
     qint64 done = 0;
-    while (done < maxSize && !m_chunks.empty()) {
+    while (done < maxSize && m_size > 0) {
         Chunk &head = m_chunks.front();
+        if (head.begin == head.end) { // an empty chunk (reserved, never committed)
+            m_chunks.pop_front();
+            continue;
+        }
         const qint64 n = qMin(maxSize - done, head.end - head.begin);
         head.begin += n;
         done += n;
