@@ -1,6 +1,6 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
-#ifndef QHOSTADDRESS_H
-#define QHOSTADDRESS_H
+#ifndef QTPSK_QHOSTADDRESS_H
+#define QTPSK_QHOSTADDRESS_H
 
 #include <QtPsk/qtpskglobal.h>
 
@@ -270,4 +270,4 @@ QTPSK_END_NAMESPACE
 
 QTPSK_DECLARE_SHARED(QHostAddress)
 
-#endif // QHOSTADDRESS_H
+#endif // QTPSK_QHOSTADDRESS_H

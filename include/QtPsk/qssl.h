@@ -1,6 +1,6 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
-#ifndef QSSL_H
-#define QSSL_H
+#ifndef QTPSK_QSSL_H
+#define QTPSK_QSSL_H
 
 #include <QtPsk/qtpskglobal.h>
 
@@ -171,4 +171,4 @@ Q_DECLARE_OPERATORS_FOR_FLAGS(QSsl::SslOptions)
 
 QTPSK_END_NAMESPACE
 
-#endif // QSSL_H
+#endif // QTPSK_QSSL_H

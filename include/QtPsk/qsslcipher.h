@@ -1,6 +1,6 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
-#ifndef QSSLCIPHER_H
-#define QSSLCIPHER_H
+#ifndef QTPSK_QSSLCIPHER_H
+#define QTPSK_QSSLCIPHER_H
 
 #include <QtPsk/qtpskglobal.h>
 #include <QtPsk/qssl.h>
@@ -101,4 +101,4 @@ QTPSK_DECLARE_SHARED(QSslCipher)
 
 QT_DECL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QSslCipher), QtPsk_QSslCipher, QTPSK_EXPORT)
 
-#endif // QSSLCIPHER_H
+#endif // QTPSK_QSSLCIPHER_H

@@ -1,6 +1,6 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
-#ifndef QSSLCONFIGURATION_H
-#define QSSLCONFIGURATION_H
+#ifndef QTPSK_QSSLCONFIGURATION_H
+#define QTPSK_QSSLCONFIGURATION_H
 
 #include <QtPsk/qtpskglobal.h>
 #include <QtPsk/qssl.h>
@@ -185,4 +185,4 @@ QTPSK_DECLARE_SHARED(QSslConfiguration)
 QT_DECL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QSslConfiguration), QtPsk_QSslConfiguration,
                                QTPSK_EXPORT)
 
-#endif // QSSLCONFIGURATION_H
+#endif // QTPSK_QSSLCONFIGURATION_H

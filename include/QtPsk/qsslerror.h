@@ -1,6 +1,6 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
-#ifndef QSSLERROR_H
-#define QSSLERROR_H
+#ifndef QTPSK_QSSLERROR_H
+#define QTPSK_QSSLERROR_H
 
 #include <QtPsk/qtpskglobal.h>
 
@@ -129,4 +129,4 @@ QT_DECL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QSslError), QtPsk_QSslErr
 QT_DECL_METATYPE_EXTERN_TAGGED(QList<QTPSK_PREPEND_NAMESPACE(QSslError)>, QtPsk_QList_QSslError,
                                QTPSK_EXPORT)
 
-#endif // QSSLERROR_H
+#endif // QTPSK_QSSLERROR_H

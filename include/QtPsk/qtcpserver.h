@@ -1,6 +1,6 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
-#ifndef QTCPSERVER_H
-#define QTCPSERVER_H
+#ifndef QTPSK_QTCPSERVER_H
+#define QTPSK_QTCPSERVER_H
 
 #include <QtPsk/qtpskglobal.h>
 
@@ -179,4 +179,4 @@ private:
 
 QTPSK_END_NAMESPACE
 
-#endif // QTCPSERVER_H
+#endif // QTPSK_QTCPSERVER_H

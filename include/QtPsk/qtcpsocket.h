@@ -1,6 +1,6 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
-#ifndef QTCPSOCKET_H
-#define QTCPSOCKET_H
+#ifndef QTPSK_QTCPSOCKET_H
+#define QTPSK_QTCPSOCKET_H
 
 #include <QtPsk/qtpskglobal.h>
 #include <QtPsk/qabstractsocket.h>
@@ -61,4 +61,4 @@ private:
 
 QTPSK_END_NAMESPACE
 
-#endif // QTCPSOCKET_H
+#endif // QTPSK_QTCPSOCKET_H
