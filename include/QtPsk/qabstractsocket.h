@@ -1,6 +1,6 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
-#ifndef QABSTRACTSOCKET_H
-#define QABSTRACTSOCKET_H
+#ifndef QTPSK_QABSTRACTSOCKET_H
+#define QTPSK_QABSTRACTSOCKET_H
 
 #include <QtPsk/qtpskglobal.h>
 
@@ -29,6 +29,13 @@ namespace QtPskPrivate { class AbstractSocketPrivate; }
     looked up without blocking the loop, and the outcome arrives as signals (hostFound(),
     connected(), readyRead(), bytesWritten(), disconnected(), errorOccurred(), stateChanged()).
     The waitFor...() functions give a blocking style that needs no event loop.
+
+    The order of events matches Qt: connectToHost() enters HostLookupState at once; then
+    ConnectingState, hostFound(), ConnectedState and connected(). A failed attempt ends in
+    UnconnectedState followed by errorOccurred() (ConnectionRefusedError, HostNotFoundError,
+    ...). When the peer closes, errorOccurred(RemoteHostClosedError) comes first, then
+    ClosingState, UnconnectedState, readChannelFinished() and disconnected(); the data
+    received before stays readable.
 
     Any slot connected to the socket's signals may call abort(), close(), disconnectFromHost()
     or deleteLater() on the socket; the socket re-checks its state after every emission.
@@ -134,7 +141,11 @@ public:
 
     /*! Constructs an unconnected socket of type \a socketType with the given \a parent. */
     QAbstractSocket(SocketType socketType, QObject *parent);
-    /*! Destroys the socket, aborting any connection or lookup without emitting signals. */
+    /*!
+        Destroys the socket. As in Qt, a socket that is not unconnected is abort()ed first, so
+        stateChanged() and disconnected() may be emitted from the destructor. A pending host
+        lookup is cancelled; its result is never delivered.
+    */
     ~QAbstractSocket() override;
 
     /*! Continues a transfer that was paused (see PauseMode). Does nothing in a plain socket. */
@@ -250,12 +261,14 @@ public:
 
     /*!
         Waits at most \a msecs milliseconds (-1: forever) for the connection, without an event
-        loop, emitting the usual signals. Returns \c true if connected.
+        loop, emitting the usual signals. Returns \c true if connected. On timeout the
+        attempt is given up: error() is SocketTimeoutError and the state UnconnectedState.
     */
     virtual bool waitForConnected(int msecs = 30000);
     /*!
         Waits at most \a msecs milliseconds for new data and emits readyRead(). Returns \c true
-        if new data arrived.
+        if new data arrived; on timeout, \c false with error() SocketTimeoutError (the
+        connection stays open).
     */
     bool waitForReadyRead(int msecs = 30000) override;
     /*!
@@ -264,14 +277,18 @@ public:
     */
     bool waitForBytesWritten(int msecs = 30000) override;
     /*!
-        Waits at most \a msecs milliseconds for the connection to close and emits
-        disconnected(). Returns \c true if it closed (or was already unconnected: then false,
-        with OperationError, as in Qt).
+        Waits at most \a msecs milliseconds for the connection to close, emitting the usual
+        signals (disconnected() among them). Returns \c true if it closed; \c false on
+        timeout (error SocketTimeoutError) or when the socket was already unconnected.
     */
     virtual bool waitForDisconnected(int msecs = 30000);
 
 Q_SIGNALS:
-    /*! Emitted after connectToHost() once the host name has been resolved (also for IPs). */
+    /*!
+        Emitted after connectToHost() once the host name has been resolved, right after
+        stateChanged(ConnectingState). Always from the event loop (or a waitFor...() call),
+        also for IP literals: never from inside connectToHost() itself.
+    */
     void hostFound();
     /*! Emitted when the connection is established (for QSslSocket: the TCP connection). */
     void connected();
@@ -340,4 +357,4 @@ QT_DECL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QAbstractSocket)::SocketS
 QT_DECL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QAbstractSocket)::SocketError,
                                QtPsk_QAbstractSocket__SocketError, QTPSK_EXPORT)
 
-#endif // QABSTRACTSOCKET_H
+#endif // QTPSK_QABSTRACTSOCKET_H

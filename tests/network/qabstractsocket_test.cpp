@@ -1,0 +1,415 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#include <QAbstractSocket>
+
+#include <QHostAddress>
+#include <QTcpSocket>
+
+#include "network/qabstractsocket_p.h"
+#include "transport/chunkbuffer_p.h"
+#include "transport/hostresolver_p.h"
+#include "transport/tcptransport_p.h"
+
+#include <QtCore/qdebug.h>
+#include <QtCore/qmetaobject.h>
+#include <QtCore/qpointer.h>
+#include <QtTest/qsignalspy.h>
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include "common/testsupport.h"
+
+using QtPskTest::waitUntil;
+using namespace QtPskPrivate;
+
+// --- The public type, as Qt 6 declares it ---------------------------------------------------
+
+static_assert(QAbstractSocket::ConnectionRefusedError == 0);
+static_assert(QAbstractSocket::RemoteHostClosedError == 1);
+static_assert(QAbstractSocket::HostNotFoundError == 2);
+static_assert(QAbstractSocket::SocketTimeoutError == 5);
+static_assert(QAbstractSocket::UnsupportedSocketOperationError == 10);
+static_assert(QAbstractSocket::SslHandshakeFailedError == 13);
+static_assert(QAbstractSocket::ProxyConnectionClosedError == 15);
+static_assert(QAbstractSocket::OperationError == 19);
+static_assert(QAbstractSocket::SslInternalError == 20);
+static_assert(QAbstractSocket::SslInvalidUserDataError == 21);
+static_assert(QAbstractSocket::TemporaryError == 22);
+static_assert(QAbstractSocket::UnknownSocketError == -1);
+static_assert(QAbstractSocket::UnconnectedState == 0 && QAbstractSocket::ClosingState == 6);
+static_assert(QAbstractSocket::ListeningState == 5);
+static_assert(QAbstractSocket::IPv4Protocol == 0 && QAbstractSocket::AnyIPProtocol == 2);
+static_assert(QAbstractSocket::UnknownNetworkLayerProtocol == -1);
+static_assert(QAbstractSocket::TcpSocket == 0 && QAbstractSocket::UnknownSocketType == -1);
+static_assert(QAbstractSocket::LowDelayOption == 0 && QAbstractSocket::PathMtuSocketOption == 7);
+static_assert(QAbstractSocket::ReuseAddressHint == 0x4 && QAbstractSocket::PauseOnSslErrors == 1);
+static_assert(QMetaTypeId2<QAbstractSocket::SocketError>::Defined);
+static_assert(QMetaTypeId2<QAbstractSocket::SocketState>::Defined);
+
+TEST(QAbstractSocket, EnumsAreRegisteredWithTheMetaObjectSystem)
+{
+    const QMetaObject &mo = QAbstractSocket::staticMetaObject;
+    for (const char *name : { "SocketType", "NetworkLayerProtocol", "SocketError", "SocketState",
+                              "SocketOption", "BindFlag", "PauseMode" })
+        EXPECT_GE(mo.indexOfEnumerator(name), 0) << name;
+    const QMetaEnum errors = QMetaEnum::fromType<QAbstractSocket::SocketError>();
+    EXPECT_STREQ(errors.valueToKey(QAbstractSocket::SslInvalidUserDataError),
+                 "SslInvalidUserDataError");
+    EXPECT_TRUE(QMetaType::fromType<QAbstractSocket::SocketError>().isValid());
+}
+
+TEST(QAbstractSocket, DebugStreamPrintsEnumeratorNames)
+{
+    QString text;
+    QDebug(&text) << QAbstractSocket::ConnectionRefusedError << QAbstractSocket::ConnectedState;
+    EXPECT_EQ(text.trimmed().toStdString(),
+              "QAbstractSocket::ConnectionRefusedError QAbstractSocket::ConnectedState");
+}
+
+TEST(QAbstractSocket, ErrorAndStateTravelThroughQSignalSpy)
+{
+    QTcpSocket socket;
+    QSignalSpy errors(&socket, &QAbstractSocket::errorOccurred);
+    QSignalSpy states(&socket, &QAbstractSocket::stateChanged);
+    ASSERT_TRUE(errors.isValid());
+    socket.connectToHost(QStringLiteral("no-such-host.invalid"), 1);
+    ASSERT_TRUE(waitUntil([&] { return errors.count() == 1; }, 30000));
+    EXPECT_EQ(errors.at(0).at(0).value<QAbstractSocket::SocketError>(),
+              QAbstractSocket::HostNotFoundError);
+    ASSERT_EQ(states.count(), 2);
+    EXPECT_EQ(states.at(1).at(0).value<QAbstractSocket::SocketState>(),
+              QAbstractSocket::UnconnectedState);
+}
+
+TEST(QAbstractSocket, CanBeConstructedDirectlyAsATcpSocket)
+{
+    QAbstractSocket socket(QAbstractSocket::TcpSocket, nullptr);
+    EXPECT_EQ(socket.socketType(), QAbstractSocket::TcpSocket);
+    EXPECT_EQ(socket.pauseMode(), QAbstractSocket::PauseNever);
+    socket.setPauseMode(QAbstractSocket::PauseOnSslErrors);
+    EXPECT_EQ(socket.pauseMode(), QAbstractSocket::PauseOnSslErrors);
+}
+
+// --- ChunkBuffer ------------------------------------------------------------------------
+
+TEST(ChunkBuffer, KeepsBytesInOrderAcrossChunks)
+{
+    ChunkBuffer buffer(16);
+    QByteArray expected;
+    for (int i = 0; i < 100; ++i) {
+        const QByteArray piece = QByteArray::number(i) + ',';
+        buffer.append(piece.constData(), piece.size());
+        expected += piece;
+    }
+    EXPECT_EQ(buffer.size(), expected.size());
+    QByteArray out(expected.size(), '\0');
+    EXPECT_EQ(buffer.read(out.data(), 5), 5);
+    EXPECT_EQ(buffer.read(out.data() + 5, out.size()), expected.size() - 5);
+    EXPECT_EQ(out, expected);
+    EXPECT_TRUE(buffer.isEmpty());
+    char c;
+    EXPECT_EQ(buffer.read(&c, 1), 0);
+}
+
+TEST(ChunkBuffer, ReserveAndCommitFillTheTailInPlace)
+{
+    ChunkBuffer buffer(8);
+    qint64 available = 0;
+    char *p = buffer.reserve(&available);
+    ASSERT_EQ(available, 8);
+    std::memcpy(p, "abc", 3);
+    buffer.commit(3);
+    p = buffer.reserve(&available);
+    EXPECT_EQ(available, 5); // same chunk
+    std::memcpy(p, "de", 2);
+    buffer.commit(2);
+    buffer.reserve(&available); // reserved but never committed
+    EXPECT_EQ(buffer.size(), 5);
+    qint64 length = 0;
+    const char *front = buffer.front(&length);
+    EXPECT_EQ(QByteArray(front, int(length)), QByteArray("abcde"));
+    EXPECT_EQ(buffer.skip(100), 5);
+    EXPECT_EQ(buffer.front(&length), nullptr);
+}
+
+TEST(ChunkBuffer, IndexOfAndReadLineStopAtNewline)
+{
+    ChunkBuffer buffer(4);
+    buffer.append("ab\ncdefg\nh", 10);
+    EXPECT_EQ(buffer.indexOf('\n'), 2);
+    EXPECT_EQ(buffer.indexOf('\n', 2), -1);
+    char line[32] = {};
+    EXPECT_EQ(buffer.readLine(line, sizeof line), 3);
+    EXPECT_STREQ(line, "ab\n");
+    EXPECT_EQ(buffer.indexOf('\n'), 5);
+    std::fill(std::begin(line), std::end(line), '\0');
+    EXPECT_EQ(buffer.readLine(line, 3), 3); // cut at maxSize
+    EXPECT_STREQ(line, "cde");
+    EXPECT_EQ(buffer.indexOf('x'), -1);
+}
+
+TEST(ChunkBuffer, LargeByteArraysAreSharedNotCopied)
+{
+    ChunkBuffer buffer(16);
+    const QByteArray big(1000, 'x');
+    buffer.append(big);
+    qint64 length = 0;
+    EXPECT_EQ(buffer.front(&length), big.constData());
+    EXPECT_EQ(length, 1000);
+    buffer.append("yz", 2); // must not write into the shared array
+    EXPECT_EQ(big, QByteArray(1000, 'x'));
+    EXPECT_EQ(buffer.size(), 1002);
+    QByteArray all(1002, '\0');
+    buffer.read(all.data(), all.size());
+    EXPECT_EQ(all, QByteArray(1000, 'x') + "yz");
+}
+
+// --- Transport and resolver -------------------------------------------------------------
+
+TEST(SocketAddress, ParsesLiteralsOnly)
+{
+    SocketAddress a;
+    ASSERT_TRUE(SocketAddress::fromLiteral(QStringLiteral("127.0.0.1"), 80, &a));
+    EXPECT_EQ(a.family(), AF_INET);
+    EXPECT_EQ(a.port(), 80);
+    EXPECT_EQ(a.addressString(), QStringLiteral("127.0.0.1"));
+    ASSERT_TRUE(SocketAddress::fromLiteral(QStringLiteral("[::1]"), 443, &a));
+    EXPECT_EQ(a.family(), AF_INET6);
+    EXPECT_EQ(a.addressString(), QStringLiteral("::1"));
+    EXPECT_FALSE(SocketAddress::fromLiteral(QStringLiteral("localhost"), 1, &a));
+    EXPECT_FALSE(SocketAddress::fromLiteral(QString(), 1, &a));
+}
+
+TEST(HostLookup, DeliversLiteralsFromTheEventLoopNotFromStart)
+{
+    QObject context;
+    HostLookup lookup;
+    int calls = 0;
+    HostLookupResult got;
+    lookup.start(QStringLiteral("127.0.0.1"), 7, AF_UNSPEC, &context,
+                 [&](const HostLookupResult &r) { ++calls; got = r; });
+    EXPECT_EQ(calls, 0);
+    ASSERT_TRUE(waitUntil([&] { return calls == 1; }));
+    ASSERT_EQ(got.addresses.size(), 1);
+    EXPECT_EQ(got.addresses.first().port(), 7);
+}
+
+TEST(HostLookup, ResolvesLocalhostOnAWorkerThread)
+{
+    QObject context;
+    HostLookup lookup;
+    HostLookupResult got;
+    bool done = false;
+    lookup.start(QStringLiteral("localhost"), 9, AF_INET, &context,
+                 [&](const HostLookupResult &r) { got = r; done = true; });
+    ASSERT_TRUE(waitUntil([&] { return done; }));
+    ASSERT_FALSE(got.addresses.isEmpty());
+    EXPECT_EQ(got.addresses.first().addressString(), QStringLiteral("127.0.0.1"));
+}
+
+TEST(HostLookup, CancelledLookupNeverCallsBack)
+{
+    QObject context;
+    int calls = 0;
+    {
+        HostLookup lookup;
+        lookup.start(QStringLiteral("localhost"), 9, AF_UNSPEC, &context,
+                     [&](const HostLookupResult &) { ++calls; });
+        lookup.start(QStringLiteral("127.0.0.1"), 9, AF_UNSPEC, &context,
+                     [&](const HostLookupResult &) { calls += 100; }); // replaces the first
+        HostLookupResult result;
+        ASSERT_TRUE(lookup.waitForResult(QDeadlineTimer(5000), &result)); // takes it over
+        EXPECT_EQ(result.addresses.size(), 1);
+        HostLookup other;
+        other.start(QStringLiteral("localhost"), 9, AF_UNSPEC, &context,
+                    [&](const HostLookupResult &) { calls += 1000; });
+        other.cancel();
+    }
+    // A later, independent lookup proves that the loop delivered what was queued.
+    HostLookup probe;
+    bool probed = false;
+    probe.start(QStringLiteral("localhost"), 9, AF_UNSPEC, &context,
+                [&](const HostLookupResult &) { probed = true; });
+    ASSERT_TRUE(waitUntil([&] { return probed; }));
+    EXPECT_TRUE(waitUntil([] { return true; }, 0));
+    EXPECT_EQ(calls, 0);
+}
+
+TEST(HostLookup, UnknownNamesAreHostNotFound)
+{
+    const HostLookupResult r =
+            HostLookup::lookupBlocking(QStringLiteral("no-such-host.invalid"), 1, AF_UNSPEC);
+    EXPECT_TRUE(r.addresses.isEmpty());
+    EXPECT_TRUE(r.hostNotFound);
+}
+
+TEST(TcpTransport, WaitForActivityIsBoundedByTheDeadline)
+{
+    int fds[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+    bool readable = true;
+    QDeadlineTimer timer(30);
+    EXPECT_EQ(waitForActivity(fds[0], true, false, timer, &readable, nullptr), WaitResult::Timeout);
+    EXPECT_FALSE(readable);
+    ASSERT_EQ(::write(fds[1], "x", 1), 1);
+    EXPECT_EQ(waitForActivity(fds[0], true, false, QDeadlineTimer(5000), &readable, nullptr),
+              WaitResult::Ready);
+    EXPECT_TRUE(readable);
+    EXPECT_EQ(waitForActivity(-1, true, true, QDeadlineTimer(10), nullptr, nullptr),
+              WaitResult::Failed);
+    ::close(fds[0]);
+    ::close(fds[1]);
+}
+
+// --- The hooks a derived socket (QSslSocket) overrides ------------------------------------
+
+namespace {
+
+// A toy "protocol": upper-cases what the application writes, lower-cases what it reads, and
+// sends "<bye>" before closing. Built only from the documented hooks and services.
+class ShoutingPrivate : public AbstractSocketPrivate
+{
+public:
+    int connectedHookCalls = 0;
+    int abortHookCalls = 0;
+    int closedHookCalls = 0;
+
+    void transportConnected() override
+    {
+        ++connectedHookCalls;
+        AbstractSocketPrivate::transportConnected();
+    }
+    void transportReadable() override
+    {
+        char buffer[4096];
+        bool got = false;
+        for (;;) {
+            const qint64 n = readFromTransport(buffer, sizeof buffer);
+            if (n > 0) {
+                for (qint64 i = 0; i < n; ++i)
+                    buffer[i] = char(std::tolower(static_cast<unsigned char>(buffer[i])));
+                appendToReadBuffer(buffer, n);
+                got = true;
+                continue;
+            }
+            if (got && !emitReadyRead())
+                return;
+            if (n < 0 && (state == QAbstractSocket::ConnectedState
+                          || state == QAbstractSocket::ClosingState))
+                transportClosed();
+            return;
+        }
+    }
+    qint64 writeApplicationData(const char *data, qint64 size) override
+    {
+        QByteArray upper(data, int(size));
+        writeToTransport(upper.toUpper().constData(), size);
+        return size;
+    }
+    void beginDisconnect() override { writeToTransport("<bye>", 5); }
+    void transportClosed() override
+    {
+        ++closedHookCalls;
+        AbstractSocketPrivate::transportClosed();
+    }
+    void aboutToAbort() override { ++abortHookCalls; }
+};
+
+class ShoutingSocket : public QTcpSocket
+{
+public:
+    ShoutingSocket() : QTcpSocket(std::make_unique<ShoutingPrivate>()) {}
+    ShoutingPrivate *d() const { return static_cast<ShoutingPrivate *>(d_ptr.get()); }
+};
+
+struct Listener
+{
+    int fd = -1;
+    quint16 port = 0;
+    Listener()
+    {
+        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a {};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof a;
+        if (::bind(fd, reinterpret_cast<sockaddr *>(&a), length) == 0 && ::listen(fd, 4) == 0
+            && ::getsockname(fd, reinterpret_cast<sockaddr *>(&a), &length) == 0)
+            port = ntohs(a.sin_port);
+    }
+    ~Listener() { ::close(fd); }
+    int accept() const
+    {
+        pollfd p { fd, POLLIN, 0 };
+        return ::poll(&p, 1, 5000) == 1 ? ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC) : -1;
+    }
+};
+
+QByteArray receiveUntilEof(int fd, int timeoutMs = 5000)
+{
+    QByteArray all;
+    QDeadlineTimer deadline(timeoutMs);
+    for (;;) {
+        pollfd p { fd, POLLIN, 0 };
+        if (::poll(&p, 1, int(deadline.remainingTime())) != 1)
+            return all;
+        char buffer[4096];
+        const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+        if (n <= 0)
+            return all;
+        all.append(buffer, n);
+    }
+}
+
+} // namespace
+
+TEST(AbstractSocketPrivate, DerivedPrivateHooksShapeTheDataPath)
+{
+    Listener listener;
+    ASSERT_NE(listener.port, 0);
+    ShoutingSocket socket;
+    socket.connectToHost(QStringLiteral("127.0.0.1"), listener.port);
+    ASSERT_TRUE(socket.waitForConnected(5000));
+    EXPECT_EQ(socket.d()->connectedHookCalls, 1);
+    const int server = listener.accept();
+    ASSERT_GE(server, 0);
+
+    socket.write("hello");
+    EXPECT_EQ(socket.bytesToWrite(), 5); // applicationBytesToWrite() defaults to the wire bytes
+    ASSERT_TRUE(socket.waitForBytesWritten(5000));
+    ASSERT_EQ(::send(server, "WORLD", 5, MSG_NOSIGNAL), 5);
+    ASSERT_TRUE(socket.waitForReadyRead(5000));
+    EXPECT_EQ(socket.readAll(), QByteArray("world"));
+
+    socket.disconnectFromHost(); // beginDisconnect() queues "<bye>" before the close
+    EXPECT_TRUE(socket.state() == QAbstractSocket::ClosingState
+                || socket.state() == QAbstractSocket::UnconnectedState);
+    EXPECT_TRUE(socket.waitForDisconnected(5000));
+    EXPECT_EQ(receiveUntilEof(server), QByteArray("HELLO<bye>"));
+    EXPECT_EQ(socket.d()->abortHookCalls, 0);
+    socket.abort();
+    EXPECT_EQ(socket.d()->abortHookCalls, 1);
+    ::close(server);
+}
+
+TEST(AbstractSocketPrivate, RemoteCloseGoesThroughTheTransportClosedHook)
+{
+    Listener listener;
+    ShoutingSocket socket;
+    QSignalSpy disconnected(&socket, &QAbstractSocket::disconnected);
+    socket.connectToHost(QStringLiteral("127.0.0.1"), listener.port);
+    ASSERT_TRUE(waitUntil([&] { return socket.state() == QAbstractSocket::ConnectedState; }));
+    ::close(listener.accept());
+    ASSERT_TRUE(waitUntil([&] { return disconnected.count() == 1; }));
+    EXPECT_EQ(socket.d()->closedHookCalls, 1);
+    EXPECT_EQ(socket.error(), QAbstractSocket::RemoteHostClosedError);
+}
