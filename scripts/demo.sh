@@ -6,8 +6,8 @@
 # Starts pskserver on 127.0.0.1 with a port the system picks, reads the port from its output,
 # runs pskclient against it, prints both sides (hint, identity, protocol, cipher, echoed line)
 # and stops the server by PID. Exits non-zero if anything failed.
-# Optional environment: PSK_DEMO_PROTOCOL (a --protocol value for both sides, e.g. tls1.2 when
-# the examples are built against Qt6::Network, which cannot do TLS 1.3 PSK by default).
+# Optional environment: PSK_DEMO_PROTOCOL, a --protocol value for both sides (the programs'
+# default is tls1.2; tls1.3 needs QT_USE_TLS_1_3_PSK=1 as well).
 set -euo pipefail
 
 build_dir=${1:-build/default}
@@ -90,5 +90,13 @@ fi
 if ! grep -qxF "Reply: $message" "$work_dir/client.log"; then
     echo "demo: FAILED (the client did not get its line back)" >&2
     exit 1
+fi
+protocol=${PSK_DEMO_PROTOCOL:-tls1.2}
+if [[ $protocol == tls1.[23] ]]; then
+    expected="Protocol: TLSv${protocol#tls}"
+    if ! grep -qF "$expected" "$work_dir/client.log" || ! grep -qF "$expected" "$server_log"; then
+        echo "demo: FAILED (both sides should report $expected)" >&2
+        exit 1
+    fi
 fi
 echo "demo: OK"

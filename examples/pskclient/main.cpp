@@ -47,8 +47,9 @@ int main(int argc, char *argv[])
     const QCommandLineOption passphraseOption(u"passphrase"_s,
         u"Derive the key from this passphrase instead (see above)."_s, u"text"_s);
     const QCommandLineOption protocolOption(u"protocol"_s,
-        u"TLS version: %1 (default: secure, i.e. TLS 1.2 or later)."_s.arg(protocolChoices()),
-        u"name"_s, u"secure"_s);
+        u"TLS version: %1 (default: tls1.2). A TLS 1.3 PSK handshake also needs the "
+        "environment variable QT_USE_TLS_1_3_PSK=1, as with Qt."_s.arg(protocolChoices()),
+        u"name"_s, u"tls1.2"_s);
     const QCommandLineOption ciphersOption(u"ciphers"_s,
         u"Colon-separated OpenSSL cipher names to offer, e.g. PSK-AES256-GCM-SHA384:"
         "TLS_AES_128_GCM_SHA256 (default: the library's default list)."_s, u"list"_s);
@@ -95,6 +96,7 @@ int main(int argc, char *argv[])
     // --- Configure TLS: PSK only, so there is no certificate to verify ------------------------
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
     configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+    // TLS 1.2 by default: like Qt, QtPsk offers a TLS 1.3 PSK only if QT_USE_TLS_1_3_PSK is set.
     configuration.setProtocol(*protocol);
     if (parser.isSet(ciphersOption)) {
         configuration.setCiphers(parser.value(ciphersOption)); // unknown names are dropped

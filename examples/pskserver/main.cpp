@@ -58,13 +58,15 @@ int main(int argc, char *argv[])
         u"Accept this identity with this key, e.g. client1:00112233445566778899aabbccddeeff. "
         "Repeatable."_s, u"identity:hexkey"_s);
     const QCommandLineOption pskFileOption(u"psk-file"_s,
-        u"Read identity:hexkey lines from this file (format above)."_s, u"file"_s);
+        u"Read identity:hexkey lines from this file (format above); unlike --psk, this keeps "
+        "keys out of the process list."_s, u"file"_s);
     const QCommandLineOption passphraseOption(u"psk-passphrase"_s,
         u"Accept this identity with the key pskclient --passphrase derives from this "
         "passphrase and --hint. Repeatable."_s, u"identity:passphrase"_s);
     const QCommandLineOption protocolOption(u"protocol"_s,
-        u"TLS version: %1 (default: secure, i.e. TLS 1.2 or later)."_s.arg(protocolChoices()),
-        u"name"_s, u"secure"_s);
+        u"TLS version: %1 (default: tls1.2). A TLS 1.3 PSK handshake also needs the "
+        "environment variable QT_USE_TLS_1_3_PSK=1, as with Qt."_s.arg(protocolChoices()),
+        u"name"_s, u"tls1.2"_s);
     const QCommandLineOption ciphersOption(u"ciphers"_s,
         u"Colon-separated OpenSSL cipher names to accept (default: the library's default)."_s,
         u"list"_s);
@@ -116,6 +118,7 @@ int main(int argc, char *argv[])
     // --- Configure TLS: PSK only, no certificate ---------------------------------------------
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
     configuration.setPeerVerifyMode(QSslSocket::VerifyNone); // no client certificates
+    // TLS 1.2 by default: like Qt, QtPsk offers a TLS 1.3 PSK only if QT_USE_TLS_1_3_PSK is set.
     configuration.setProtocol(*protocol);
     if (!hint.isEmpty())
         configuration.setPreSharedKeyIdentityHint(hint);
