@@ -31,6 +31,7 @@ struct OpenSslDeleter
 
 using SslCtxPtr = std::unique_ptr<SSL_CTX, OpenSslDeleter<&SSL_CTX_free>>;
 using SslPtr = std::unique_ptr<SSL, OpenSslDeleter<&SSL_free>>;
+using SslSessionPtr = std::unique_ptr<SSL_SESSION, OpenSslDeleter<&SSL_SESSION_free>>;
 // Only for a BIO that is not (yet) owned by an SSL: SSL_set_bio() takes ownership.
 using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<&BIO_free_all>>;
 

@@ -39,7 +39,7 @@ size_t qHash(const TlsSettings &settings, size_t seed) noexcept
 {
     return qHashMulti(seed, settings.server, settings.minVersion, settings.maxVersion,
                       settings.cipherList, settings.cipherSuites, settings.identityHint,
-                      int(settings.tls13Psk));
+                      int(settings.tls13Psk), settings.allowNoDheKex, settings.groups);
 }
 
 TlsContext::TlsContext(const TlsSettings &settings, SslCtxPtr ctx)
@@ -88,6 +88,14 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsSettings &settings, QStr
         return nullptr;
     }
 
+    if (!settings.groups.isEmpty() && !SSL_CTX_set1_groups_list(c, settings.groups.constData())) {
+        ERR_clear_error();
+        setError(errorString, QStringLiteral("Invalid list of key exchange groups"));
+        return nullptr;
+    }
+    if (settings.allowNoDheKex)
+        SSL_CTX_set_options(c, SSL_OP_ALLOW_NO_DHE_KEX);
+
     // The engine's memory BIOs never block and may see a different buffer on a retried write.
     SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
                             | SSL_MODE_ENABLE_PARTIAL_WRITE);
@@ -100,6 +108,12 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsSettings &settings, QStr
         // Always applied, as Qt does. A null hint is sent as "". A hint longer than OpenSSL's
         // limit is refused: the server then works without one. The failure is not reported.
         SSL_CTX_use_psk_identity_hint(c, settings.identityHint.constData());
+        // Stateful TLS 1.3 tickets: a ticket's identity is then the ID of a session in this
+        // context's cache (SSL_has_matching_session_id()), so that the external-PSK lookup can
+        // tell resumption identities from external ones and never shows a ticket to the slot.
+        // TLS 1.2 resumes through session IDs in the same cache.
+        SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
+        SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_SERVER);
     }
     TlsEngine::installCallbacks(c, settings.server);
     ERR_clear_error();

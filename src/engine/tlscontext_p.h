@@ -18,13 +18,19 @@ QTPSK_BEGIN_NAMESPACE
 namespace QtPskPrivate {
 
 // How a client treats TLS 1.3 external PSKs (OpenSSL asks for one while it builds every TLS 1.3
-// ClientHello).
+// ClientHello). The socket resolves QSsl::Tls13PreSharedKeyMode to one of these per handshake.
 enum class Tls13Psk {
     // Qt's behaviour: offer nothing and do not ask the callbacks at ClientHello time, unless the
-    // environment variable QT_USE_TLS_1_3_PSK is set (checked on each handshake); then behave
-    // like Offer.
+    // environment variable QT_USE_TLS_1_3_PSK is set (checked on each handshake); then ask
+    // through OpenSSL's old-style callback exactly as Qt does (SHA-256 only, a second request at
+    // ClientKeyExchange when the server picks TLS 1.2, another one after a HelloRetryRequest).
     QtCompatible,
-    // Always ask the callbacks at ClientHello time (with a null hint) and offer the key they give.
+    // QtPsk's TLS 1.3 external PSK: ask once at the first ClientHello (null hint, maxima 255/512)
+    // and offer the key as an external PSK whose hash follows the enabled TLS 1.3 suites
+    // (SHA-256 if any SHA-256 suite is enabled, else SHA-384; after a HelloRetryRequest the hash
+    // of the suite the server chose). A HelloRetryRequest reuses the answer without asking. If
+    // the server then picks TLS 1.2, ask again only when it sent a non-empty hint; otherwise
+    // the first answer is used (an empty key then fails the handshake, as in Qt).
     Offer,
 };
 
@@ -40,6 +46,11 @@ struct QTPSK_AUTOTEST_EXPORT TlsSettings
     // OpenSSL sends it up to its first NUL, and not at all when it is longer than 256 bytes.
     QByteArray identityHint;
     Tls13Psk tls13Psk = Tls13Psk::QtCompatible; // client only
+    // SSL_OP_ALLOW_NO_DHE_KEX on both sides: TLS 1.3 PSK without (EC)DHE (psk_ke) is allowed;
+    // without it only psk_dhe_ke (forward secrecy) is offered and accepted.
+    bool allowNoDheKex = false;
+    // SSL_CTX_set1_groups_list(); empty = OpenSSL's default groups. Internal (tests use it).
+    QByteArray groups;
 
     // Equal settings share one SSL_CTX. A null hint differs from an empty one.
     friend bool operator==(const TlsSettings &lhs, const TlsSettings &rhs) noexcept
@@ -48,7 +59,8 @@ struct QTPSK_AUTOTEST_EXPORT TlsSettings
             && lhs.maxVersion == rhs.maxVersion && lhs.cipherList == rhs.cipherList
             && lhs.cipherSuites == rhs.cipherSuites && lhs.identityHint == rhs.identityHint
             && lhs.identityHint.isNull() == rhs.identityHint.isNull()
-            && lhs.tls13Psk == rhs.tls13Psk;
+            && lhs.tls13Psk == rhs.tls13Psk && lhs.allowNoDheKex == rhs.allowNoDheKex
+            && lhs.groups == rhs.groups;
     }
     friend bool operator!=(const TlsSettings &lhs, const TlsSettings &rhs) noexcept
     {

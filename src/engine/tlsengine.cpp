@@ -5,9 +5,12 @@
 
 #include <QtCore/qstringlist.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 
@@ -32,6 +35,91 @@ bool isIpAddressLiteral(const QByteArray &name)
     ASN1_OCTET_STRING_free(address);
     return address != nullptr;
 }
+
+// Deep-copies \a bytes, so that wiping the copy never touches memory someone else shares.
+QByteArray detachedCopy(const QByteArray &bytes)
+{
+    return QByteArray(bytes.constData(), bytes.size());
+}
+
+void wipe(QByteArray &bytes)
+{
+    if (!bytes.isEmpty())
+        OPENSSL_cleanse(bytes.data(), size_t(bytes.size()));
+    bytes.clear();
+}
+
+int digestNid(const EVP_MD *md)
+{
+    return md ? EVP_MD_get_type(md) : NID_undef;
+}
+
+// The first enabled TLS 1.3 suite whose handshake hash is \a nid, or nullptr.
+const SSL_CIPHER *tls13CipherWithHash(SSL *ssl, int nid)
+{
+    STACK_OF(SSL_CIPHER) *ciphers = SSL_get1_supported_ciphers(ssl);
+    const SSL_CIPHER *found = nullptr;
+    for (int i = 0; ciphers && i < sk_SSL_CIPHER_num(ciphers) && !found; ++i) {
+        const SSL_CIPHER *cipher = sk_SSL_CIPHER_value(ciphers, i);
+        if ((SSL_CIPHER_get_protocol_id(cipher) & 0xff00) == 0x1300 // TLS 1.3 suites are 0x13xx
+            && digestNid(SSL_CIPHER_get_handshake_digest(cipher)) == nid) {
+            found = cipher;
+        }
+    }
+    sk_SSL_CIPHER_free(ciphers);
+    return found;
+}
+
+// A TLS 1.3 external PSK as OpenSSL wants it: a session holding the key, bound to \a cipher
+// (whose hash is the PSK's hash).
+SSL_SESSION *externalPskSession(const QByteArray &key, const SSL_CIPHER *cipher)
+{
+    SslSessionPtr session(SSL_SESSION_new());
+    if (!session || !cipher
+        || !SSL_SESSION_set1_master_key(session.get(),
+                                        reinterpret_cast<const unsigned char *>(key.constData()),
+                                        size_t(key.size()))
+        || !SSL_SESSION_set_cipher(session.get(), cipher)
+        || !SSL_SESSION_set_protocol_version(session.get(), TLS1_3_VERSION)) {
+        return nullptr;
+    }
+    return session.release();
+}
+
+// A big-endian reader over a byte range; every read fails once the range is exhausted.
+class WireReader
+{
+public:
+    WireReader(const unsigned char *data, size_t size) : m_data(data), m_left(size) { }
+    bool number(int bytes, quint32 *value)
+    {
+        if (m_left < size_t(bytes))
+            return false;
+        quint32 result = 0;
+        for (int i = 0; i < bytes; ++i)
+            result = (result << 8) | m_data[i];
+        skip(size_t(bytes));
+        *value = result;
+        return true;
+    }
+    bool sub(size_t size, WireReader *into)
+    {
+        if (m_left < size)
+            return false;
+        *into = WireReader(m_data, size);
+        skip(size);
+        return true;
+    }
+    const unsigned char *data() const { return m_data; }
+    size_t left() const { return m_left; }
+
+private:
+    void skip(size_t size) { m_data += size; m_left -= size; }
+    const unsigned char *m_data;
+    size_t m_left;
+};
+
+constexpr unsigned int kPreSharedKeyExtension = 41; // RFC 8446 section 4.2.11
 
 } // namespace
 
@@ -67,6 +155,16 @@ TlsEngine::TlsEngine(std::shared_ptr<TlsContext> context, TlsEngineCallbacks *ca
 TlsEngine::~TlsEngine()
 {
     Q_ASSERT_X(m_callDepth == 0, "TlsEngine", "destroyed from inside one of its own calls");
+    forgetCredentials();
+}
+
+void TlsEngine::forgetCredentials()
+{
+    wipe(m_pskIdentity);
+    wipe(m_pskKey);
+    for (OfferedIdentity &offered : m_offeredIdentities)
+        wipe(offered.identity);
+    m_offeredIdentities.clear();
 }
 
 void TlsEngine::feed(const char *data, qsizetype size)
@@ -164,6 +262,11 @@ TlsEngine::Result TlsEngine::call(Call what, void *buffer, qsizetype size, qsize
     --m_callDepth;
     if (SSL_is_init_finished(ssl))
         m_handshakeComplete = true;
+    if (m_handshakeComplete || ret <= 0) {
+        const int error = ret > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, ret);
+        if (m_handshakeComplete || error == SSL_ERROR_SSL || error == SSL_ERROR_SYSCALL)
+            forgetCredentials(); // the handshake is over: no HelloRetryRequest can follow
+    }
 
     if (ret > 0) {
         if (done)
@@ -183,6 +286,8 @@ TlsEngine::Result TlsEngine::call(Call what, void *buffer, qsizetype size, qsize
         m_truncated = first == 0
                 || (ERR_GET_LIB(first) == ERR_LIB_SSL
                     && ERR_GET_REASON(first) == SSL_R_UNEXPECTED_EOF_WHILE_READING);
+        if (!m_truncated && !m_handshakeComplete)
+            diagnoseHandshakeFailure();
         fail(QStringLiteral("The TLS connection was closed unexpectedly"));
         if (m_truncated) {
             // OpenSSL answers an EOF with a decode_error alert. The peer has gone, and Qt reports
@@ -196,6 +301,25 @@ TlsEngine::Result TlsEngine::call(Call what, void *buffer, qsizetype size, qsize
         fail(QStringLiteral("Unexpected TLS state"));
         return Result::Failed;
     }
+}
+
+void TlsEngine::diagnoseHandshakeFailure()
+{
+    SSL *const ssl = m_ssl.get();
+    if (isServer()) {
+        if (SSL_version(ssl) == TLS1_3_VERSION && !m_externalPskAccepted && !SSL_session_reused(ssl)
+            && !SSL_get_certificate(ssl)) {
+            m_diagnosis = Diagnosis::ServerAcceptedNoTls13Psk;
+        }
+        return;
+    }
+    const long maxVersion = SSL_get_max_proto_version(ssl);
+    const bool tls13Possible = maxVersion == 0 || maxVersion >= TLS1_3_VERSION;
+    const bool refused = std::any_of(m_alerts.begin(), m_alerts.end(), [](const TlsAlert &alert) {
+        return !alert.sent && alert.type == SSL_AD_HANDSHAKE_FAILURE;
+    });
+    if (tls13Possible && refused && !m_externalPskOffered && !m_askedAtKeyExchange)
+        m_diagnosis = Diagnosis::ClientOfferedNoTls13Psk;
 }
 
 void TlsEngine::dropOutputAfter(qsizetype keep)
@@ -273,6 +397,25 @@ bool TlsEngine::peerSentCertificate() const
     return m_ssl && SSL_get0_peer_certificate(m_ssl.get()) != nullptr;
 }
 
+bool TlsEngine::isSessionReused() const
+{
+    return m_ssl && m_handshakeComplete && SSL_session_reused(m_ssl.get());
+}
+
+SslSessionPtr TlsEngine::session() const
+{
+    return SslSessionPtr(m_ssl ? SSL_get1_session(m_ssl.get()) : nullptr);
+}
+
+bool TlsEngine::setSession(SSL_SESSION *session)
+{
+    if (!m_ssl || isServer() || !session)
+        return false;
+    const bool ok = SSL_set_session(m_ssl.get(), session) == 1;
+    ERR_clear_error();
+    return ok;
+}
+
 bool TlsEngine::isServer() const
 {
     return m_context->settings().server;
@@ -316,6 +459,8 @@ void TlsEngine::installCallbacks(SSL_CTX *ctx, bool server)
 {
     if (server) {
         SSL_CTX_set_psk_server_callback(ctx, &TlsEngine::pskServerTrampoline);
+        SSL_CTX_set_psk_find_session_callback(ctx, &TlsEngine::pskFindSessionTrampoline);
+        SSL_CTX_set_client_hello_cb(ctx, &TlsEngine::clientHelloTrampoline, nullptr);
     } else {
         SSL_CTX_set_psk_client_callback(ctx, &TlsEngine::pskClientTrampoline);
         SSL_CTX_set_psk_use_session_callback(ctx, &TlsEngine::pskUseSessionTrampoline);
@@ -348,17 +493,196 @@ unsigned int TlsEngine::pskServerTrampoline(SSL *ssl, const char *identity, unsi
     }
 }
 
-// OpenSSL asks this while it builds a TLS 1.3 ClientHello, and then at once asks the client PSK
-// callback for an external PSK. We give no session and let pskClient() decide about that
-// immediate request.
-int TlsEngine::pskUseSessionTrampoline(SSL *ssl, const EVP_MD *, const unsigned char **id,
+// OpenSSL asks this while it builds a TLS 1.3 ClientHello (again after a HelloRetryRequest, then
+// with the handshake hash \a md). Without a session from us it at once asks the old-style client
+// PSK callback as well; pskClient() knows that request by m_tls13ClientHelloPending.
+int TlsEngine::pskUseSessionTrampoline(SSL *ssl, const EVP_MD *md, const unsigned char **id,
                                        size_t *idLength, SSL_SESSION **session)
 {
     *id = nullptr;
     *idLength = 0;
     *session = nullptr;
-    if (TlsEngine *engine = fromSsl(ssl))
+    TlsEngine *engine = fromSsl(ssl);
+    if (!engine)
+        return 1;
+    try {
+        return engine->pskUseSession(md, id, idLength, session);
+    } catch (...) {
+        *id = nullptr;
+        *idLength = 0;
+        *session = nullptr;
         engine->m_tls13ClientHelloPending = true;
+        return 1;
+    }
+}
+
+// The server's TLS 1.3 lookup, once per identity the ClientHello offers, before OpenSSL tries
+// the old-style server callback and then its own tickets.
+int TlsEngine::pskFindSessionTrampoline(SSL *ssl, const unsigned char *identity,
+                                        size_t identityLength, SSL_SESSION **session)
+{
+    *session = nullptr;
+    TlsEngine *engine = fromSsl(ssl);
+    if (!engine)
+        return 1;
+    try {
+        return engine->pskFindSession(identity, identityLength, session);
+    } catch (...) {
+        *session = nullptr;
+        engine->m_tls13IdentityPending = true;
+        return 1;
+    }
+}
+
+int TlsEngine::clientHelloTrampoline(SSL *ssl, int *, void *)
+{
+    if (TlsEngine *engine = fromSsl(ssl)) {
+        try {
+            engine->clientHello();
+        } catch (...) {
+            engine->m_offeredIdentities.clear();
+        }
+    }
+    return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+// Reads the identities, ticket ages and binder sizes of the ClientHello's pre_shared_key
+// extension (RFC 8446 4.2.11). Nothing is recorded when it is absent or malformed (OpenSSL then
+// rejects a malformed one itself).
+void TlsEngine::clientHello()
+{
+    for (OfferedIdentity &offered : m_offeredIdentities)
+        wipe(offered.identity);
+    m_offeredIdentities.clear();
+    const unsigned char *data = nullptr;
+    size_t size = 0;
+    if (!SSL_client_hello_get0_ext(m_ssl.get(), kPreSharedKeyExtension, &data, &size))
+        return;
+    WireReader extension(data, size);
+    WireReader identities(nullptr, 0);
+    WireReader binders(nullptr, 0);
+    quint32 length = 0;
+    if (!extension.number(2, &length) || !extension.sub(length, &identities))
+        return;
+    std::vector<OfferedIdentity> offered;
+    while (identities.left() > 0) {
+        OfferedIdentity entry;
+        WireReader identity(nullptr, 0);
+        if (!identities.number(2, &length) || !identities.sub(length, &identity)
+            || !identities.number(4, &entry.obfuscatedAge)) {
+            return;
+        }
+        entry.identity = QByteArray(reinterpret_cast<const char *>(identity.data()),
+                                    qsizetype(identity.left()));
+        offered.push_back(std::move(entry));
+    }
+    if (!extension.number(2, &length) || !extension.sub(length, &binders))
+        return;
+    for (OfferedIdentity &entry : offered) {
+        WireReader binder(nullptr, 0);
+        if (!binders.number(1, &length) || !binders.sub(length, &binder))
+            return;
+        entry.binderLength = int(length);
+    }
+    m_offeredIdentities = std::move(offered);
+}
+
+int TlsEngine::pskUseSession(const EVP_MD *md, const unsigned char **id, size_t *idLength,
+                             SSL_SESSION **session)
+{
+    if (m_context->settings().tls13Psk != Tls13Psk::Offer) {
+        m_tls13ClientHelloPending = true; // Qt's way: pskClient() decides
+        return 1;
+    }
+    if (!m_asked) {
+        // The one request of this handshake: the first ClientHello. TLS 1.3 has no hint.
+        m_asked = true;
+        QSslPreSharedKeyAuthenticator authenticator;
+        AuthenticatorAccess::setMaxima(authenticator, clientMaximumIdentityLength(),
+                                       maximumPreSharedKeyLength());
+        if (askCallbacks(authenticator)) {
+            // As on the TLS 1.2 path: the identity ends at an embedded NUL and at 255 bytes.
+            QByteArray identity = authenticator.identity();
+            const qsizetype nul = identity.indexOf('\0');
+            identity.truncate(qMin(nul < 0 ? identity.size() : nul,
+                                   qsizetype(clientMaximumIdentityLength())));
+            m_pskIdentity = detachedCopy(identity);
+            m_pskKey = detachedCopy(authenticator.preSharedKey().left(maximumPreSharedKeyLength()));
+        }
+    }
+    // SHA-256 unless no SHA-256 suite is enabled; after a HelloRetryRequest the server's hash.
+    const SSL_CIPHER *cipher = nullptr;
+    if (md)
+        cipher = tls13CipherWithHash(m_ssl.get(), digestNid(md));
+    else if (!(cipher = tls13CipherWithHash(m_ssl.get(), NID_sha256)))
+        cipher = tls13CipherWithHash(m_ssl.get(), NID_sha384);
+    SSL_SESSION *external = m_pskKey.isEmpty() ? nullptr : externalPskSession(m_pskKey, cipher);
+    if (!external) {
+        m_tls13ClientHelloPending = true; // pskClient() is asked next: it stays silent
+        return 1;
+    }
+    *session = external;
+    *id = reinterpret_cast<const unsigned char *>(m_pskIdentity.constData());
+    *idLength = size_t(m_pskIdentity.size());
+    m_externalPskOffered = true;
+    return 1;
+}
+
+int TlsEngine::pskFindSession(const unsigned char *identity, size_t identityLength,
+                              SSL_SESSION **session)
+{
+    // Unless we hand over a session, OpenSSL asks the old-style callback next: it must not show
+    // this TLS 1.3 identity to the slot a second time (or at all, for a ticket).
+    m_tls13IdentityPending = true;
+    SSL *const ssl = m_ssl.get();
+    const QByteArray offeredIdentity(reinterpret_cast<const char *>(identity),
+                                     qsizetype(identityLength));
+    const auto offered = std::find_if(m_offeredIdentities.begin(), m_offeredIdentities.end(),
+                                      [&](const OfferedIdentity &entry) {
+                                          return entry.identity == offeredIdentity;
+                                      });
+    // A resumption ticket: one of our stateful tickets, or any identity with a ticket age
+    // (external PSKs carry age 0). OpenSSL resumes or rejects it; the slot never sees it.
+    if ((identityLength <= SSL_MAX_SSL_SESSION_ID_LENGTH
+         && SSL_has_matching_session_id(ssl, identity, unsigned(identityLength)))
+        || (offered != m_offeredIdentities.end() && offered->obfuscatedAge != 0)) {
+        return 1;
+    }
+
+    // The suite is chosen before the PSK: the PSK must use its hash. A binder of another size
+    // means the client's PSK has another hash; OpenSSL would fail it as a bad binder (47).
+    const SSL_CIPHER *cipher = SSL_get_pending_cipher(ssl);
+    const EVP_MD *md = cipher ? SSL_CIPHER_get_handshake_digest(cipher) : nullptr;
+    if (!md)
+        return 1;
+    if (offered != m_offeredIdentities.end() && offered->binderLength != EVP_MD_get_size(md)) {
+        m_pskHashMismatch = true;
+        return 1;
+    }
+
+    if (!m_asked || m_pskIdentity != offeredIdentity) {
+        // Once per external identity; the same identity after a HelloRetryRequest is not asked
+        // about again.
+        m_asked = true;
+        wipe(m_pskKey);
+        m_pskIdentity = detachedCopy(offeredIdentity);
+        QSslPreSharedKeyAuthenticator authenticator;
+        AuthenticatorAccess::setIdentityHint(authenticator, m_context->settings().identityHint);
+        AuthenticatorAccess::setPeerIdentity(authenticator, offeredIdentity.isNull()
+                                                                    ? QByteArray("", 0)
+                                                                    : offeredIdentity);
+        AuthenticatorAccess::setMaxima(authenticator, 0, maximumPreSharedKeyLength());
+        if (askCallbacks(authenticator))
+            m_pskKey = detachedCopy(authenticator.preSharedKey().left(maximumPreSharedKeyLength()));
+    }
+    if (m_pskKey.isEmpty())
+        return 1; // not accepted: as in Qt, the handshake goes on without this PSK
+    SSL_SESSION *external = externalPskSession(m_pskKey, cipher);
+    if (!external)
+        return 1;
+    *session = external;
+    m_tls13IdentityPending = false;
+    m_externalPskAccepted = true;
     return 1;
 }
 
@@ -388,12 +712,29 @@ bool TlsEngine::askCallbacks(QSslPreSharedKeyAuthenticator &authenticator)
 unsigned int TlsEngine::pskClient(const char *hint, char *identity, unsigned int maxIdentityLength,
                                   unsigned char *psk, unsigned int maxPskLength)
 {
-    if (m_tls13ClientHelloPending) {
+    const Tls13Psk tls13Psk = m_context->settings().tls13Psk;
+    const bool hintSent = hint && *hint;
+    const bool atClientHello = m_tls13ClientHelloPending;
+    if (atClientHello) {
         // The TLS 1.3 external-PSK request at ClientHello (see pskUseSessionTrampoline).
         m_tls13ClientHelloPending = false;
-        if (m_context->settings().tls13Psk == Tls13Psk::QtCompatible
-            && !qEnvironmentVariableIsSet("QT_USE_TLS_1_3_PSK")) {
+        if (tls13Psk == Tls13Psk::Offer)
+            return 0; // pskUseSession() already asked, and offers nothing
+        if (!qEnvironmentVariableIsSet("QT_USE_TLS_1_3_PSK"))
             return 0; // offer none, ask nobody: Qt's behaviour
+    } else {
+        m_askedAtKeyExchange = true;
+        if (tls13Psk == Tls13Psk::Offer && m_asked && !hintSent) {
+            // TLS 1.2 after our TLS 1.3 request, without a hint: the answer given at ClientHello
+            // stands; nobody is asked twice for the same thing.
+            if (m_pskKey.isEmpty())
+                return 0;
+            const qsizetype idLength = qMin(m_pskIdentity.size(), qsizetype(maxIdentityLength) - 1);
+            std::memcpy(identity, m_pskIdentity.constData(), size_t(qMax<qsizetype>(idLength, 0)));
+            identity[qMax<qsizetype>(idLength, 0)] = '\0';
+            const qsizetype keyLength = qMin(m_pskKey.size(), qsizetype(maxPskLength));
+            std::memcpy(psk, m_pskKey.constData(), size_t(keyLength));
+            return unsigned(keyLength);
         }
     }
 
@@ -416,11 +757,18 @@ unsigned int TlsEngine::pskClient(const char *hint, char *identity, unsigned int
     identity[idLength] = '\0'; // OpenSSL takes strlen(): an embedded NUL cuts the identity
     const qsizetype keyLength = qMin(key.size(), qsizetype(maxPskLength));
     std::memcpy(psk, key.constData(), size_t(keyLength));
+    if (atClientHello)
+        m_externalPskOffered = true; // Qt's opt-in: OpenSSL offers it as a SHA-256 PSK
     return unsigned(keyLength);
 }
 
 unsigned int TlsEngine::pskServer(const char *identity, unsigned char *psk, unsigned int maxPskLength)
 {
+    if (m_tls13IdentityPending) {
+        // A TLS 1.3 identity that pskFindSession() has already dealt with.
+        m_tls13IdentityPending = false;
+        return 0;
+    }
     QSslPreSharedKeyAuthenticator authenticator;
     AuthenticatorAccess::setIdentityHint(authenticator, m_context->settings().identityHint);
     // A deep copy; an empty identity is empty but not null.

@@ -104,6 +104,28 @@ public:
     QByteArray cipherName() const; // OpenSSL's name, e.g. "PSK-AES256-CBC-SHA"
     int cipherBits(int *supportedBits = nullptr) const;
     bool peerSentCertificate() const;
+    // True once the handshake resumed a session (a ticket or a TLS 1.2 session ID) instead of
+    // authenticating afresh.
+    bool isSessionReused() const;
+
+    // Why a failed handshake failed, beyond OpenSSL's words (TLS 1.3 and PSK pitfalls).
+    enum class Diagnosis {
+        None,
+        // Client: TLS 1.3 was possible, no external PSK was offered (Qt-compatible mode without
+        // QT_USE_TLS_1_3_PSK, or an empty key at ClientHello) and the server refused with
+        // handshake_failure, which is what a PSK-only server does.
+        ClientOfferedNoTls13Psk,
+        // Server: TLS 1.3 was negotiated and no external PSK was accepted (none offered, an
+        // empty key from the slot, or a PSK whose hash does not match the negotiated suite),
+        // and there is no certificate to fall back to.
+        ServerAcceptedNoTls13Psk,
+    };
+    Diagnosis diagnosis() const { return m_diagnosis; }
+
+    // The session for resumption (after the handshake; for TLS 1.3 the newest ticket read so
+    // far), and a session to resume on a client before its first handshake().
+    SslSessionPtr session() const;
+    bool setSession(SSL_SESSION *session);
 
     bool isServer() const;
     // SNI for a client; ignored for servers, empty names and IP address literals. Call it
@@ -133,11 +155,20 @@ private:
                                             unsigned int maxPskLength);
     static int pskUseSessionTrampoline(SSL *ssl, const EVP_MD *md, const unsigned char **id,
                                        size_t *idLength, SSL_SESSION **session);
+    static int pskFindSessionTrampoline(SSL *ssl, const unsigned char *identity,
+                                        size_t identityLength, SSL_SESSION **session);
+    static int clientHelloTrampoline(SSL *ssl, int *alert, void *arg);
     static void infoTrampoline(const SSL *ssl, int where, int value);
     unsigned int pskClient(const char *hint, char *identity, unsigned int maxIdentityLength,
                            unsigned char *psk, unsigned int maxPskLength);
     unsigned int pskServer(const char *identity, unsigned char *psk, unsigned int maxPskLength);
+    int pskUseSession(const EVP_MD *md, const unsigned char **id, size_t *idLength,
+                      SSL_SESSION **session);
+    int pskFindSession(const unsigned char *identity, size_t identityLength, SSL_SESSION **session);
+    void clientHello();
     bool askCallbacks(QSslPreSharedKeyAuthenticator &authenticator);
+    void forgetCredentials();
+    void diagnoseHandshakeFailure();
 
     enum class Call { Handshake, Read, Write };
     Result call(Call what, void *buffer, qsizetype size, qsizetype *done);
@@ -156,6 +187,27 @@ private:
     bool m_failed = false;
     bool m_truncated = false;
     bool m_tls13ClientHelloPending = false; // armed by the psk_use_session callback
+    bool m_tls13IdentityPending = false; // armed by the psk_find_session callback (server)
+    Diagnosis m_diagnosis = Diagnosis::None;
+
+    // The one answer of this handshake's TLS 1.3 request (client: at the first ClientHello;
+    // server: for the last external identity asked about), reused after a HelloRetryRequest.
+    // Wiped (OPENSSL_cleanse) when the handshake ends and in the destructor.
+    bool m_asked = false;
+    bool m_externalPskOffered = false; // client: an external PSK went into a ClientHello
+    bool m_askedAtKeyExchange = false; // client: the TLS 1.2 PSK callback ran
+    bool m_externalPskAccepted = false; // server: an external PSK was handed to OpenSSL
+    bool m_pskHashMismatch = false; // server: an identity came with a binder of another hash
+    QByteArray m_pskIdentity;
+    QByteArray m_pskKey;
+    // Server: what the ClientHello's pre_shared_key extension says about each identity.
+    struct OfferedIdentity
+    {
+        QByteArray identity;
+        quint32 obfuscatedAge = 0; // non-zero: a resumption ticket (external PSKs send 0)
+        int binderLength = 0; // the hash size of the PSK the client meant
+    };
+    std::vector<OfferedIdentity> m_offeredIdentities;
 };
 
 } // namespace QtPskPrivate

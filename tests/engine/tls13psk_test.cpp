@@ -1,0 +1,476 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+// TLS 1.3 external PSKs in the engine (issue 5): two engines in memory, QtPsk's Offer mode against
+// Qt's mode, hash choice, HelloRetryRequest, TLS 1.2 fallback, psk_ke and resumption.
+#include "engine/tlsengine_p.h"
+
+#include "engine/tlscontext_p.h"
+
+#include <QSslPreSharedKeyAuthenticator>
+
+#include <QtCore/qbytearray.h>
+
+#include <gtest/gtest.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+using QtPskPrivate::SslSessionPtr;
+using QtPskPrivate::TlsAlert;
+using QtPskPrivate::TlsContext;
+using QtPskPrivate::TlsEngine;
+using QtPskPrivate::TlsEngineCallbacks;
+using QtPskPrivate::TlsSettings;
+using QtPskPrivate::Tls13Psk;
+using Result = TlsEngine::Result;
+using Diagnosis = TlsEngine::Diagnosis;
+
+namespace {
+
+const QByteArray kHint = QByteArrayLiteral("QtTestServerHint");
+const QByteArray kIdentity = QByteArrayLiteral("Client_identity");
+const QByteArray kKey = QByteArray::fromHex("1a2b3c4d5e6f");
+
+// Answers every request with fixed credentials and keeps a copy of what each request showed.
+class Credentials : public TlsEngineCallbacks
+{
+public:
+    bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) override
+    {
+        seen.push_back(*authenticator);
+        const std::size_t call = seen.size() - 1;
+        authenticator->setIdentity(identity);
+        authenticator->setPreSharedKey(call < keys.size() ? keys[call] : key);
+        return true;
+    }
+    int calls() const { return int(seen.size()); }
+
+    QByteArray identity = kIdentity;
+    QByteArray key = kKey;
+    std::vector<QByteArray> keys; // per call, when set; then `key`
+    std::vector<QSslPreSharedKeyAuthenticator> seen;
+};
+
+// The server's slot as an application writes it: a key for known identities only.
+class IdentityCheckingServer : public Credentials
+{
+public:
+    bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) override
+    {
+        seen.push_back(*authenticator);
+        if (authenticator->identity() == kIdentity)
+            authenticator->setPreSharedKey(key);
+        return true;
+    }
+};
+
+bool isFinal(Result result)
+{
+    return result == Result::Ok || result == Result::Failed || result == Result::Closed;
+}
+
+bool hasAlert(const std::vector<TlsAlert> &alerts, bool sent, int type)
+{
+    return std::any_of(alerts.begin(), alerts.end(), [&](const TlsAlert &alert) {
+        return alert.sent == sent && alert.level == SSL3_AL_FATAL && alert.type == type;
+    });
+}
+
+TlsSettings client(Tls13Psk mode = Tls13Psk::Offer)
+{
+    TlsSettings settings; // OpenSSL's default versions (TLS 1.2 and 1.3) and ciphers
+    settings.tls13Psk = mode;
+    return settings;
+}
+
+TlsSettings server(const QByteArray &hint = kHint)
+{
+    TlsSettings settings;
+    settings.server = true;
+    settings.identityHint = hint;
+    return settings;
+}
+
+TlsSettings tls12PskServer(const QByteArray &hint)
+{
+    TlsSettings settings = server(hint);
+    settings.minVersion = settings.maxVersion = TLS1_2_VERSION;
+    settings.cipherList = "PSK-AES256-GCM-SHA384";
+    return settings;
+}
+
+struct Pair
+{
+    Pair(const TlsSettings &clientSettings, const TlsSettings &serverSettings,
+         Credentials *serverSide = nullptr)
+        : serverCredentials(serverSide ? serverSide : &ownServerCredentials)
+    {
+        QString error;
+        auto clientContext = TlsContext::get(clientSettings, &error);
+        auto serverContext = TlsContext::get(serverSettings, &error);
+        EXPECT_TRUE(clientContext && serverContext) << error.toStdString();
+        if (clientContext && serverContext) {
+            clientEngine = std::make_unique<TlsEngine>(clientContext, &clientCredentials);
+            serverEngine = std::make_unique<TlsEngine>(serverContext, serverCredentials);
+        }
+    }
+
+    void handshake()
+    {
+        ASSERT_TRUE(clientEngine && serverEngine);
+        clientResult = clientEngine->handshake();
+        for (int round = 0; round < 100; ++round) {
+            const QByteArray toServer = clientEngine->takeOutput();
+            serverEngine->feed(toServer.constData(), toServer.size());
+            if (!isFinal(serverResult))
+                serverResult = serverEngine->handshake();
+            const QByteArray toClient = serverEngine->takeOutput();
+            clientEngine->feed(toClient.constData(), toClient.size());
+            if (!isFinal(clientResult))
+                clientResult = clientEngine->handshake();
+            for (TlsAlert &alert : clientEngine->takeAlerts())
+                clientAlerts.push_back(std::move(alert));
+            for (TlsAlert &alert : serverEngine->takeAlerts())
+                serverAlerts.push_back(std::move(alert));
+            if (toServer.isEmpty() && toClient.isEmpty() && clientEngine->pendingOutput() == 0
+                && (isFinal(clientResult) || isFinal(serverResult))) {
+                return;
+            }
+        }
+        ADD_FAILURE() << "the handshake did not settle";
+    }
+
+    // Sends \a data from the server and lets the client read it (and the TLS 1.3 tickets).
+    QByteArray serverToClient(const QByteArray &data)
+    {
+        qsizetype consumed = 0;
+        EXPECT_EQ(serverEngine->write(data.constData(), data.size(), &consumed), Result::Ok);
+        const QByteArray records = serverEngine->takeOutput();
+        clientEngine->feed(records.constData(), records.size());
+        QByteArray received;
+        char buffer[4096];
+        qsizetype got = 0;
+        while (clientEngine->read(buffer, sizeof buffer, &got) == Result::Ok)
+            received.append(buffer, got);
+        return received;
+    }
+
+    bool bothOk() const { return clientResult == Result::Ok && serverResult == Result::Ok; }
+
+    Credentials clientCredentials;
+    Credentials ownServerCredentials;
+    Credentials *serverCredentials;
+    std::unique_ptr<TlsEngine> clientEngine;
+    std::unique_ptr<TlsEngine> serverEngine;
+    Result clientResult = Result::WantInput;
+    Result serverResult = Result::WantInput;
+    std::vector<TlsAlert> clientAlerts;
+    std::vector<TlsAlert> serverAlerts;
+};
+
+// Removes QT_USE_TLS_1_3_PSK for one scope.
+class WithoutTheVariable
+{
+public:
+    WithoutTheVariable() : m_old(qgetenv(kName)), m_wasSet(qEnvironmentVariableIsSet(kName))
+    {
+        qunsetenv(kName);
+    }
+    ~WithoutTheVariable()
+    {
+        if (m_wasSet)
+            qputenv(kName, m_old);
+    }
+
+private:
+    static constexpr const char *kName = "QT_USE_TLS_1_3_PSK";
+    QByteArray m_old;
+    bool m_wasSet;
+};
+
+// Gives the server context a throwaway self-signed P-256 certificate (made in memory).
+bool addSelfSignedCertificate(SSL_CTX *ctx)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *certificate = X509_new();
+    bool ok = key && certificate;
+    if (ok) {
+        ASN1_INTEGER_set(X509_get_serialNumber(certificate), 1);
+        X509_gmtime_adj(X509_getm_notBefore(certificate), 0);
+        X509_gmtime_adj(X509_getm_notAfter(certificate), 3600);
+        X509_set_pubkey(certificate, key);
+        X509_NAME *name = X509_get_subject_name(certificate);
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                   reinterpret_cast<const unsigned char *>("qtpsk test"), -1, -1, 0);
+        X509_set_issuer_name(certificate, name);
+        ok = X509_sign(certificate, key, EVP_sha256()) > 0
+                && SSL_CTX_use_certificate(ctx, certificate) == 1
+                && SSL_CTX_use_PrivateKey(ctx, key) == 1;
+    }
+    X509_free(certificate);
+    EVP_PKEY_free(key);
+    return ok;
+}
+
+} // namespace
+
+TEST(Tls13Psk, OfferingClientAndServerAskOnceEachAndUseASha256Suite)
+{
+    const WithoutTheVariable variable;
+    Pair pair(client(), server());
+    pair.handshake();
+    ASSERT_TRUE(pair.bothOk()) << pair.clientEngine->errorString().toStdString() << " / "
+                               << pair.serverEngine->errorString().toStdString();
+    EXPECT_EQ(pair.clientEngine->protocolVersion(), TLS1_3_VERSION);
+    EXPECT_TRUE(pair.clientEngine->cipherName().endsWith("SHA256"));
+    ASSERT_EQ(pair.clientCredentials.calls(), 1);
+    const QSslPreSharedKeyAuthenticator &asked = pair.clientCredentials.seen[0];
+    EXPECT_TRUE(asked.identityHint().isNull());
+    EXPECT_EQ(asked.maximumIdentityLength(), 255);
+    EXPECT_EQ(asked.maximumPreSharedKeyLength(), 512);
+    ASSERT_EQ(pair.serverCredentials->calls(), 1);
+    const QSslPreSharedKeyAuthenticator &serverAsked = pair.serverCredentials->seen[0];
+    EXPECT_EQ(serverAsked.identityHint(), kHint);
+    EXPECT_EQ(serverAsked.identity(), kIdentity);
+    EXPECT_EQ(serverAsked.maximumIdentityLength(), 0);
+    EXPECT_EQ(serverAsked.maximumPreSharedKeyLength(), 512);
+    EXPECT_EQ(pair.serverToClient("hello"), QByteArray("hello"));
+    EXPECT_EQ(pair.clientCredentials.calls(), 1);
+    EXPECT_EQ(pair.serverCredentials->calls(), 1);
+}
+
+TEST(Tls13Psk, QtCompatibleClientOffersNothingAndBothSidesNameTheCause)
+{
+    const WithoutTheVariable variable;
+    Pair pair(client(Tls13Psk::QtCompatible), server());
+    pair.handshake();
+    EXPECT_EQ(pair.clientResult, Result::Failed);
+    EXPECT_EQ(pair.serverResult, Result::Failed);
+    EXPECT_EQ(pair.clientCredentials.calls(), 0);
+    EXPECT_EQ(pair.serverCredentials->calls(), 0);
+    EXPECT_TRUE(hasAlert(pair.clientAlerts, false, SSL_AD_HANDSHAKE_FAILURE));
+    EXPECT_EQ(pair.clientEngine->diagnosis(), Diagnosis::ClientOfferedNoTls13Psk);
+    EXPECT_EQ(pair.serverEngine->diagnosis(), Diagnosis::ServerAcceptedNoTls13Psk);
+}
+
+TEST(Tls13Psk, Sha384OnlySuitesGiveASha384Psk)
+{
+    TlsSettings clientSettings = client();
+    clientSettings.cipherSuites = "TLS_AES_256_GCM_SHA384";
+    TlsSettings serverSettings = server();
+    serverSettings.cipherSuites = "TLS_AES_256_GCM_SHA384";
+    Pair pair(clientSettings, serverSettings);
+    pair.handshake();
+    ASSERT_TRUE(pair.bothOk()) << pair.serverEngine->errorString().toStdString();
+    EXPECT_EQ(pair.clientEngine->cipherName(), QByteArray("TLS_AES_256_GCM_SHA384"));
+    EXPECT_EQ(pair.clientCredentials.calls(), 1);
+    EXPECT_EQ(pair.serverCredentials->calls(), 1);
+}
+
+TEST(Tls13Psk, Sha256PskAgainstSha384OnlyServerIsNotShownToTheServerSlot)
+{
+    TlsSettings serverSettings = server();
+    serverSettings.cipherSuites = "TLS_AES_256_GCM_SHA384";
+    Pair pair(client(), serverSettings);
+    pair.handshake();
+    EXPECT_EQ(pair.clientResult, Result::Failed);
+    EXPECT_EQ(pair.serverResult, Result::Failed);
+    EXPECT_EQ(pair.clientCredentials.calls(), 1);
+    EXPECT_EQ(pair.serverCredentials->calls(), 0);
+    EXPECT_EQ(pair.serverEngine->diagnosis(), Diagnosis::ServerAcceptedNoTls13Psk);
+}
+
+TEST(Tls13Psk, HelloRetryRequestReusesTheAnswerOnBothSides)
+{
+    TlsSettings clientSettings = client();
+    clientSettings.groups = "X25519:P-256"; // the first ClientHello carries an X25519 share only
+    TlsSettings serverSettings = server();
+    serverSettings.groups = "P-256";
+    Pair pair(clientSettings, serverSettings);
+    pair.handshake();
+    ASSERT_TRUE(pair.bothOk()) << pair.serverEngine->errorString().toStdString();
+    EXPECT_EQ(pair.clientCredentials.calls(), 1);
+    EXPECT_EQ(pair.serverCredentials->calls(), 1);
+}
+
+// OpenSSL's server must be able to go on without the PSK of the first ClientHello (a SHA-256
+// PSK against a SHA-384 suite) to send its HelloRetryRequest: here it has a certificate. The
+// second ClientHello then offers the same key as a SHA-384 PSK, which the server takes.
+TEST(Tls13Psk, HelloRetryRequestChoosingSha384SwitchesThePskHash)
+{
+    TlsSettings clientSettings = client();
+    clientSettings.groups = "X25519:P-256";
+    clientSettings.cipherSuites = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384";
+    TlsSettings serverSettings = server();
+    serverSettings.groups = "P-256";
+    serverSettings.cipherSuites = "TLS_AES_256_GCM_SHA384";
+    serverSettings.identityHint = "HRR with a certificate"; // a context of this test's own
+    {
+        QString error;
+        const auto context = TlsContext::get(serverSettings, &error);
+        ASSERT_TRUE(context && addSelfSignedCertificate(context->handle()));
+        Pair pair(clientSettings, serverSettings);
+        pair.handshake();
+        ASSERT_TRUE(pair.bothOk()) << pair.serverEngine->errorString().toStdString();
+        EXPECT_EQ(pair.clientEngine->cipherName(), QByteArray("TLS_AES_256_GCM_SHA384"));
+        EXPECT_FALSE(pair.clientEngine->peerSentCertificate()); // the PSK authenticated the server
+        EXPECT_EQ(pair.clientCredentials.calls(), 1);
+        EXPECT_EQ(pair.serverCredentials->calls(), 1);
+    }
+}
+
+TEST(Tls13Psk, WrongKeyFailsWithIllegalParameter)
+{
+    Pair pair(client(), server());
+    pair.serverCredentials->key = QByteArray::fromHex("6f5e4d3c2b1a");
+    pair.handshake();
+    EXPECT_EQ(pair.clientResult, Result::Failed);
+    EXPECT_EQ(pair.serverResult, Result::Failed);
+    EXPECT_EQ(pair.clientCredentials.calls(), 1);
+    EXPECT_EQ(pair.serverCredentials->calls(), 1);
+    EXPECT_TRUE(hasAlert(pair.serverAlerts, true, SSL_AD_ILLEGAL_PARAMETER));
+    EXPECT_TRUE(hasAlert(pair.clientAlerts, false, SSL_AD_ILLEGAL_PARAMETER));
+}
+
+TEST(Tls13Psk, UnknownIdentityGetsNoKeyAndFailsWithHandshakeFailure)
+{
+    IdentityCheckingServer checking;
+    Pair pair(client(), server(), &checking);
+    pair.clientCredentials.identity = "somebody else";
+    pair.handshake();
+    EXPECT_EQ(pair.clientResult, Result::Failed);
+    EXPECT_EQ(pair.serverResult, Result::Failed);
+    EXPECT_EQ(pair.clientCredentials.calls(), 1);
+    ASSERT_EQ(checking.calls(), 1);
+    EXPECT_EQ(checking.seen[0].identity(), QByteArray("somebody else"));
+    EXPECT_TRUE(hasAlert(pair.clientAlerts, false, SSL_AD_HANDSHAKE_FAILURE));
+    EXPECT_EQ(pair.serverEngine->diagnosis(), Diagnosis::ServerAcceptedNoTls13Psk);
+}
+
+TEST(Tls13Psk, EmptyKeyAtClientHelloOffersNoPskAndAsksOnlyOnce)
+{
+    Pair pair(client(), server());
+    pair.clientCredentials.key.clear();
+    pair.handshake();
+    EXPECT_EQ(pair.clientResult, Result::Failed);
+    EXPECT_EQ(pair.clientCredentials.calls(), 1);
+    EXPECT_EQ(pair.serverCredentials->calls(), 0);
+    EXPECT_EQ(pair.clientEngine->diagnosis(), Diagnosis::ClientOfferedNoTls13Psk);
+}
+
+TEST(Tls13Psk, Tls12ServerWithoutHintUsesTheClientHelloAnswerWithoutAskingAgain)
+{
+    Pair pair(client(), tls12PskServer(QByteArray()));
+    pair.clientCredentials.keys = {kKey, QByteArray("never asked")};
+    pair.handshake();
+    ASSERT_TRUE(pair.bothOk()) << pair.clientEngine->errorString().toStdString();
+    EXPECT_EQ(pair.clientEngine->protocolVersion(), TLS1_2_VERSION);
+    ASSERT_EQ(pair.clientCredentials.calls(), 1);
+    EXPECT_TRUE(pair.clientCredentials.seen[0].identityHint().isNull());
+    ASSERT_EQ(pair.serverCredentials->calls(), 1);
+    EXPECT_EQ(pair.serverCredentials->seen[0].identity(), kIdentity);
+}
+
+TEST(Tls13Psk, Tls12ServerWithHintAsksASecondTimeWithTheRealHint)
+{
+    Pair pair(client(), tls12PskServer(kHint));
+    pair.clientCredentials.keys = {QByteArray("the TLS 1.3 answer"), kKey};
+    pair.handshake();
+    ASSERT_TRUE(pair.bothOk()) << pair.clientEngine->errorString().toStdString();
+    EXPECT_EQ(pair.clientEngine->protocolVersion(), TLS1_2_VERSION);
+    ASSERT_EQ(pair.clientCredentials.calls(), 2);
+    EXPECT_TRUE(pair.clientCredentials.seen[0].identityHint().isNull());
+    EXPECT_EQ(pair.clientCredentials.seen[1].identityHint(), kHint);
+    EXPECT_EQ(pair.clientCredentials.seen[1].maximumIdentityLength(), 255);
+    EXPECT_EQ(pair.serverCredentials->calls(), 1);
+}
+
+TEST(Tls13Psk, Tls12ServerWithoutHintAfterAnEmptyKeyFailsWithoutAskingAgain)
+{
+    Pair pair(client(), tls12PskServer(QByteArray()));
+    pair.clientCredentials.keys = {QByteArray(), kKey};
+    pair.handshake();
+    EXPECT_EQ(pair.clientResult, Result::Failed);
+    EXPECT_EQ(pair.clientCredentials.calls(), 1);
+    EXPECT_EQ(pair.serverCredentials->calls(), 0);
+    EXPECT_TRUE(hasAlert(pair.clientAlerts, true, SSL_AD_HANDSHAKE_FAILURE));
+}
+
+TEST(Tls13Psk, PskWithoutKeyExchangeOnlyWhenBothSidesAllowIt)
+{
+    // No common group: only psk_ke (no (EC)DHE) can complete the handshake.
+    TlsSettings clientSettings = client();
+    clientSettings.groups = "X25519";
+    TlsSettings serverSettings = server();
+    serverSettings.groups = "P-256";
+    {
+        Pair pair(clientSettings, serverSettings);
+        pair.handshake();
+        EXPECT_EQ(pair.clientResult, Result::Failed);
+        EXPECT_EQ(pair.clientCredentials.calls(), 1);
+    }
+    clientSettings.allowNoDheKex = true;
+    {
+        Pair pair(clientSettings, serverSettings); // the server does not allow it
+        pair.handshake();
+        EXPECT_EQ(pair.clientResult, Result::Failed);
+    }
+    serverSettings.allowNoDheKex = true;
+    {
+        Pair pair(clientSettings, serverSettings);
+        pair.handshake();
+        ASSERT_TRUE(pair.bothOk()) << pair.serverEngine->errorString().toStdString();
+        EXPECT_EQ(pair.clientCredentials.calls(), 1);
+        EXPECT_EQ(pair.serverCredentials->calls(), 1);
+    }
+}
+
+TEST(Tls13Psk, ResumptionTicketNeverReachesTheServerSlotAndResumes)
+{
+    Pair first(client(), server());
+    first.handshake();
+    ASSERT_TRUE(first.bothOk());
+    EXPECT_EQ(first.serverToClient("tickets"), QByteArray("tickets"));
+    const SslSessionPtr ticket = first.clientEngine->session();
+    ASSERT_TRUE(ticket);
+    ASSERT_TRUE(SSL_SESSION_is_resumable(ticket.get()));
+
+    Pair second(client(), server());
+    ASSERT_TRUE(second.clientEngine->setSession(ticket.get()));
+    second.handshake();
+    ASSERT_TRUE(second.bothOk()) << second.serverEngine->errorString().toStdString();
+    EXPECT_TRUE(second.serverEngine->isSessionReused());
+    EXPECT_TRUE(second.clientEngine->isSessionReused());
+    EXPECT_EQ(second.serverCredentials->calls(), 0);
+    // The client still offers its external PSK beside the ticket, so it is asked once.
+    EXPECT_EQ(second.clientCredentials.calls(), 1);
+}
+
+TEST(Tls13Psk, ForeignTicketIsNotShownToTheSlotAndTheExternalPskIsUsed)
+{
+    Pair first(client(), server(QByteArrayLiteral("another server")));
+    first.handshake();
+    ASSERT_TRUE(first.bothOk());
+    first.serverToClient("tickets");
+    const SslSessionPtr ticket = first.clientEngine->session();
+    ASSERT_TRUE(ticket);
+
+    Pair second(client(), server()); // another SSL_CTX: it has never seen that ticket
+    ASSERT_TRUE(second.clientEngine->setSession(ticket.get()));
+    second.handshake();
+    ASSERT_TRUE(second.bothOk()) << second.serverEngine->errorString().toStdString();
+    ASSERT_EQ(second.serverCredentials->calls(), 1);
+    EXPECT_EQ(second.serverCredentials->seen[0].identity(), kIdentity);
+}
+
+TEST(Tls13Psk, FiveHundredTwelveByteKeyWorks)
+{
+    Pair pair(client(), server());
+    pair.clientCredentials.key = QByteArray(512, '\x5a');
+    pair.serverCredentials->key = QByteArray(600, '\x5a'); // cut to 512, as in TLS 1.2
+    pair.handshake();
+    ASSERT_TRUE(pair.bothOk()) << pair.serverEngine->errorString().toStdString();
+}
