@@ -9,8 +9,8 @@ packages=(
     qt6-base-dev qt6-base-dev-tools libssl-dev openssl
     # tests
     googletest libgtest-dev libgmock-dev
-    # sanitizers (clang runtime) and tools
-    clang libclang-rt-14-dev valgrind
+    # sanitizers (clang runtime), tools, the API reference
+    clang libclang-rt-14-dev valgrind doxygen
     # real TLS-PSK peers for the interoperability tests
     gnutls-bin stunnel4 mosquitto mosquitto-clients
 )

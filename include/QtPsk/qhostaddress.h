@@ -72,7 +72,7 @@ QTPSK_EXPORT size_t qHash(const QHostAddress &key, size_t seed = 0) noexcept;
     IPv4, RFC 4291 text for IPv6, an optional \c %scope suffix on IPv6); surrounding
     whitespace is ignored. IPv6 addresses print in lower case with the longest run of zero
     groups compressed to \c ::, and IPv4-mapped and IPv4-compatible addresses print their last
-    32 bits in dotted form (\c ::ffff:1.2.3.4).
+    32 bits in dotted form (\c \::ffff:1.2.3.4).
 
     The class is implicitly shared and reentrant.
 */
@@ -92,7 +92,7 @@ public:
     };
     /*! Which equivalences isEqual() accepts between addresses of different forms. */
     enum ConversionModeFlag {
-        ConvertV4MappedToIPv4 = 1,     //!< 1.2.3.4 equals the IPv4-mapped ::ffff:1.2.3.4.
+        ConvertV4MappedToIPv4 = 1,     //!< 1.2.3.4 equals the IPv4-mapped \::ffff:1.2.3.4.
         ConvertV4CompatToIPv4 = 2,     //!< 1.2.3.4 equals the IPv4-compatible ::1.2.3.4.
         ConvertUnspecifiedAddress = 4, //!< Any, AnyIPv4 and AnyIPv6 all equal each other.
         ConvertLocalHost = 8,          //!< 127.0.0.1 equals ::1.
@@ -167,12 +167,12 @@ public:
     NetworkLayerProtocol protocol() const;
     /*!
         Returns the IPv4 address in host byte order. An IPv6 address converts when it is
-        IPv4-mapped (::ffff:a.b.c.d) or unspecified (::), and Any gives 0. If \a ok is not null,
+        IPv4-mapped (\::ffff:a.b.c.d) or unspecified (::), and Any gives 0. If \a ok is not null,
         \c *ok is set to whether the address had an IPv4 form; without one, 0 is returned.
     */
     quint32 toIPv4Address(bool *ok = nullptr) const;
     /*!
-        Returns the IPv6 address. An IPv4 address gives its IPv4-mapped form (::ffff:a.b.c.d);
+        Returns the IPv6 address. An IPv4 address gives its IPv4-mapped form (\::ffff:a.b.c.d);
         a null address and Any give all zeros.
     */
     Q_IPV6ADDR toIPv6Address() const;

@@ -218,7 +218,7 @@ public:
     static QList<QSsl::ImplementedClass> implementedClasses(const QString &backendName = {});
     /*! Returns \c true if \a cl is implemented by \a backendName. */
     static bool isClassImplemented(QSsl::ImplementedClass cl, const QString &backendName = {});
-    /*! Returns the optional features: QSsl::SupportedFeature::Psk and ::Alerts. */
+    /*! Returns the optional features: QSsl::SupportedFeature::Psk and QSsl::SupportedFeature::Alerts. */
     static QList<QSsl::SupportedFeature> supportedFeatures(const QString &backendName = {});
     /*! Returns \c true if \a feat is among supportedFeatures(\a backendName). */
     static bool isFeatureSupported(QSsl::SupportedFeature feat, const QString &backendName = {});

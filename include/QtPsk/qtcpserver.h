@@ -67,7 +67,7 @@ public:
     /*!
         Starts listening on \a address and \a port (0: any free port). QHostAddress::Any
         listens on IPv6 and IPv4 alike with one dual-stack socket (IPv4 clients then appear
-        as \c ::ffff:a.b.c.d), or on IPv4 only when the system has no IPv6. The address is
+        as \c \::ffff:a.b.c.d), or on IPv4 only when the system has no IPv6. The address is
         reusable at once after a previous server closed (SO_REUSEADDR). Returns \c true on
         success; otherwise serverError() and errorString() say why (for example
         QAbstractSocket::AddressInUseError). Returns \c false without an error if the server

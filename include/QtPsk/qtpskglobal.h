@@ -23,6 +23,16 @@ Qt6::Network's classes of the same names. To use QtPsk and Qt6::Network in one t
 and install QtPsk with the CMake option -DQTPSK_NAMESPACE=<name> and use <name>::QSslSocket etc."
 #endif
 
+/*!
+    \def QTPSK_BEGIN_NAMESPACE
+    Opens the namespace of QtPsk's classes (nothing in the default build).
+    \def QTPSK_END_NAMESPACE
+    Closes what QTPSK_BEGIN_NAMESPACE opened.
+    \def QTPSK_PREPEND_NAMESPACE(name)
+    The fully qualified \a name of a QtPsk class: for example %QSslSocket, or %MyPsk::QSslSocket in a build with QTPSK_NAMESPACE=MyPsk.
+    \def QTPSK_USE_NAMESPACE
+    A using-directive for QtPsk's namespace (nothing in the default build).
+*/
 #ifdef QTPSK_NAMESPACE
 #  define QTPSK_BEGIN_NAMESPACE namespace QTPSK_NAMESPACE {
 #  define QTPSK_END_NAMESPACE }
