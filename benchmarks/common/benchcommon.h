@@ -1,0 +1,171 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#ifndef QTPSK_BENCHCOMMON_H
+#define QTPSK_BENCHCOMMON_H
+
+// Shared by the standalone benchmark programs (raw OpenSSL, QtPsk, Qt6::Network): the command
+// line, the suites, the wire protocol between the benchmark client and server, and process
+// measurements. Plain C++ and POSIX only, so that every program can include it.
+//
+// Wire protocol, after the TLS handshake, inside the TLS stream:
+// - handshake-only connections send nothing: the client sends close_notify and closes;
+// - bulk: the client sends a 9-byte header, 'S' or 'R' then a 64-bit big-endian byte count.
+//   'S': the client sends that many bytes, the server answers with one byte when it has them all.
+//   'R': the server sends that many bytes to the client.
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+namespace QtPskBench {
+
+// The benchmark key and identity (not a secret: a fixed test vector).
+inline constexpr unsigned char kKey[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+                                            0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
+inline constexpr char kIdentity[] = "client1";
+inline constexpr std::size_t kHeaderSize = 9;
+inline constexpr std::size_t kChunk = 64 * 1024;
+
+struct Suite
+{
+    char letter; // 'A', 'B' or 'C'
+    bool tls13;
+    const char *cipher; // OpenSSL's name, as negotiated
+};
+
+inline const Suite *suiteFor(const char *letter)
+{
+    static const Suite suites[] = {
+        { 'A', false, "PSK-AES128-GCM-SHA256" },
+        { 'B', false, "ECDHE-PSK-CHACHA20-POLY1305" },
+        { 'C', true, "TLS_AES_128_GCM_SHA256" },
+    };
+    for (const Suite &suite : suites) {
+        if (letter && letter[0] == suite.letter && letter[1] == '\0')
+            return &suite;
+    }
+    return nullptr;
+}
+
+// The command line: <role> --suite X [--port P] [--handshakes N | --send MiB | --recv MiB |
+// --idle N] [--timeout seconds]
+struct Options
+{
+    std::string role; // "server" or "client"
+    const Suite *suite = nullptr;
+    int port = 0;
+    long handshakes = 0;
+    long sendMiB = 0;
+    long recvMiB = 0;
+    long idle = 0;
+    int timeoutSeconds = 300;
+};
+
+inline bool parseOptions(int argc, char **argv, Options *options)
+{
+    if (argc < 2)
+        return false;
+    options->role = argv[1];
+    for (int i = 2; i + 1 < argc; i += 2) {
+        const std::string name = argv[i];
+        const char *value = argv[i + 1];
+        if (name == "--suite")
+            options->suite = suiteFor(value);
+        else if (name == "--port")
+            options->port = std::atoi(value);
+        else if (name == "--handshakes")
+            options->handshakes = std::atol(value);
+        else if (name == "--send")
+            options->sendMiB = std::atol(value);
+        else if (name == "--recv")
+            options->recvMiB = std::atol(value);
+        else if (name == "--idle")
+            options->idle = std::atol(value);
+        else if (name == "--timeout")
+            options->timeoutSeconds = std::atoi(value);
+        else
+            return false;
+    }
+    if ((argc - 2) % 2 != 0 || !options->suite)
+        return false;
+    if (options->role == "server")
+        return true;
+    const int modes = (options->handshakes > 0) + (options->sendMiB > 0) + (options->recvMiB > 0)
+        + (options->idle > 0);
+    return options->role == "client" && options->port > 0 && modes == 1;
+}
+
+inline void printUsage(const char *program)
+{
+    std::fprintf(stderr,
+                 "usage: %s server --suite A|B|C [--port P] [--idle N] [--timeout S]\n"
+                 "       %s client --suite A|B|C --port P (--handshakes N | --send MiB | "
+                 "--recv MiB | --idle N) [--timeout S]\n",
+                 program, program);
+}
+
+inline void encodeHeader(unsigned char *header, char what, std::uint64_t size)
+{
+    header[0] = static_cast<unsigned char>(what);
+    for (int i = 0; i < 8; ++i)
+        header[1 + i] = static_cast<unsigned char>(size >> (56 - 8 * i));
+}
+
+inline std::uint64_t decodeSize(const unsigned char *header)
+{
+    std::uint64_t size = 0;
+    for (int i = 0; i < 8; ++i)
+        size = (size << 8) | header[1 + i];
+    return size;
+}
+
+// A value from /proc/self/status in KiB (VmRSS, VmHWM), or -1.
+inline long procStatusKiB(const char *field)
+{
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    const std::size_t length = std::strlen(field);
+    while (std::getline(status, line)) {
+        if (line.compare(0, length, field) == 0 && line.size() > length && line[length] == ':')
+            return std::atol(line.c_str() + length + 1);
+    }
+    return -1;
+}
+
+// Idle mode needs more than 1024 descriptors in one process.
+inline void raiseDescriptorLimit()
+{
+    rlimit limit {};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+inline double secondsSince(std::chrono::steady_clock::time_point start)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The lines the scripts read: "key=value", one a line, flushed at once.
+inline void report(const char *key, const std::string &value)
+{
+    std::printf("%s=%s\n", key, value.c_str());
+    std::fflush(stdout);
+}
+
+inline void report(const char *key, double value)
+{
+    char text[64];
+    std::snprintf(text, sizeof text, "%.6g", value);
+    report(key, std::string(text));
+}
+
+} // namespace QtPskBench
+
+#endif // QTPSK_BENCHCOMMON_H
