@@ -165,6 +165,34 @@ enum class SupportedFeature {
 };
 Q_ENUM_NS(SupportedFeature)
 
+/*!
+    \enum QSsl::Tls13PreSharedKeyMode
+    \brief When a client offers a TLS 1.3 external pre-shared key. A QtPsk extension (Qt has no
+    such setting); see QSslConfiguration::setTls13PreSharedKeyMode() and docs/tls13-psk.md.
+
+    In every mode a TLS 1.2 PSK handshake works as in Qt, and a server always accepts TLS 1.3
+    external PSKs.
+*/
+enum class Tls13PreSharedKeyMode {
+    /*!
+        The default. The client offers a TLS 1.3 PSK when its
+        QSslSocket::preSharedKeyAuthenticationRequired() signal is connected when the handshake
+        starts, or when the environment variable QT_USE_TLS_1_3_PSK is set: the signal is then
+        emitted once, at the start of the handshake, with a null identity hint. Otherwise the
+        socket behaves exactly like QtCompatible without the variable.
+    */
+    Automatic,
+    /*!
+        Exactly Qt's behaviour: no TLS 1.3 PSK is offered unless QT_USE_TLS_1_3_PSK is set; with
+        the variable the signal is emitted at the start of the handshake and again when the
+        server picks TLS 1.2 (and again after a HelloRetryRequest), and only SHA-256 suites work.
+    */
+    QtCompatible,
+    /*! The client offers a TLS 1.3 PSK in every handshake, as Automatic does when a slot is connected. */
+    Always
+};
+Q_ENUM_NS(Tls13PreSharedKeyMode)
+
 } // namespace QSsl
 
 Q_DECLARE_OPERATORS_FOR_FLAGS(QSsl::SslOptions)

@@ -42,8 +42,10 @@ namespace QtPskPrivate { struct QSslConfigurationAccess; }
     \section1 Ciphers and TLS 1.3
     As in Qt, the TLS 1.2 suites and the TLS 1.3 suites of ciphers() are applied separately.
     A list without any TLS 1.3 suite leaves OpenSSL's default TLS 1.3 suites enabled, so with
-    the default SecureProtocols two peers may still negotiate TLS 1.3. To stay with TLS 1.2
-    PSK suites, also call setProtocol(QSsl::TlsV1_2).
+    the default SecureProtocols two peers may still negotiate TLS 1.3. Unlike Qt, a QtPsk client
+    with a connected QSslSocket::preSharedKeyAuthenticationRequired() slot then offers its key
+    as a TLS 1.3 PSK (see setTls13PreSharedKeyMode()), so such a handshake still succeeds. To
+    stay with TLS 1.2 PSK suites, also call setProtocol(QSsl::TlsV1_2).
 */
 class QTPSK_EXPORT QSslConfiguration
 {
@@ -129,6 +131,30 @@ public:
         The server's QSslPreSharedKeyAuthenticator::identityHint() shows this value unchanged.
     */
     void setPreSharedKeyIdentityHint(const QByteArray &hint);
+
+    /*!
+        Returns when a client offers a TLS 1.3 external pre-shared key;
+        QSsl::Tls13PreSharedKeyMode::Automatic by default. A QtPsk extension.
+    */
+    QSsl::Tls13PreSharedKeyMode tls13PreSharedKeyMode() const;
+    /*!
+        Sets when a client offers a TLS 1.3 external pre-shared key to \a mode. Use
+        QSsl::Tls13PreSharedKeyMode::QtCompatible for Qt's exact behaviour. Takes effect on the
+        next handshake; servers ignore it. A QtPsk extension.
+    */
+    void setTls13PreSharedKeyMode(QSsl::Tls13PreSharedKeyMode mode);
+
+    /*!
+        Returns \c true if a TLS 1.3 PSK handshake may go without an (EC)DHE key exchange
+        (psk_ke, no forward secrecy); \c false by default (psk_dhe_ke only). A QtPsk extension.
+    */
+    bool allowsPreSharedKeyWithoutDhe() const;
+    /*!
+        Allows a TLS 1.3 PSK handshake without an (EC)DHE key exchange if \a allow is \c true.
+        Both peers must allow it; OpenSSL still prefers psk_dhe_ke when both sides can do it. A
+        QtPsk extension.
+    */
+    void setAllowPreSharedKeyWithoutDhe(bool allow);
 
     /*!
         Returns the cipher negotiated for the connection, or a null cipher if there is none.

@@ -650,15 +650,12 @@ int TlsEngine::pskFindSession(const unsigned char *identity, size_t identityLeng
     }
 
     // The suite is chosen before the PSK: the PSK must use its hash. A binder of another size
-    // means the client's PSK has another hash; OpenSSL would fail it as a bad binder (47).
+    // means the client's PSK has another hash; OpenSSL would fail it as a bad binder (47), so
+    // it is not used (the slot is still asked, once, as Qt asks: the identity was offered).
     const SSL_CIPHER *cipher = SSL_get_pending_cipher(ssl);
     const EVP_MD *md = cipher ? SSL_CIPHER_get_handshake_digest(cipher) : nullptr;
-    if (!md)
-        return 1;
-    if (offered != m_offeredIdentities.end() && offered->binderLength != EVP_MD_get_size(md)) {
-        m_pskHashMismatch = true;
-        return 1;
-    }
+    const bool hashMismatch = !md
+            || (offered != m_offeredIdentities.end() && offered->binderLength != EVP_MD_get_size(md));
 
     if (!m_asked || m_pskIdentity != offeredIdentity) {
         // Once per external identity; the same identity after a HelloRetryRequest is not asked
@@ -675,7 +672,7 @@ int TlsEngine::pskFindSession(const unsigned char *identity, size_t identityLeng
         if (askCallbacks(authenticator))
             m_pskKey = detachedCopy(authenticator.preSharedKey().left(maximumPreSharedKeyLength()));
     }
-    if (m_pskKey.isEmpty())
+    if (m_pskKey.isEmpty() || hashMismatch)
         return 1; // not accepted: as in Qt, the handshake goes on without this PSK
     SSL_SESSION *external = externalPskSession(m_pskKey, cipher);
     if (!external)

@@ -197,7 +197,6 @@ private:
     bool m_externalPskOffered = false; // client: an external PSK went into a ClientHello
     bool m_askedAtKeyExchange = false; // client: the TLS 1.2 PSK callback ran
     bool m_externalPskAccepted = false; // server: an external PSK was handed to OpenSSL
-    bool m_pskHashMismatch = false; // server: an identity came with a binder of another hash
     QByteArray m_pskIdentity;
     QByteArray m_pskKey;
     // Server: what the ClientHello's pre_shared_key extension says about each identity.

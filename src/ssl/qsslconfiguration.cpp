@@ -173,6 +173,8 @@ bool QSslConfiguration::isNull() const
         && d->preSharedKeyIdentityHint.isNull()
         && d->handshakeMustInterruptOnError == defaults.handshakeMustInterruptOnError
         && d->missingCertificateIsFatal == defaults.missingCertificateIsFatal
+        && d->tls13PreSharedKeyMode == defaults.tls13PreSharedKeyMode
+        && d->allowPreSharedKeyWithoutDhe == defaults.allowPreSharedKeyWithoutDhe
         && d->sessionCipher.isNull()
         && d->sessionProtocol == defaults.sessionProtocol;
 }
@@ -258,6 +260,26 @@ void QSslConfiguration::setPreSharedKeyIdentityHint(const QByteArray &hint)
     d->preSharedKeyIdentityHint = hint;
 }
 
+QSsl::Tls13PreSharedKeyMode QSslConfiguration::tls13PreSharedKeyMode() const
+{
+    return d->tls13PreSharedKeyMode;
+}
+
+void QSslConfiguration::setTls13PreSharedKeyMode(QSsl::Tls13PreSharedKeyMode mode)
+{
+    d->tls13PreSharedKeyMode = mode;
+}
+
+bool QSslConfiguration::allowsPreSharedKeyWithoutDhe() const
+{
+    return d->allowPreSharedKeyWithoutDhe;
+}
+
+void QSslConfiguration::setAllowPreSharedKeyWithoutDhe(bool allow)
+{
+    d->allowPreSharedKeyWithoutDhe = allow;
+}
+
 QSslCipher QSslConfiguration::sessionCipher() const
 {
     return d->sessionCipher;
@@ -314,6 +336,8 @@ bool QSslConfiguration::isEqual(const QSslConfiguration &other) const
         && d->preSharedKeyIdentityHint == other.d->preSharedKeyIdentityHint
         && d->handshakeMustInterruptOnError == other.d->handshakeMustInterruptOnError
         && d->missingCertificateIsFatal == other.d->missingCertificateIsFatal
+        && d->tls13PreSharedKeyMode == other.d->tls13PreSharedKeyMode
+        && d->allowPreSharedKeyWithoutDhe == other.d->allowPreSharedKeyWithoutDhe
         && d->sessionCipher == other.d->sessionCipher
         && d->sessionProtocol == other.d->sessionProtocol;
 }

@@ -31,6 +31,8 @@ public:
     QByteArray preSharedKeyIdentityHint;
     bool handshakeMustInterruptOnError = false;
     bool missingCertificateIsFatal = false;
+    QSsl::Tls13PreSharedKeyMode tls13PreSharedKeyMode = QSsl::Tls13PreSharedKeyMode::Automatic;
+    bool allowPreSharedKeyWithoutDhe = false;
     // Filled by the socket after a handshake.
     QSslCipher sessionCipher;
     QSsl::SslProtocol sessionProtocol = QSsl::UnknownProtocol;

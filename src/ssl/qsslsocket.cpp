@@ -21,11 +21,71 @@ namespace QtPskPrivate {
 
 namespace {
 
+// Reaches QObject::isSignalConnected(), which is protected, through a pointer to member named
+// by a class derived from QObject (the language allows exactly that).
+struct SignalProbe : QObject
+{
+    static bool isConnected(const QObject *object, const QMetaMethod &signal)
+    {
+        return (object->*(&SignalProbe::isSignalConnected))(signal);
+    }
+};
+
+// Resolves the configuration's TLS 1.3 PSK mode for a client handshake that starts now.
+Tls13Psk tls13PskFor(const QSslConfiguration &configuration, const QSslSocket *socket)
+{
+    switch (configuration.tls13PreSharedKeyMode()) {
+    case QSsl::Tls13PreSharedKeyMode::Always:
+        return Tls13Psk::Offer;
+    case QSsl::Tls13PreSharedKeyMode::QtCompatible:
+        return Tls13Psk::QtCompatible;
+    case QSsl::Tls13PreSharedKeyMode::Automatic:
+        break;
+    }
+    const bool slotConnected = SignalProbe::isConnected(
+            socket, QMetaMethod::fromSignal(&QSslSocket::preSharedKeyAuthenticationRequired));
+    return slotConnected || qEnvironmentVariableIsSet("QT_USE_TLS_1_3_PSK") ? Tls13Psk::Offer
+                                                                            : Tls13Psk::QtCompatible;
+}
+
+// The explanation a failed handshake gets beyond OpenSSL's words (spec §2.6, the cipher trap).
+QString diagnosisText(TlsEngine::Diagnosis diagnosis, const QSslConfiguration &configuration,
+                      Tls13Psk resolved)
+{
+    switch (diagnosis) {
+    case TlsEngine::Diagnosis::None:
+        break;
+    case TlsEngine::Diagnosis::ClientOfferedNoTls13Psk: {
+        QString why;
+        if (resolved == Tls13Psk::Offer)
+            why = QSslSocket::tr("the preSharedKeyAuthenticationRequired slot gave no key");
+        else if (configuration.tls13PreSharedKeyMode() == QSsl::Tls13PreSharedKeyMode::QtCompatible)
+            why = QSslSocket::tr("QSsl::Tls13PreSharedKeyMode::QtCompatible and QT_USE_TLS_1_3_PSK unset");
+        else
+            why = QSslSocket::tr("QSsl::Tls13PreSharedKeyMode::Automatic without a connected "
+                                 "preSharedKeyAuthenticationRequired slot");
+        return QSslSocket::tr("; TLS 1.3 was enabled, but no pre-shared key was offered (%1), and "
+                              "the server refused the handshake, as a PSK-only server does; connect "
+                              "preSharedKeyAuthenticationRequired, use Tls13PreSharedKeyMode::"
+                              "Automatic or Always, or pin QSsl::TlsV1_2").arg(why);
+    }
+    case TlsEngine::Diagnosis::ServerAcceptedNoTls13Psk:
+        return QSslSocket::tr("; TLS 1.3 was negotiated, but no pre-shared key was accepted (the "
+                              "client offered none, its key's hash does not match the negotiated "
+                              "suite, or the slot gave no key for its identity) and this server has "
+                              "no certificate; let the client offer a TLS 1.3 PSK (QtPsk: a connected "
+                              "slot or Tls13PreSharedKeyMode::Always; Qt: QT_USE_TLS_1_3_PSK) or pin "
+                              "QSsl::TlsV1_2");
+    }
+    return QString();
+}
+
 // The engine settings (one SSL_CTX each) that \a configuration asks for.
 bool settingsFor(const QSslConfiguration &configuration, bool server, TlsSettings *settings,
                  QString *errorString)
 {
     settings->server = server;
+    settings->allowNoDheKex = configuration.allowsPreSharedKeyWithoutDhe();
     if (!protocolToVersionRange(configuration.protocol(), &settings->minVersion,
                                 &settings->maxVersion)) {
         *errorString = QSslSocket::tr("Unsupported protocol");
@@ -145,8 +205,11 @@ bool SslSocketPrivate::startEncryption(QSslSocket::SslMode newMode)
     TlsSettings settings;
     QString errorString;
     std::shared_ptr<TlsContext> context;
-    if (settingsFor(configuration, newMode == QSslSocket::SslServerMode, &settings, &errorString))
+    if (settingsFor(configuration, newMode == QSslSocket::SslServerMode, &settings, &errorString)) {
+        if (newMode == QSslSocket::SslClientMode)
+            settings.tls13Psk = tls13PskFor(configuration, sslQ());
         context = TlsContext::get(settings, &errorString);
+    }
     if (!context)
         return failConnection(QAbstractSocket::SslInvalidUserDataError, errorString);
 
@@ -201,7 +264,9 @@ bool SslSocketPrivate::continueHandshake()
                               QSslSocket::tr("The remote host closed the connection"));
     }
     return failConnection(QAbstractSocket::SslHandshakeFailedError,
-                          QSslSocket::tr("Error during SSL handshake: %1").arg(engine->errorString()));
+                          QSslSocket::tr("Error during SSL handshake: %1").arg(engine->errorString())
+                                  + diagnosisText(engine->diagnosis(), configuration,
+                                                  engine->context()->settings().tls13Psk));
 }
 
 bool SslSocketPrivate::handshakeSucceeded()

@@ -270,7 +270,7 @@ TEST(Tls13Psk, Sha384OnlySuitesGiveASha384Psk)
     EXPECT_EQ(pair.serverCredentials->calls(), 1);
 }
 
-TEST(Tls13Psk, Sha256PskAgainstSha384OnlyServerIsNotShownToTheServerSlot)
+TEST(Tls13Psk, Sha256PskAgainstSha384OnlyServerIsAskedAboutOnceButCannotBeUsed)
 {
     TlsSettings serverSettings = server();
     serverSettings.cipherSuites = "TLS_AES_256_GCM_SHA384";
@@ -279,7 +279,7 @@ TEST(Tls13Psk, Sha256PskAgainstSha384OnlyServerIsNotShownToTheServerSlot)
     EXPECT_EQ(pair.clientResult, Result::Failed);
     EXPECT_EQ(pair.serverResult, Result::Failed);
     EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials->calls(), 0);
+    EXPECT_EQ(pair.serverCredentials->calls(), 1); // as Qt: the offered identity is shown
     EXPECT_EQ(pair.serverEngine->diagnosis(), Diagnosis::ServerAcceptedNoTls13Psk);
 }
 
