@@ -31,7 +31,8 @@ namespace QtPskPrivate { class AbstractSocketPrivate; }
     The waitFor...() functions give a blocking style that needs no event loop.
 
     The order of events matches Qt: connectToHost() enters HostLookupState at once; then
-    ConnectingState, hostFound(), ConnectedState and connected(). A failed attempt ends in
+    ConnectingState, hostFound() (both still inside connectToHost() for an IP literal),
+    ConnectedState and connected() (always from the event loop). A failed attempt ends in
     UnconnectedState followed by errorOccurred() (ConnectionRefusedError, HostNotFoundError,
     ...). When the peer closes, errorOccurred(RemoteHostClosedError) comes first, then
     ClosingState, UnconnectedState, readChannelFinished() and disconnected(); the data
@@ -168,9 +169,10 @@ public:
     /*!
         Starts connecting to \a hostName (a name or an IP literal) on \a port, opening the
         device in \a mode once connected, and returns at once. \a protocol restricts the
-        addresses tried. The state becomes HostLookupState immediately; hostFound() follows
-        from the event loop, then ConnectingState, and connected() or errorOccurred().
-        Each address the name resolves to is tried in turn.
+        addresses tried. The state becomes HostLookupState immediately, then ConnectingState
+        and hostFound() (at once for an IP literal, after an asynchronous lookup for a name),
+        then connected() or errorOccurred() from the event loop. Each address the name
+        resolves to is tried in turn.
     */
     virtual void connectToHost(const QString &hostName, quint16 port, OpenMode mode = ReadWrite,
                                NetworkLayerProtocol protocol = AnyIPProtocol);
@@ -286,8 +288,9 @@ public:
 Q_SIGNALS:
     /*!
         Emitted after connectToHost() once the host name has been resolved, right after
-        stateChanged(ConnectingState). Always from the event loop (or a waitFor...() call),
-        also for IP literals: never from inside connectToHost() itself.
+        stateChanged(ConnectingState). As in Qt, for an IP literal this happens synchronously,
+        inside connectToHost(); a host name is resolved on a worker thread and the signal comes
+        from the event loop (or from waitForConnected()).
     */
     void hostFound();
     /*! Emitted when the connection is established (for QSslSocket: the TCP connection). */

@@ -361,6 +361,19 @@ bool AbstractSocketPrivate::waitForTransport(QDeadlineTimer deadline)
 void AbstractSocketPrivate::startLookup(const QString &hostName, quint16 port,
                                         QAbstractSocket::NetworkLayerProtocol protocol)
 {
+    // As measured on Qt 6.4: an IP literal needs no lookup, so ConnectingState and hostFound()
+    // follow synchronously inside connectToHost(). Only real names go to the worker thread.
+    SocketAddress literal;
+    if (SocketAddress::fromLiteral(hostName, port, &literal)) {
+        HostLookupResult result;
+        const int family = familyFor(protocol);
+        if (family == AF_UNSPEC || family == literal.family())
+            result.addresses.append(literal);
+        else
+            result.hostNotFound = true;
+        lookupFinished(result);
+        return;
+    }
     lookup.start(hostName, port, familyFor(protocol), q,
                  [this](const HostLookupResult &result) { lookupFinished(result); });
 }
@@ -409,9 +422,9 @@ bool AbstractSocketPrivate::connectToNextAddress()
         }
         applySocketOptions();
         const int rc = t.connectTo(address);
-        if (rc == 0)
-            return connectionEstablished();
-        if (rc == EINPROGRESS) {
+        if (rc == 0 || rc == EINPROGRESS) {
+            // Even an immediate success is reported from the event loop (the socket is
+            // writable at once), so connected() is never emitted from inside connectToHost().
             t.setWriteNotificationEnabled(true);
             return true;
         }
