@@ -13,6 +13,7 @@ packages=(
     clang libclang-rt-14-dev valgrind doxygen
     # real TLS-PSK peers for the interoperability tests
     gnutls-bin stunnel4 mosquitto mosquitto-clients
+    iproute2 # ss: the interop suite checks that peers listen on loopback only
 )
 
 missing=()

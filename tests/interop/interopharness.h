@@ -1,0 +1,582 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+// Drives QtPsk (public API only, as an application would) against a real peer: a QSslSocket
+// client against a PeerServer, or a QSslServer against a client peer. Records what QtPsk
+// reported (emissions, errors, alerts, data) for the tests to assert and the matrix to print.
+#ifndef QTPSK_INTEROPHARNESS_H
+#define QTPSK_INTEROPHARNESS_H
+
+#include <QAbstractSocket>
+#include <QSsl>
+#include <QSslCipher>
+#include <QSslConfiguration>
+#include <QSslPreSharedKeyAuthenticator>
+#include <QSslServer>
+#include <QSslSocket>
+
+#include <QtCore/qbytearray.h>
+#include <QtCore/qelapsedtimer.h>
+#include <QtCore/qmetaobject.h>
+#include <QtCore/qpointer.h>
+#include <QtCore/qstring.h>
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "interoppeers.h"
+#include "interopresults.h"
+
+#if defined(QTPSK_NAMESPACE)
+QTPSK_USE_NAMESPACE
+#endif
+
+namespace QtPskInterop {
+
+// Issue 5 (QtPsk offers a TLS 1.3 external PSK by default when the PSK slot is connected) adds
+// QSslConfiguration::tls13PreSharedKeyMode(). Detected here without naming it, so that this suite
+// builds before and after: the default-protocol rows expect Qt's behaviour before, QtPsk's after.
+template <typename Configuration, typename = void>
+struct HasTls13PreSharedKeyMode : std::false_type
+{
+};
+template <typename Configuration>
+struct HasTls13PreSharedKeyMode<
+        Configuration, std::void_t<decltype(std::declval<const Configuration &>().tls13PreSharedKeyMode())>>
+    : std::true_type
+{
+};
+constexpr bool tls13PskByDefault = HasTls13PreSharedKeyMode<QSslConfiguration>::value;
+
+// Failures must be prompt: far below the 10 s a hang would take (generous for sanitizer builds).
+constexpr int promptFailureMs = 3000;
+constexpr int waitMs = 10000;
+
+struct Alert
+{
+    QSsl::AlertLevel level;
+    QSsl::AlertType type;
+    bool operator==(const Alert &other) const { return level == other.level && type == other.type; }
+};
+
+inline Alert fatal(QSsl::AlertType type)
+{
+    return {QSsl::AlertLevel::Fatal, type};
+}
+
+inline std::vector<Alert> fatalOnly(const std::vector<Alert> &alerts)
+{
+    std::vector<Alert> result;
+    for (const Alert &a : alerts) {
+        if (a.level == QSsl::AlertLevel::Fatal)
+            result.push_back(a);
+    }
+    return result;
+}
+
+inline QString alertName(QSsl::AlertType type)
+{
+    switch (int(type)) {
+    case 0: return QStringLiteral("0 close_notify");
+    case 10: return QStringLiteral("10 unexpected_message");
+    case 20: return QStringLiteral("20 bad_record_mac");
+    case 40: return QStringLiteral("40 handshake_failure");
+    case 47: return QStringLiteral("47 illegal_parameter");
+    case 50: return QStringLiteral("50 decode_error");
+    case 51: return QStringLiteral("51 decrypt_error");
+    case 70: return QStringLiteral("70 protocol_version");
+    case 80: return QStringLiteral("80 internal_error");
+    case 109: return QStringLiteral("109 missing_extension");
+    case 115: return QStringLiteral("115 unknown_psk_identity");
+    default: return QString::number(int(type));
+    }
+}
+
+inline void PrintTo(const Alert &alert, std::ostream *os)
+{
+    *os << (alert.level == QSsl::AlertLevel::Fatal ? "fatal " : "warning ")
+        << alertName(alert.type).toStdString();
+}
+
+inline QString errorName(QAbstractSocket::SocketError error)
+{
+    return QString::fromLatin1(QMetaEnum::fromType<QAbstractSocket::SocketError>().valueToKey(error));
+}
+
+inline QString protocolLabel(QSsl::SslProtocol protocol)
+{
+    switch (protocol) {
+    case QSsl::TlsV1_2: return QStringLiteral("TLS 1.2");
+    case QSsl::TlsV1_3: return QStringLiteral("TLS 1.3");
+    default: return QStringLiteral("default");
+    }
+}
+
+// Sets or clears QT_USE_TLS_1_3_PSK for one scope and restores the previous state.
+class Tls13PskVariable
+{
+public:
+    explicit Tls13PskVariable(bool set)
+        : m_wasSet(qEnvironmentVariableIsSet("QT_USE_TLS_1_3_PSK")),
+          m_old(qgetenv("QT_USE_TLS_1_3_PSK"))
+    {
+        if (set)
+            qputenv("QT_USE_TLS_1_3_PSK", "1");
+        else
+            qunsetenv("QT_USE_TLS_1_3_PSK");
+    }
+    ~Tls13PskVariable()
+    {
+        if (m_wasSet)
+            qputenv("QT_USE_TLS_1_3_PSK", m_old);
+        else
+            qunsetenv("QT_USE_TLS_1_3_PSK");
+    }
+    Tls13PskVariable(const Tls13PskVariable &) = delete;
+    Tls13PskVariable &operator=(const Tls13PskVariable &) = delete;
+
+private:
+    bool m_wasSet;
+    QByteArray m_old;
+};
+
+// A payload big enough to span several TLS records, ending in a newline.
+inline QByteArray echoPayload()
+{
+    QByteArray data;
+    for (int i = 0; data.size() < 20000; ++i)
+        data += "interop line " + QByteArray::number(i) + " abcdefghijklmnopqrstuvwxyz\n";
+    return data;
+}
+
+// ---- QtPsk as the client ----------------------------------------------------------------------
+
+struct ClientSetup
+{
+    QSsl::SslProtocol protocol = QSsl::TlsV1_2;
+    QString ciphers; // empty: the library's default list
+    QByteArray identity = defaultIdentity();
+    QByteArray key = QByteArray::fromHex(defaultKeyHex());
+    bool tls13PskVariable = false; // QT_USE_TLS_1_3_PSK=1 (until issue 5 lands)
+    QByteArray probe = echoPayload(); // sent once encrypted; empty: send nothing
+    QByteArray expectedReply = echoPayload();
+};
+
+struct ClientRun
+{
+    int emissions = 0;
+    std::vector<QByteArray> hints; // deep copies, one per emission
+    std::vector<bool> hintIsNull;
+    int encrypted = 0;
+    std::vector<QAbstractSocket::SocketError> errors;
+    QString errorString;
+    std::vector<Alert> alertsReceived;
+    std::vector<Alert> alertsSent;
+    QByteArray reply;
+    qint64 msToError = -1;
+    QString cipher;
+    QSsl::SslProtocol sessionProtocol = QSsl::UnknownProtocol;
+
+    std::string describe() const
+    {
+        QString text = QStringLiteral("emissions=%1 encrypted=%2 errors=").arg(emissions).arg(encrypted);
+        for (auto e : errors)
+            text += errorName(e) + QLatin1Char(' ');
+        text += QStringLiteral("('%1') after %2 ms; received=").arg(errorString).arg(msToError);
+        for (const Alert &a : alertsReceived)
+            text += QStringLiteral("%1/%2 ").arg(int(a.level)).arg(int(a.type));
+        text += QStringLiteral("sent=");
+        for (const Alert &a : alertsSent)
+            text += QStringLiteral("%1/%2 ").arg(int(a.level)).arg(int(a.type));
+        text += QStringLiteral("reply=%1 bytes cipher=%2").arg(reply.size()).arg(cipher);
+        return text.toStdString();
+    }
+};
+
+// Connects a QSslSocket to host:port with \a setup, exchanges the probe, and disconnects.
+inline ClientRun runClient(const QString &host, quint16 port, const ClientSetup &setup)
+{
+    Tls13PskVariable variable(setup.tls13PskVariable);
+    ClientRun run;
+    auto socket = std::make_unique<QSslSocket>();
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+    configuration.setProtocol(setup.protocol);
+    if (!setup.ciphers.isEmpty())
+        configuration.setCiphers(setup.ciphers);
+    socket->setSslConfiguration(configuration);
+
+    QElapsedTimer clock;
+    QSslSocket *s = socket.get();
+    QObject::connect(s, &QSslSocket::preSharedKeyAuthenticationRequired, s,
+                     [&](QSslPreSharedKeyAuthenticator *authenticator) {
+                         ++run.emissions;
+                         const QByteArray hint = authenticator->identityHint();
+                         run.hints.push_back(QByteArray(hint.constData(), hint.size()));
+                         run.hintIsNull.push_back(hint.isNull());
+                         authenticator->setIdentity(setup.identity);
+                         authenticator->setPreSharedKey(setup.key);
+                     });
+    QObject::connect(s, &QSslSocket::encrypted, s, [&] {
+        ++run.encrypted;
+        run.cipher = s->sessionCipher().name();
+        run.sessionProtocol = s->sessionProtocol();
+        if (!setup.probe.isEmpty())
+            s->write(setup.probe);
+    });
+    QObject::connect(s, &QIODevice::readyRead, s, [&] { run.reply += s->readAll(); });
+    QObject::connect(s, &QAbstractSocket::errorOccurred, s, [&](QAbstractSocket::SocketError e) {
+        if (run.errors.empty())
+            run.msToError = clock.elapsed();
+        run.errors.push_back(e);
+        run.errorString = s->errorString();
+    });
+    QObject::connect(s, &QSslSocket::alertReceived, s,
+                     [&](QSsl::AlertLevel l, QSsl::AlertType t, const QString &) {
+                         run.alertsReceived.push_back({l, t});
+                     });
+    QObject::connect(s, &QSslSocket::alertSent, s,
+                     [&](QSsl::AlertLevel l, QSsl::AlertType t, const QString &) {
+                         run.alertsSent.push_back({l, t});
+                     });
+
+    clock.start();
+    s->connectToHostEncrypted(host, port);
+    QtPskTest::waitUntil([&] { return run.encrypted > 0 || !run.errors.empty(); }, waitMs);
+    if (run.encrypted > 0 && !setup.expectedReply.isEmpty()) {
+        QtPskTest::waitUntil([&] {
+            return run.reply.size() >= setup.expectedReply.size() || !run.errors.empty();
+        }, waitMs);
+    }
+    if (s->state() != QAbstractSocket::UnconnectedState) {
+        s->disconnectFromHost();
+        QtPskTest::waitUntil([&] { return s->state() == QAbstractSocket::UnconnectedState; }, waitMs);
+    }
+    if (!run.errors.empty() && run.msToError < 0)
+        run.msToError = clock.elapsed();
+    return run;
+}
+
+// ---- QtPsk as the server ----------------------------------------------------------------------
+
+struct ServerSetup
+{
+    QSsl::SslProtocol protocol = QSsl::TlsV1_2;
+    QString ciphers;
+    QByteArray hint;      // empty: none
+    QByteArray identity = defaultIdentity(); // the only identity the server knows
+    QByteArray key = QByteArray::fromHex(defaultKeyHex());
+    bool tls13PskVariable = false;
+};
+
+struct ServerRun
+{
+    int emissions = 0;
+    std::vector<QByteArray> identities;
+    int encrypted = 0;
+    std::vector<QAbstractSocket::SocketError> errors;
+    QString errorString;
+    std::vector<Alert> alertsReceived;
+    std::vector<Alert> alertsSent;
+    qint64 msToError = -1;
+    QString cipher;
+    QByteArray clientOutput;
+    bool clientReceivedEcho = false;
+
+    std::string describe() const
+    {
+        QString text = QStringLiteral("emissions=%1 encrypted=%2 errors=").arg(emissions).arg(encrypted);
+        for (auto e : errors)
+            text += errorName(e) + QLatin1Char(' ');
+        text += QStringLiteral("('%1') after %2 ms; received=").arg(errorString).arg(msToError);
+        for (const Alert &a : alertsReceived)
+            text += QStringLiteral("%1/%2 ").arg(int(a.level)).arg(int(a.type));
+        text += QStringLiteral("sent=");
+        for (const Alert &a : alertsSent)
+            text += QStringLiteral("%1/%2 ").arg(int(a.level)).arg(int(a.type));
+        text += QStringLiteral("cipher=%1 echo=%2 client output:\n%3")
+                        .arg(cipher).arg(clientReceivedEcho)
+                        .arg(QString::fromLocal8Bit(clientOutput.right(1500)));
+        return text.toStdString();
+    }
+};
+
+// Listens with a QSslServer on \a host, runs the client peer against it, sends a line through
+// the client and waits for the server's echo of it in the client's output (or for a failure).
+inline ServerRun runServer(const QString &host, ClientKind client, const ClientOptions &clientOptions,
+                           const ServerSetup &setup, bool expectSuccess)
+{
+    Tls13PskVariable variable(setup.tls13PskVariable);
+    ServerRun run;
+    QSslServer server;
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+    configuration.setProtocol(setup.protocol);
+    if (!setup.ciphers.isEmpty())
+        configuration.setCiphers(setup.ciphers);
+    if (!setup.hint.isEmpty())
+        configuration.setPreSharedKeyIdentityHint(setup.hint);
+    server.setSslConfiguration(configuration);
+
+    QElapsedTimer clock;
+    QObject::connect(&server, &QSslServer::preSharedKeyAuthenticationRequired, &server,
+                     [&](QSslSocket *, QSslPreSharedKeyAuthenticator *authenticator) {
+                         ++run.emissions;
+                         const QByteArray identity = authenticator->identity();
+                         run.identities.push_back(QByteArray(identity.constData(), identity.size()));
+                         if (identity == setup.identity)
+                             authenticator->setPreSharedKey(setup.key);
+                     });
+    QObject::connect(&server, &QSslServer::errorOccurred, &server,
+                     [&](QSslSocket *socket, QAbstractSocket::SocketError e) {
+                         if (run.errors.empty())
+                             run.msToError = clock.elapsed();
+                         run.errors.push_back(e);
+                         run.errorString = socket->errorString();
+                     });
+    QObject::connect(&server, &QSslServer::alertReceived, &server,
+                     [&](QSslSocket *, QSsl::AlertLevel l, QSsl::AlertType t, const QString &) {
+                         run.alertsReceived.push_back({l, t});
+                     });
+    QObject::connect(&server, &QSslServer::alertSent, &server,
+                     [&](QSslSocket *, QSsl::AlertLevel l, QSsl::AlertType t, const QString &) {
+                         run.alertsSent.push_back({l, t});
+                     });
+    std::vector<QPointer<QSslSocket>> accepted;
+    QObject::connect(&server, &QSslServer::pendingConnectionAvailable, &server, [&] {
+        while (QTcpSocket *next = server.nextPendingConnection()) {
+            auto *socket = qobject_cast<QSslSocket *>(next);
+            if (!socket)
+                continue;
+            ++run.encrypted;
+            run.cipher = socket->sessionCipher().name();
+            accepted.emplace_back(socket);
+            QObject::connect(socket, &QIODevice::readyRead, socket,
+                             [socket] { socket->write(socket->readAll()); });
+            if (socket->bytesAvailable() > 0)
+                socket->write(socket->readAll());
+        }
+    });
+
+    const QHostAddress address(host);
+    if (!server.listen(address, 0)) {
+        ADD_FAILURE() << "QSslServer cannot listen on " << host.toStdString();
+        return run;
+    }
+    QtPskTest::PeerProcess peer;
+    clock.start();
+    if (!startClient(peer, client, host, server.serverPort(), clientOptions)) {
+        ADD_FAILURE() << "cannot start " << clientName(client).toStdString();
+        return run;
+    }
+    const QByteArray line = QByteArrayLiteral("interop-echo-line-") + QByteArray::number(server.serverPort());
+    if (expectSuccess) {
+        QtPskTest::waitUntil([&] { return run.encrypted > 0 || !run.errors.empty(); }, waitMs);
+        if (run.encrypted > 0) {
+            peer.writeToStdin(line + '\n');
+            run.clientReceivedEcho = QtPskTest::waitUntil(
+                    [&] { return peer.output().contains(line) || !peer.isRunning(); }, waitMs)
+                    && peer.output().contains(line);
+        }
+    } else {
+        // The client peer reports the failure and exits; QtPsk's side must have failed by then.
+        QtPskTest::waitUntil([&] { return !run.errors.empty() && !peer.isRunning(); }, waitMs);
+    }
+    peer.stop();
+    run.clientOutput = peer.output();
+    for (const QPointer<QSslSocket> &socket : accepted) {
+        if (socket)
+            socket->abort();
+    }
+    server.close();
+    return run;
+}
+
+// ---- One matrix row, QtPsk as the client ------------------------------------------------------
+
+struct ClientRow
+{
+    std::string name;     // the GoogleTest parameter name
+    QString scenario;     // the matrix's scenario column
+    QString cipherLabel;  // what the row offers (the negotiated suite replaces it on success)
+    ServerOptions server;
+    ClientSetup client;
+    // Expected:
+    bool success = true;
+    QAbstractSocket::SocketError error = QAbstractSocket::SslHandshakeFailedError;
+    std::vector<Alert> fatalReceived;
+    std::vector<Alert> fatalSent;
+    int emissions = 1;
+    bool checkHint = true;
+    QByteArray hint;            // the hint the slot must see (null when empty)
+    QString changesWithIssue5;  // non-empty: this row's expectation changes when issue 5 lands
+};
+
+inline void PrintTo(const ClientRow &row, std::ostream *os)
+{
+    *os << row.name;
+}
+
+inline QString addressLabel(const QString &host)
+{
+    return host.contains(QLatin1Char(':')) ? QStringLiteral("IPv6") : QStringLiteral("IPv4");
+}
+
+// A default-protocol row (SecureProtocols, no QT_USE_TLS_1_3_PSK) against a peer that offers TLS 1.2
+// and 1.3 and has no certificate. Before issue 5 (as in Qt): no TLS 1.3 PSK is offered, the peer
+// picks TLS 1.3 and fails with handshake_failure before any emission. After: TLS 1.3 PSK, one
+// emission with a null hint.
+inline ClientRow &expectDefaultProtocolAgainstTls12And13(ClientRow &row)
+{
+    row.client.protocol = QSsl::SecureProtocols;
+    row.client.tls13PskVariable = false;
+    row.server.version = TlsVersion::Any;
+    row.cipherLabel = QStringLiteral("default");
+    row.hint.clear();
+    if (tls13PskByDefault) {
+        row.success = true;
+        row.emissions = 1;
+        row.fatalReceived.clear();
+        row.changesWithIssue5 = QStringLiteral("yes: before issue 5 it failed (40, 0 emissions)");
+    } else {
+        row.success = false;
+        row.emissions = 0;
+        row.fatalReceived = {fatal(QSsl::AlertType::HandshakeFailure)};
+        row.changesWithIssue5 = QStringLiteral("yes: succeeds in TLS 1.3 (1 emission) after issue 5");
+    }
+    return row;
+}
+
+// Starts the peer, runs the QtPsk client, checks every expectation of \a row, records the row.
+inline void runClientRow(PeerKind kind, const ClientRow &row)
+{
+    QString error;
+    const std::unique_ptr<PeerServer> peer = PeerServer::start(kind, row.server, &error);
+    ASSERT_TRUE(peer) << error.toStdString();
+    const ClientRun run = runClient(peer->host(), peer->port(), row.client);
+    SCOPED_TRACE(run.describe() + "\npeer log:\n" + peer->log().right(1500).toStdString());
+
+    ResultRow result;
+    result.peer = peerName(kind);
+    result.role = QStringLiteral("client");
+    result.protocol = protocolLabel(row.client.protocol)
+            + (row.client.tls13PskVariable ? QStringLiteral(" + QT_USE_TLS_1_3_PSK") : QString());
+    result.cipher = run.encrypted ? run.cipher : row.cipherLabel;
+    result.scenario = row.scenario;
+    result.address = addressLabel(row.server.host);
+    result.outcome = run.encrypted && run.errors.empty() ? QStringLiteral("ok")
+            : run.errors.empty() ? QStringLiteral("no result") : errorName(run.errors.front());
+    QStringList alerts;
+    for (const Alert &a : fatalOnly(run.alertsReceived))
+        alerts << QStringLiteral("received ") + alertName(a.type);
+    for (const Alert &a : fatalOnly(run.alertsSent))
+        alerts << QStringLiteral("sent ") + alertName(a.type);
+    result.alert = alerts.join(QStringLiteral(", "));
+    result.emissions = QString::number(run.emissions);
+    result.changesWithIssue5 = row.changesWithIssue5;
+    recordResult(result);
+
+    EXPECT_EQ(run.emissions, row.emissions);
+    if (row.checkHint && row.emissions > 0 && !run.hints.empty()) {
+        EXPECT_EQ(run.hints.back(), row.hint);
+        EXPECT_EQ(bool(run.hintIsNull.back()), row.hint.isEmpty());
+    }
+    if (row.success) {
+        EXPECT_EQ(run.encrypted, 1);
+        EXPECT_TRUE(run.errors.empty());
+        EXPECT_TRUE(run.reply == row.client.expectedReply)
+                << "the data did not come back intact: " << run.reply.size() << " of "
+                << row.client.expectedReply.size() << " bytes";
+    } else {
+        EXPECT_EQ(run.encrypted, 0);
+        ASSERT_EQ(run.errors.size(), 1u) << "exactly one errorOccurred";
+        EXPECT_EQ(run.errors.front(), row.error);
+        EXPECT_GE(run.msToError, 0);
+        EXPECT_LT(run.msToError, promptFailureMs) << "the failure must be prompt";
+    }
+    EXPECT_EQ(fatalOnly(run.alertsReceived), row.fatalReceived);
+    EXPECT_EQ(fatalOnly(run.alertsSent), row.fatalSent);
+    EXPECT_TRUE(peer->isRunning()) << "the peer must survive the connection";
+}
+
+// ---- One matrix row, QtPsk as the server ------------------------------------------------------
+
+struct ServerRow
+{
+    std::string name;
+    QString scenario;
+    QString cipherLabel;
+    QString host = QStringLiteral("127.0.0.1");
+    ClientOptions client;
+    ServerSetup server;
+    // Expected:
+    bool success = true;
+    QAbstractSocket::SocketError error = QAbstractSocket::SslHandshakeFailedError;
+    std::vector<Alert> fatalSent;
+    std::vector<Alert> fatalReceived;
+    int emissions = 1;
+    QByteArray identitySeen = defaultIdentity(); // what the server slot must see
+    QByteArray clientShowsHint; // non-empty: the client peer's output must show this hint
+    QString changesWithIssue5;
+};
+
+inline void PrintTo(const ServerRow &row, std::ostream *os)
+{
+    *os << row.name;
+}
+
+inline void runServerRow(ClientKind kind, const ServerRow &row)
+{
+    const ServerRun run = runServer(row.host, kind, row.client, row.server, row.success);
+    SCOPED_TRACE(run.describe());
+
+    ResultRow result;
+    result.peer = clientName(kind);
+    result.role = QStringLiteral("server");
+    result.protocol = protocolLabel(row.server.protocol)
+            + (row.server.tls13PskVariable ? QStringLiteral(" + QT_USE_TLS_1_3_PSK") : QString());
+    result.cipher = run.encrypted ? run.cipher : row.cipherLabel;
+    result.scenario = row.scenario;
+    result.address = addressLabel(row.host);
+    result.outcome = run.encrypted && run.errors.empty() && run.clientReceivedEcho
+            ? QStringLiteral("ok")
+            : run.errors.empty() ? QStringLiteral("no result") : errorName(run.errors.front());
+    QStringList alerts;
+    for (const Alert &a : fatalOnly(run.alertsReceived))
+        alerts << QStringLiteral("received ") + alertName(a.type);
+    for (const Alert &a : fatalOnly(run.alertsSent))
+        alerts << QStringLiteral("sent ") + alertName(a.type);
+    result.alert = alerts.join(QStringLiteral(", "));
+    result.emissions = QString::number(run.emissions);
+    result.changesWithIssue5 = row.changesWithIssue5;
+    recordResult(result);
+
+    EXPECT_EQ(run.emissions, row.emissions);
+    if (row.emissions > 0 && !run.identities.empty()) {
+        EXPECT_EQ(run.identities.back(), row.identitySeen);
+    }
+    if (row.success) {
+        EXPECT_EQ(run.encrypted, 1);
+        EXPECT_TRUE(run.errors.empty());
+        EXPECT_TRUE(run.clientReceivedEcho) << "the client peer did not get its line back";
+        if (!row.clientShowsHint.isEmpty()) {
+            EXPECT_TRUE(run.clientOutput.contains(row.clientShowsHint));
+        }
+    } else {
+        EXPECT_EQ(run.encrypted, 0);
+        ASSERT_EQ(run.errors.size(), 1u) << "exactly one errorOccurred";
+        EXPECT_EQ(run.errors.front(), row.error);
+        EXPECT_GE(run.msToError, 0);
+        EXPECT_LT(run.msToError, promptFailureMs) << "the failure must be prompt";
+    }
+    EXPECT_EQ(fatalOnly(run.alertsSent), row.fatalSent);
+    EXPECT_EQ(fatalOnly(run.alertsReceived), row.fatalReceived);
+}
+
+} // namespace QtPskInterop
+
+#endif // QTPSK_INTEROPHARNESS_H

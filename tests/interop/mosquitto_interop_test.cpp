@@ -1,0 +1,198 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+// QtPsk against mosquitto's TLS-PSK listener: the handshake matrix (the data exchanged is an MQTT
+// CONNECT answered by CONNACK), and the examples/mqtt-psk client publishing a message that
+// `mosquitto_sub --psk` also receives. Rows marked "issue 5" change when QtPsk offers a TLS 1.3
+// PSK by default.
+#include "interopharness.h"
+
+#include <QtCore/qregularexpression.h>
+
+#include <gtest/gtest.h>
+
+using namespace QtPskInterop;
+
+namespace {
+
+const QByteArray brokerHint = QByteArrayLiteral("mosquitto-hint");
+const QByteArray wrongKeyHex = QByteArrayLiteral("ffeeddccbbaa99887766554433221100");
+
+// MQTT 3.1.1 CONNECT (clean session, keep-alive 60 s, client id "qtpsk-interop") and the CONNACK
+// that accepts it (no session present, return code 0).
+QByteArray mqttConnect()
+{
+    const QByteArray clientId = QByteArrayLiteral("qtpsk-interop");
+    QByteArray body = QByteArray::fromHex("00044d5154540402003c");
+    body += char(0) + QByteArray(1, char(clientId.size())) + clientId;
+    return QByteArray(1, char(0x10)) + char(body.size()) + body;
+}
+
+QByteArray mqttConnack()
+{
+    return QByteArray::fromHex("20020000");
+}
+
+ClientRow base(const char *name, const char *scenario, TlsVersion version = TlsVersion::V1_2)
+{
+    ClientRow row;
+    row.name = name;
+    row.scenario = QString::fromLatin1(scenario);
+    row.cipherLabel = QStringLiteral("PSK");
+    row.server.version = version;
+    row.server.hint = brokerHint;
+    row.hint = brokerHint;
+    row.client.probe = mqttConnect();
+    row.client.expectedReply = mqttConnack();
+    if (version == TlsVersion::V1_3) {
+        row.client.protocol = QSsl::TlsV1_3;
+        row.client.tls13PskVariable = true;
+        row.cipherLabel = QStringLiteral("TLS 1.3 default suites");
+        row.hint.clear(); // the hint reaches a client only in TLS 1.2
+    }
+    return row;
+}
+
+ClientRow failed(ClientRow row, QSsl::AlertType received)
+{
+    row.success = false;
+    row.fatalReceived = {fatal(received)};
+    return row;
+}
+
+std::vector<ClientRow> clientRows()
+{
+    std::vector<ClientRow> rows;
+    rows.push_back(base("Tls12Connect", "success, CONNECT/CONNACK (hint present)"));
+    {
+        ClientRow r = base("Tls12ConnectIpv6", "success, CONNECT/CONNACK (hint present)");
+        r.server.host = QStringLiteral("::1");
+        rows.push_back(r);
+    }
+    {
+        ClientRow r = failed(base("Tls12WrongKey", "wrong key"), QSsl::AlertType::BadRecordMac);
+        r.client.key = QByteArray::fromHex(wrongKeyHex);
+        rows.push_back(r);
+    }
+    {
+        ClientRow r = failed(base("Tls12UnknownIdentity", "unknown identity"), QSsl::AlertType::UnknownPskIdentity);
+        r.client.identity = QByteArrayLiteral("nobody");
+        rows.push_back(r);
+    }
+    {
+        ClientRow r = base("Tls12OverlongIdentityTruncatedTo255", "over-long identity (300 B, sent as 255 B)");
+        r.client.identity = QByteArray(300, 'm');
+        r.server.identity = QByteArray(255, 'm');
+        rows.push_back(r);
+    }
+    {
+        ClientRow r = base("Tls12OverlongKeyTruncatedTo512", "over-long key (600 B, used as 512 B)");
+        QByteArray key;
+        for (int i = 0; i < 600; ++i)
+            key += char(i * 17 + 9);
+        r.client.key = key;
+        r.server.keyHex = key.left(512).toHex();
+        rows.push_back(r);
+    }
+    rows.push_back(base("Tls13Connect", "success, CONNECT/CONNACK (hint absent in TLS 1.3)", TlsVersion::V1_3));
+    {
+        ClientRow r = base("Tls13ConnectIpv6", "success, CONNECT/CONNACK (hint absent in TLS 1.3)", TlsVersion::V1_3);
+        r.server.host = QStringLiteral("::1");
+        rows.push_back(r);
+    }
+    {
+        ClientRow r = failed(base("Tls13WrongKey", "wrong key", TlsVersion::V1_3), QSsl::AlertType::IllegalParameter);
+        r.client.key = QByteArray::fromHex(wrongKeyHex);
+        rows.push_back(r);
+    }
+    {
+        ClientRow r = failed(base("Tls13UnknownIdentity", "unknown identity", TlsVersion::V1_3),
+                             QSsl::AlertType::HandshakeFailure);
+        r.client.identity = QByteArrayLiteral("nobody");
+        rows.push_back(r);
+    }
+    {   // Issue 5: see expectDefaultProtocolAgainstTls12And13().
+        ClientRow r = base("DefaultProtocol", "default protocol, peer TLS 1.2+1.3");
+        rows.push_back(expectDefaultProtocolAgainstTls12And13(r));
+    }
+    return rows;
+}
+
+class MosquittoInterop : public ::testing::TestWithParam<ClientRow>
+{
+};
+
+TEST_P(MosquittoInterop, QtPskClientReportsWhatThePeerDid)
+{
+    QTPSK_REQUIRE_PEER(PeerKind::Mosquitto);
+    runClientRow(PeerKind::Mosquitto, GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Matrix, MosquittoInterop, ::testing::ValuesIn(clientRows()),
+                         [](const ::testing::TestParamInfo<ClientRow> &row) { return row.param.name; });
+
+#ifdef QTPSK_INTEROP_MQTT_PSK
+// The example client publishes over QtPsk; mosquitto_sub (libmosquitto on OpenSSL) receives it.
+void runMqttExample(const QString &host, const char *protocol)
+{
+    QTPSK_REQUIRE_PEER(PeerKind::Mosquitto);
+    QTPSK_REQUIRE_PROGRAM("mosquitto_sub");
+    ServerOptions options;
+    options.host = host;
+    options.hint = brokerHint;
+    QString error;
+    const std::unique_ptr<PeerServer> broker = PeerServer::start(PeerKind::Mosquitto, options, &error);
+    ASSERT_TRUE(broker) << error.toStdString();
+
+    const QByteArray message = QByteArrayLiteral("hello from QtPsk over MQTT ") + protocol;
+    QtPskTest::PeerProcess subscriber;
+    ASSERT_TRUE(subscriber.start(findPeerProgram("mosquitto_sub"),
+        {QStringLiteral("-h"), host, QStringLiteral("-p"), QString::number(broker->port()),
+         QStringLiteral("--psk"), QString::fromLatin1(defaultKeyHex()),
+         QStringLiteral("--psk-identity"), QString::fromLatin1(defaultIdentity()),
+         QStringLiteral("-i"), QStringLiteral("interop-sub"),
+         QStringLiteral("-t"), QStringLiteral("psk/#"), QStringLiteral("-C"), QStringLiteral("1"),
+         QStringLiteral("-W"), QStringLiteral("10"), QStringLiteral("-v")}));
+    // Publish only once the subscription is in place (the broker logs it: log_type all).
+    ASSERT_TRUE(QtPskTest::waitUntil([&] { return broker->log().contains("interop-sub 0 psk/#"); }, 10000))
+            << broker->log().toStdString();
+
+    QtPskTest::PeerProcess example;
+    ASSERT_TRUE(example.start(QString::fromUtf8(QTPSK_INTEROP_MQTT_PSK),
+        {host, QString::number(broker->port()), QStringLiteral("--identity"),
+         QString::fromLatin1(defaultIdentity()), QStringLiteral("--key"), QString::fromLatin1(defaultKeyHex()),
+         QStringLiteral("--topic"), QStringLiteral("psk/qtpsk"), QStringLiteral("--message"),
+         QString::fromLatin1(message), QStringLiteral("--protocol"), QString::fromLatin1(protocol)}));
+    ASSERT_TRUE(QtPskTest::waitUntil([&] { return !example.isRunning(); }, 15000));
+    const QByteArray exampleOutput = example.output();
+    EXPECT_TRUE(exampleOutput.contains("Connected")) << exampleOutput.toStdString();
+    EXPECT_TRUE(exampleOutput.contains("Received on psk/qtpsk: " + message)) << exampleOutput.toStdString();
+    EXPECT_TRUE(exampleOutput.contains("Done")) << exampleOutput.toStdString();
+
+    ASSERT_TRUE(QtPskTest::waitUntil([&] { return !subscriber.isRunning(); }, 10000));
+    EXPECT_TRUE(subscriber.output().contains("psk/qtpsk " + message)) << subscriber.output().toStdString();
+
+    ResultRow row;
+    row.peer = QStringLiteral("mosquitto + mosquitto_sub");
+    row.role = QStringLiteral("client (examples/mqtt-psk)");
+    row.protocol = QString::fromLatin1(protocol);
+    row.cipher = QRegularExpression(QStringLiteral("TLS established: (\\S+)"))
+                         .match(QString::fromLatin1(exampleOutput)).captured(1);
+    row.scenario = QStringLiteral("MQTT publish, received by itself and mosquitto_sub");
+    row.address = addressLabel(host);
+    row.outcome = exampleOutput.contains("Done") && subscriber.output().contains(message)
+            ? QStringLiteral("ok") : QStringLiteral("failed");
+    row.emissions = QStringLiteral("-");
+    recordResult(row);
+}
+
+TEST(MqttPskExample, PublishesAMessageThatMosquittoSubReceivesOverIpv4)
+{
+    runMqttExample(QStringLiteral("127.0.0.1"), "tls1.2");
+}
+
+TEST(MqttPskExample, PublishesAMessageThatMosquittoSubReceivesOverIpv6)
+{
+    runMqttExample(QStringLiteral("::1"), "tls1.2");
+}
+#endif
+
+} // namespace
