@@ -105,6 +105,19 @@ private:
                          [this, connection] { readable(*connection); });
         QObject::connect(socket, &QSslSocket::bytesWritten, socket,
                          [this, connection] { writeMore(*connection); });
+        // A watchdog against a missed readyRead/bytesWritten (the emission guards of a socket
+        // can swallow one): a stall is counted and reported, then the transfer goes on.
+        auto *watchdog = new QTimer(socket);
+        QObject::connect(watchdog, &QTimer::timeout, socket, [this, connection] {
+            QSslSocket *s = connection->socket;
+            const bool readStall = connection->receiving && s->bytesAvailable() > 0;
+            const bool writeStall = connection->sending && s->bytesToWrite() == 0;
+            if (readStall || writeStall) {
+                std::fprintf(stderr, "bench_qtapi: server stall (%s)\n", readStall ? "read" : "write");
+                readStall ? readable(*connection) : writeMore(*connection);
+            }
+        });
+        watchdog->start(50);
         if (socket->bytesAvailable() > 0)
             readable(*connection);
     }
@@ -177,10 +190,20 @@ public:
         }
     }
 
+    ~BenchClient()
+    {
+        // The sockets that are left (idle mode, the last one): no slot may run while they go.
+        const QObjectList sockets = m_owner.children();
+        for (QObject *socket : sockets) {
+            socket->disconnect();
+            delete socket;
+        }
+    }
+
 private:
     QSslSocket *open()
     {
-        auto *socket = new QSslSocket;
+        auto *socket = new QSslSocket(&m_owner);
         socket->setSslConfiguration(m_configuration);
         QObject::connect(socket, &QSslSocket::preSharedKeyAuthenticationRequired, socket,
                          [](QSslPreSharedKeyAuthenticator *authenticator) {
@@ -247,6 +270,22 @@ private:
             QObject::connect(socket, &QSslSocket::bytesWritten, socket,
                              [this, socket] { writeMore(socket); });
         }
+        // The same watchdog as the server's: stalls are counted (stalls=N), then resolved.
+        auto *watchdog = new QTimer(socket);
+        QObject::connect(watchdog, &QTimer::timeout, socket, [this, socket, send] {
+            if (m_start == std::chrono::steady_clock::time_point())
+                return; // still handshaking
+            const bool writeStall = send && m_remaining > 0 && socket->bytesToWrite() == 0;
+            const bool readStall = socket->bytesAvailable() > 0;
+            if (writeStall || readStall) {
+                ++m_stalls;
+                if (writeStall)
+                    writeMore(socket);
+                if (readStall)
+                    Q_EMIT socket->readyRead();
+            }
+        });
+        watchdog->start(50);
         QObject::connect(socket, &QSslSocket::readyRead, socket, [this, socket, send] {
             char buffer[kChunk];
             for (;;) {
@@ -257,6 +296,7 @@ private:
                     m_remaining -= std::uint64_t(n);
                 if (send || m_remaining == 0) {
                     report("mb_per_s", double(m_size) / 1e6 / secondsSince(m_start));
+                    report("stalls", std::to_string(m_stalls));
                     socket->disconnectFromHost();
                     QObject::connect(socket, &QSslSocket::disconnected, QCoreApplication::instance(),
                                      &QCoreApplication::quit);
@@ -286,6 +326,8 @@ private:
     long m_closed = 0;
     std::uint64_t m_remaining = 0;
     std::uint64_t m_size = 0;
+    long m_stalls = 0;
+    QObject m_owner; // parent of every socket
 };
 
 } // namespace

@@ -155,7 +155,13 @@ int runServer(const Options &options)
                 report("baseline_kib", double(baseline));
                 report("peak_kib", double(procStatusKiB("VmHWM")));
                 report("per_connection_kib", double(procStatusKiB("VmHWM") - baseline) / double(options.idle));
-                return 0; // the client sees every connection end
+                for (SSL *connection : idle) {
+                    close(SSL_get_fd(connection)); // the client sees every connection end
+                    SSL_free(connection);
+                }
+                SSL_CTX_free(ctx);
+                close(listener);
+                return 0;
             }
             continue;
         }
@@ -210,6 +216,7 @@ int runClient(const Options &options)
             finish(ssl, fd);
         }
         report("handshakes_per_s", double(options.handshakes) / secondsSince(start));
+        SSL_CTX_free(ctx);
         return 0;
     }
     if (options.idle > 0) {
@@ -222,6 +229,11 @@ int runClient(const Options &options)
         char byte;
         for (const auto &connection : connections)
             (void)!recv(connection.second, &byte, 1, 0); // until the server has measured and left
+        for (const auto &connection : connections) {
+            SSL_free(connection.first);
+            close(connection.second);
+        }
+        SSL_CTX_free(ctx);
         return 0;
     }
     int fd = -1;
@@ -242,6 +254,7 @@ int runClient(const Options &options)
     }
     report("mb_per_s", double(size) / 1e6 / secondsSince(start));
     finish(ssl, fd);
+    SSL_CTX_free(ctx);
     return 0;
 }
 

@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# The one benchmark command (issue 7): builds the "benchmark" preset (Release), runs every
+# benchmark side by side for raw OpenSSL, QtPsk and Qt6::Network, and writes docs/performance.md.
+#
+# Usage: bash scripts/bench.sh [--quick] [--output FILE] [--no-build]
+#   --quick     a smoke run (CI): tiny counts, one repetition, no thresholds; default output is
+#               build/benchmark/performance-smoke.md instead of docs/performance.md
+#   --output    where to write the report
+#   --no-build  use the binaries already in build/benchmark
+# Everything listens on 127.0.0.1 only, every process runs under a time limit and is stopped by PID.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+command_line="bash scripts/bench.sh $*"
+
+quick=0
+build=1
+output=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=1 ;;
+        --no-build) build=0 ;;
+        --output) output="$2"; shift ;;
+        *) echo "usage: bash scripts/bench.sh [--quick] [--output FILE] [--no-build]" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+bindir="$root/build/benchmark/benchmarks"
+if [ -z "$output" ]; then
+    if [ "$quick" = 1 ]; then output="$root/build/benchmark/performance-smoke.md"; else output="$root/docs/performance.md"; fi
+fi
+
+# Google Benchmark is the one build dependency beyond scripts/install-deps.sh.
+if [ "$build" = 1 ] && command -v dpkg-query >/dev/null \
+        && ! dpkg-query -W -f='${Status}' libbenchmark-dev 2>/dev/null | grep -q "install ok installed"; then
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "bench: installing libbenchmark-dev" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libbenchmark-dev
+    else
+        echo "bench: libbenchmark-dev is missing (run as root to install it): no Google Benchmark figures" >&2
+    fi
+fi
+
+if [ "$build" = 1 ]; then
+    cmake --preset benchmark >/dev/null
+    cmake --build --preset benchmark --parallel "$(nproc)"
+fi
+
+# Sizes. Full run: about 20 minutes on 2 cores. Quick: about 1-2 minutes (callgrind: suite A only).
+if [ "$quick" = 1 ]; then
+    reps=1; handshakes=50; bulk_mib=16; idle=100; cg_reps=1; cg_small=2; cg_large=4
+    cg_mib_small=1; cg_mib_large=2; gb_reps=1; gb_time=0.02; profile_handshakes=5
+    cg_suites=(A); cg_directions=(send)
+else
+    reps=5; handshakes=1000; bulk_mib=256; idle=1000; cg_reps=2; cg_small=10; cg_large=40
+    cg_mib_small=2; cg_mib_large=6; gb_reps=5; gb_time=0.5; profile_handshakes=100
+    cg_suites=(A B C); cg_directions=(send recv)
+fi
+
+stacks=(raw qtpsk)
+declare -A program=([raw]=qtpsk_bench_raw [qtpsk]=qtpsk_bench_qtpsk [qt]=qtpsk_bench_qtnetwork)
+if [ -x "$bindir/qtpsk_bench_qtnetwork" ]; then stacks+=(qt); fi
+suites=(A B C)
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+results="$work/results.tsv" # metric stack suite value
+: >"$results"
+
+log() { echo "bench: $*" >&2; }
+record() { if [ -n "$4" ]; then printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$results"; fi; }
+value_of() { if [ -f "$2" ]; then sed -n "s/^$1=//p" "$2" | tail -n 1; fi; }
+
+# Starts "<stack> server --suite S [args]" in the background; sets server_pid and port.
+start_server() {
+    local stack="$1" suite="$2"; shift 2
+    rm -f "$work/server.out" # not a stale port: the background shell truncates it later
+    "$bindir/${program[$stack]}" server --suite "$suite" --timeout 1800 "$@" >"$work/server.out" 2>"$work/server.err" &
+    server_pid=$!
+    port=""
+    for _ in $(seq 1 200); do # up to 10 s for the "port=" line
+        port="$(value_of port "$work/server.out")"
+        if [ -n "$port" ]; then return 0; fi
+        if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
+        sleep 0.05
+    done
+    log "server $stack $suite did not start:"; cat "$work/server.err" >&2
+    return 1
+}
+
+stop_server() {
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+}
+
+# Runs a client against a fresh server of the same stack; prints the client's output file.
+run_pair() {
+    local stack="$1" suite="$2"; shift 2
+    start_server "$stack" "$suite"
+    if ! timeout 900 "$bindir/${program[$stack]}" client --suite "$suite" --port "$port" --timeout 850 "$@" \
+            >"$work/client.out" 2>"$work/client.err"; then
+        log "client $stack $suite $* failed:"; cat "$work/client.err" >&2
+        stop_server; return 1
+    fi
+    stop_server
+    check_cipher "$stack" "$suite"
+}
+
+check_cipher() {
+    local expected
+    case "$2" in A) expected=PSK-AES128-GCM-SHA256 ;; B) expected=ECDHE-PSK-CHACHA20-POLY1305 ;; C) expected=TLS_AES_128_GCM_SHA256 ;; esac
+    local got; got="$(value_of cipher "$work/client.out")"
+    if [ "$got" != "$expected" ]; then log "$1 suite $2 negotiated '$got', not $expected"; return 1; fi
+}
+
+# --- 1. handshakes/s and bulk MB/s over loopback TCP, interleaved so that drift hits all stacks ---
+for rep in $(seq 1 "$reps"); do
+    for suite in "${suites[@]}"; do
+        for stack in "${stacks[@]}"; do
+            log "rep $rep/$reps: $stack suite $suite: $handshakes handshakes, $bulk_mib MiB"
+            run_pair "$stack" "$suite" --handshakes "$handshakes"
+            record handshakes "$stack" "$suite" "$(value_of handshakes_per_s "$work/client.out")"
+            run_pair "$stack" "$suite" --send "$bulk_mib"
+            record bulk "$stack" "$suite" "$(value_of mb_per_s "$work/client.out")"
+            record stalls "$stack" "$suite" "$(value_of stalls "$work/client.out")"
+        done
+    done
+done
+
+# --- 2. memory: peak RSS of a server holding N idle encrypted connections ---
+for rep in $(seq 1 "$reps"); do
+    for suite in "${suites[@]}"; do
+        for stack in "${stacks[@]}"; do
+            log "rep $rep/$reps: $stack suite $suite: $idle idle connections"
+            start_server "$stack" "$suite" --idle "$idle"
+            timeout 300 "$bindir/${program[$stack]}" client --suite "$suite" --port "$port" --idle "$idle" \
+                --timeout 280 >"$work/client.out" 2>"$work/client.err" || { log "idle client failed"; cat "$work/client.err" >&2; exit 1; }
+            wait "$server_pid" || true
+            server_pid=""
+            record memory "$stack" "$suite" "$(value_of per_connection_kib "$work/server.out")"
+            record memory_baseline "$stack" "$suite" "$(value_of baseline_kib "$work/server.out")"
+        done
+    done
+done
+
+# --- 3. instructions under callgrind: the client process only, difference of two runs ---
+callgrind_total() { # <out file>: total instructions of every thread
+    awk '/^(summary|totals):/ { print $2; exit }' "$1"
+}
+callgrind_client() { # stack suite outfile args...
+    local stack="$1" suite="$2" out="$3"; shift 3
+    start_server "$stack" "$suite"
+    timeout 900 valgrind --tool=callgrind --callgrind-out-file="$out" \
+        "$bindir/${program[$stack]}" client --suite "$suite" --port "$port" --timeout 850 "$@" \
+        >"$work/client.out" 2>"$work/valgrind.err" || { log "callgrind client failed"; tail "$work/valgrind.err" >&2; stop_server; return 1; }
+    stop_server
+}
+if command -v valgrind >/dev/null; then
+    for rep in $(seq 1 "$cg_reps"); do
+        for suite in "${cg_suites[@]}"; do
+            for stack in "${stacks[@]}"; do
+                log "callgrind rep $rep/$cg_reps: $stack suite $suite"
+                callgrind_client "$stack" "$suite" "$work/cg.small" --handshakes "$cg_small"
+                callgrind_client "$stack" "$suite" "$work/cg.large" --handshakes "$cg_large"
+                record instr_handshake "$stack" "$suite" \
+                    "$(( ($(callgrind_total "$work/cg.large") - $(callgrind_total "$work/cg.small")) / (cg_large - cg_small) ))"
+                for direction in "${cg_directions[@]}"; do
+                    callgrind_client "$stack" "$suite" "$work/cg.small" --"$direction" "$cg_mib_small"
+                    callgrind_client "$stack" "$suite" "$work/cg.large" --"$direction" "$cg_mib_large"
+                    record "instr_mib_$direction" "$stack" "$suite" \
+                        "$(( ($(callgrind_total "$work/cg.large") - $(callgrind_total "$work/cg.small")) / (cg_mib_large - cg_mib_small) ))"
+                done
+            done
+        done
+    done
+    # The profile behind the handshake figure: QtPsk's client, suite A.
+    log "callgrind profile: qtpsk client, suite A, $profile_handshakes handshakes"
+    callgrind_client qtpsk A "$work/cg.profile" --handshakes "$profile_handshakes"
+    callgrind_annotate --inclusive=yes "$work/cg.profile" 2>/dev/null | sed -n '1,60p' >"$work/profile_inclusive.txt" || true
+    callgrind_annotate "$work/cg.profile" 2>/dev/null | sed -n '1,45p' >"$work/profile_self.txt" || true
+else
+    log "valgrind not found: no instruction counts"
+fi
+
+# --- 4. Google Benchmark: in-memory engine vs raw BIO pair; the authenticator value class ---
+gbench_csv() { # program -> CSV of the individual repetitions
+    "$bindir/$1" --benchmark_repetitions="$gb_reps" --benchmark_min_time="$gb_time" \
+        --benchmark_format=csv 2>/dev/null | grep -v -E '_(mean|median|stddev|cv)"?,' || true
+}
+if [ -x "$bindir/qtpsk_bench_engine" ]; then
+    log "engine benchmark (in memory)"
+    gbench_csv qtpsk_bench_engine >"$work/engine.csv"
+    # name,iterations,real_time,cpu_time,time_unit,bytes_per_second,items_per_second,...
+    awk -F, '/^"BM_/ { gsub(/"/, "", $1); split($1, p, "/"); stack = p[1] ~ /Raw/ ? "raw" : "qtpsk";
+        suite = substr("ABC", p[2] + 1, 1); printf "engine\t%s\t%s\t%s\n", stack, suite, $7 }' \
+        "$work/engine.csv" >>"$results"
+fi
+for stack in qtpsk qt; do
+    name=qtpsk_bench_authenticator_qtpsk
+    if [ "$stack" = qt ]; then name=qtpsk_bench_authenticator_qtnetwork; fi
+    if [ -x "$bindir/$name" ]; then
+        log "authenticator benchmark ($stack)"
+        gbench_csv "$name" >"$work/auth.csv"
+        awk -F, -v stack="$stack" '/^"BM_/ { gsub(/"/, "", $1); sub(/^BM_Authenticator/, "", $1);
+            printf "auth_ns\t%s\t%s\t%s\n", stack, $1, $3 }' "$work/auth.csv" >>"$results"
+    fi
+done
+
+# --- 5. the report ---
+cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+flags="$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'aes|sha_ni|avx2' | tr '\n' ' ' || true)"
+openssl_version="$(openssl version 2>/dev/null || echo unknown)"
+revision="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ -n "$(git status --porcelain -- src include 2>/dev/null)" ]; then revision="$revision + uncommitted changes in src/ or include/"; fi
+qt_version="$(dpkg-query -W -f='${Version}' libqt6core6 2>/dev/null || echo unknown)"
+mkdir -p "$(dirname "$output")"
+awk -F'\t' -v reps="$reps" -v handshakes="$handshakes" -v bulk="$bulk_mib" -v idle="$idle" \
+    -v cg_small="$cg_small" -v cg_large="$cg_large" -v mib_small="$cg_mib_small" -v mib_large="$cg_mib_large" \
+    -v cg_reps="$cg_reps" -v gb_reps="$gb_reps" -v nproc="$(nproc)" -v cpu="$cpu" -v flags="$flags" \
+    -v ossl="$openssl_version" -v qt="$qt_version" -v revision="$revision" -v cmd="$command_line" -v quick="$quick" \
+    -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
+    -v profile_n="$profile_handshakes" -v profile_incl="$work/profile_inclusive.txt" -v profile_self="$work/profile_self.txt" '
+function sortn(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
+function median(key,    n, i, a, parts) { n = split(vals[key], parts, " "); for (i = 1; i <= n; i++) a[i] = parts[i] + 0; sortn(a, n);
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+function lo(key,    n, i, m, parts) { n = split(vals[key], parts, " "); m = parts[1] + 0; for (i = 2; i <= n; i++) if (parts[i] + 0 < m) m = parts[i] + 0; return m }
+function hi(key,    n, i, m, parts) { n = split(vals[key], parts, " "); m = parts[1] + 0; for (i = 2; i <= n; i++) if (parts[i] + 0 > m) m = parts[i] + 0; return m }
+function fmt(v, scale, digits) { return sprintf("%." digits "f", v / scale) }
+function cell(key, scale, digits) { if (!(key in vals)) return "n/a";
+    return fmt(lo(key), scale, digits) " – **" fmt(median(key), scale, digits) "** – " fmt(hi(key), scale, digits) }
+function ratio(a, b) { if (!(a in vals) || !(b in vals) || median(b) == 0) return "n/a"; return sprintf("%.2f", median(a) / median(b)) }
+function verdict(a, b, target, higher,    r) { if (!(a in vals) || !(b in vals)) return "n/a"; r = median(a) / median(b);
+    if (higher) return r >= target ? "met" : "**missed**"; return r <= target ? "met" : "**missed**" }
+function table(metric, title, unit, scale, digits, target, higher,    s) {
+    print "### " title; print ""
+    print "| suite | raw OpenSSL | QtPsk | Qt6::Network | QtPsk / raw | QtPsk / Qt | target (QtPsk / raw) |"
+    print "|---|---|---|---|---|---|---|"
+    for (s = 1; s <= 3; s++) { su = substr("ABC", s, 1)
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", su, cell(metric SUBSEP "raw" SUBSEP su, scale, digits),
+            cell(metric SUBSEP "qtpsk" SUBSEP su, scale, digits), cell(metric SUBSEP "qt" SUBSEP su, scale, digits),
+            ratio(metric SUBSEP "qtpsk" SUBSEP su, metric SUBSEP "raw" SUBSEP su),
+            ratio(metric SUBSEP "qtpsk" SUBSEP su, metric SUBSEP "qt" SUBSEP su),
+            target == "" ? "—" : (higher ? "≥ " : "≤ ") target " — " verdict(metric SUBSEP "qtpsk" SUBSEP su, metric SUBSEP "raw" SUBSEP su, target, higher) }
+    print ""; print "Unit: " unit ". Cells: min – **median** – max; ratios are of medians."; print "" }
+{ key = $1 SUBSEP $2 SUBSEP $3; vals[key] = (key in vals) ? vals[key] " " $4 : $4; if ($1 == "auth_ns") authnames[$3] = 1 }
+END {
+    print "# QtPsk performance, side by side with raw OpenSSL and Qt6::Network"; print ""
+    print "Generated by `" cmd "` on " date (quick ? " (**smoke run: tiny counts, not a measurement**)" : "") ". Do not edit by hand."; print ""
+    print "## Machine"; print ""
+    print "- " nproc " CPUs (nproc), " cpu (flags != "" ? " (flags: " flags ")" : "")
+    print "- " ossl "; Qt " qt " (Qt6::Network uses its OpenSSL backend); QtPsk at " revision ", Release build"
+    print "- load average when the report was written: " load " (other jobs share the machine: compare ratios, which are taken inside this run, not absolute rates)"
+    print ""
+    print "## How it is measured"; print ""
+    print "- **Programs.** `qtpsk_bench_raw` is a plain libssl program with OpenSSL defaults (one SSL_CTX per side for the whole run, server session cache on, two TLS 1.3 tickets, legacy PSK callbacks, blocking sockets). `qtpsk_bench_qtpsk` and `qtpsk_bench_qtnetwork` are one source file (`benchmarks/qtapi/bench_qtapi.cpp`, the public QSslSocket/QSslServer API, Qt event loop, one thread) built against QtPsk and against Qt6::Network; no executable links both."
+    print "- **Topology.** Client and server are two processes of the same stack on this machine (one thread each), talking over 127.0.0.1 TCP. Each client run gets a fresh server."
+    print "- **Suites.** A = TLS 1.2 PSK-AES128-GCM-SHA256, B = TLS 1.2 ECDHE-PSK-CHACHA20-POLY1305, C = TLS 1.3 TLS_AES_128_GCM_SHA256 with an external PSK (QtPsk and Qt: `QT_USE_TLS_1_3_PSK=1`, TLS 1.3 only; raw: legacy PSK callbacks). Each run checks the negotiated suite."
+    print "- **Handshakes/s:** " handshakes " sequential connections per repetition: TCP connect, full handshake, client close_notify, close (a new QSslSocket per connection; the server answers close_notify). Client wall time."
+    print "- **Bulk:** " bulk " MiB one way, client to server, after the handshake, in 64 KiB writes; the time until the server acknowledges the last byte. 1 MB = 10^6 bytes."
+    print "- **Instructions** (`valgrind --tool=callgrind`, client process only, all its threads): the client runs " cg_small " and " cg_large " handshakes against an uninstrumented server of its own stack; (I(" cg_large ") − I(" cg_small ")) / " cg_large - cg_small " is the cost of one client connection (connect, handshake, close_notify, close, socket set-up and tear-down), start-up cancels out. Per MiB: the same with " mib_small " and " mib_large " MiB sent (`send`) or received (`recv`) by the client. " cg_reps " repetitions."
+    print "- **Memory:** a server process accepts " idle " encrypted connections and keeps them idle; (VmHWM − VmRSS after listen) / " idle " is the cost of one idle server connection."
+    print "- **In memory** (Google Benchmark, `qtpsk_bench_engine`): a client and a server QtPsk TlsEngine pumped into each other, against two raw SSL objects over a BIO pair; one SSL_CTX per side held for the whole run. " gb_reps " repetitions."
+    print "- Repetitions: " reps " for handshakes, bulk and memory, interleaved (every stack and suite once per repetition)."
+    print ""
+    print "## Results"; print ""
+    table("handshakes", "Handshakes per second over loopback TCP", "handshakes/s", 1, 0, "0.90", 1)
+    table("bulk", "Bulk throughput, " bulk " MiB one way", "MB/s", 1, 0, "0.90", 1)
+    table("instr_handshake", "Instructions per client connection (callgrind)", "million instructions", 1e6, 3, "1.2", 0)
+    table("instr_mib_send", "Instructions per MiB sent by the client (callgrind)", "million instructions", 1e6, 3, "", 0)
+    table("instr_mib_recv", "Instructions per MiB received by the client (callgrind)", "million instructions", 1e6, 3, "", 0)
+    table("memory", "Memory per idle encrypted server connection (" idle " connections)", "KiB per connection", 1, 1, "1.2", 0)
+    for (s = 1; s <= 3; s++) { su = substr("ABC", s, 1); split(vals["stalls" SUBSEP "qtpsk" SUBSEP su], p1, " "); split(vals["stalls" SUBSEP "qt" SUBSEP su], p2, " ")
+        for (i in p1) stall_qtpsk += p1[i]; for (i in p2) stall_qt += p2[i] }
+    print "Bulk watchdog (a 50 ms timer that resumes a transfer after a missed bytesWritten/readyRead): " stall_qtpsk + 0 " stalls with QtPsk, " stall_qt + 0 " with Qt6::Network over all bulk runs."; print ""
+    table("memory_baseline", "Server baseline RSS after listen", "KiB", 1, 0, "", 0)
+    print "### In-memory handshakes per second (no sockets)"; print ""
+    print "| suite | raw OpenSSL, BIO pair | QtPsk TlsEngine | QtPsk / raw |"; print "|---|---|---|---|"
+    for (s = 1; s <= 3; s++) { su = substr("ABC", s, 1)
+        printf "| %s | %s | %s | %s |\n", su, cell("engine" SUBSEP "raw" SUBSEP su, 1, 0), cell("engine" SUBSEP "qtpsk" SUBSEP su, 1, 0),
+            ratio("engine" SUBSEP "qtpsk" SUBSEP su, "engine" SUBSEP "raw" SUBSEP su) }
+    print ""
+    print "### QSslPreSharedKeyAuthenticator: copying and comparing"; print ""
+    print "| operation | QtPsk (ns) | Qt6::Network (ns) | QtPsk / Qt |"; print "|---|---|---|---|"
+    split("Copy CopyAndDetach Move CompareShared CompareEqual CompareDifferent", ops, " ")
+    for (i = 1; i <= 6; i++) if (ops[i] in authnames)
+        printf "| %s | %s | %s | %s |\n", ops[i], cell("auth_ns" SUBSEP "qtpsk" SUBSEP ops[i], 1, 2), cell("auth_ns" SUBSEP "qt" SUBSEP ops[i], 1, 2),
+            ratio("auth_ns" SUBSEP "qtpsk" SUBSEP ops[i], "auth_ns" SUBSEP "qt" SUBSEP ops[i])
+    print ""
+    print "## Profile: QtPsk client, suite A, " profile_n " connections (callgrind_annotate)"; print ""
+    print "Inclusive (a function and everything it calls):"; print ""; print "```"
+    while ((getline line < profile_incl) > 0) print line
+    print "```"; print ""; print "Self (exclusive):"; print ""; print "```"
+    while ((getline line < profile_self) > 0) print line
+    print "```"
+}' "$results" >"$output"
+log "wrote $output"
