@@ -33,7 +33,8 @@ int main(int argc, char *argv[])
         "and cipher, and any TLS alert. Exits with 0 on success, 1 on a connection or TLS "
         "error, 2 on bad arguments, 3 on a timeout. Never prints key bytes.\n\n"
         "--passphrase derives the key with PBKDF2-HMAC-SHA256 (100000 iterations, 32 bytes, "
-        "salt \"QtPsk example v1:\" + the server's identity hint). This slows down guessing "
+        "salt \"QtPsk example v1:\" + the server's identity hint, which only TLS 1.2 has; with "
+        "TLS 1.3 the salt is the prefix alone). This slows down guessing "
         "the passphrase from a recorded handshake, but a guessable passphrase stays "
         "guessable: the salt is public and a rogue server picks its own hint. Prefer a "
         "random --key."_s);
@@ -47,8 +48,9 @@ int main(int argc, char *argv[])
     const QCommandLineOption passphraseOption(u"passphrase"_s,
         u"Derive the key from this passphrase instead (see above)."_s, u"text"_s);
     const QCommandLineOption protocolOption(u"protocol"_s,
-        u"TLS version: %1 (default: tls1.2). A TLS 1.3 PSK handshake also needs the "
-        "environment variable QT_USE_TLS_1_3_PSK=1, as with Qt."_s.arg(protocolChoices()),
+        u"TLS version: %1 (default: tls1.2, the only version with identity hints). "
+        "Built against Qt6::Network, TLS 1.3 PSK also needs QT_USE_TLS_1_3_PSK=1."_s
+            .arg(protocolChoices()),
         u"name"_s, u"tls1.2"_s);
     const QCommandLineOption ciphersOption(u"ciphers"_s,
         u"Colon-separated OpenSSL cipher names to offer, e.g. PSK-AES256-GCM-SHA384:"
@@ -96,7 +98,8 @@ int main(int argc, char *argv[])
     // --- Configure TLS: PSK only, so there is no certificate to verify ------------------------
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
     configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
-    // TLS 1.2 by default: like Qt, QtPsk offers a TLS 1.3 PSK only if QT_USE_TLS_1_3_PSK is set.
+    // TLS 1.2 by default: TLS 1.3 has no identity hint (which --passphrase needs), and Qt's own
+    // QSslSocket offers a TLS 1.3 PSK only if the environment variable QT_USE_TLS_1_3_PSK is set.
     configuration.setProtocol(*protocol);
     if (parser.isSet(ciphersOption)) {
         configuration.setCiphers(parser.value(ciphersOption)); // unknown names are dropped

@@ -64,8 +64,9 @@ int main(int argc, char *argv[])
         u"Accept this identity with the key pskclient --passphrase derives from this "
         "passphrase and --hint. Repeatable."_s, u"identity:passphrase"_s);
     const QCommandLineOption protocolOption(u"protocol"_s,
-        u"TLS version: %1 (default: tls1.2). A TLS 1.3 PSK handshake also needs the "
-        "environment variable QT_USE_TLS_1_3_PSK=1, as with Qt."_s.arg(protocolChoices()),
+        u"TLS version: %1 (default: tls1.2, the only version with identity hints). "
+        "Built against Qt6::Network, TLS 1.3 PSK also needs QT_USE_TLS_1_3_PSK=1."_s
+            .arg(protocolChoices()),
         u"name"_s, u"tls1.2"_s);
     const QCommandLineOption ciphersOption(u"ciphers"_s,
         u"Colon-separated OpenSSL cipher names to accept (default: the library's default)."_s,
@@ -118,7 +119,8 @@ int main(int argc, char *argv[])
     // --- Configure TLS: PSK only, no certificate ---------------------------------------------
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
     configuration.setPeerVerifyMode(QSslSocket::VerifyNone); // no client certificates
-    // TLS 1.2 by default: like Qt, QtPsk offers a TLS 1.3 PSK only if QT_USE_TLS_1_3_PSK is set.
+    // TLS 1.2 by default: TLS 1.3 has no identity hint (which --passphrase needs), and Qt's own
+    // QSslSocket offers a TLS 1.3 PSK only if the environment variable QT_USE_TLS_1_3_PSK is set.
     configuration.setProtocol(*protocol);
     if (!hint.isEmpty())
         configuration.setPreSharedKeyIdentityHint(hint);
