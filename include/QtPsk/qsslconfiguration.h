@@ -94,7 +94,10 @@ public:
 
     /*!
         Returns the cipher suites a socket may use, in order of preference. Empty for a
-        default-constructed configuration; OpenSSL's default list in defaultConfiguration().
+        default-constructed configuration; OpenSSL's default list in defaultConfiguration(),
+        except that QtPsk puts the DHE-PSK suites last (OpenSSL lists them first, and a PSK
+        server without DH parameters that follows the client's order then fails; ECDHE-PSK and
+        plain PSK are also much cheaper).
     */
     QList<QSslCipher> ciphers() const;
     /*! Sets the cipher suites a socket may use to \a ciphers, in order of preference. */

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <openssl/ssl.h>
 
 #include <atomic>
@@ -298,7 +300,7 @@ TEST(QSslConfiguration, SupportedCiphersIncludePskAndTls13Suites)
     EXPECT_EQ(supportedNames.removeDuplicates(), 0);
 }
 
-TEST(QSslConfiguration, DefaultConfigurationHasOpenSslsDefaultCipherList)
+TEST(QSslConfiguration, DefaultConfigurationHasOpenSslsDefaultCipherListWithDhePskLast)
 {
     const QSslConfiguration c = QSslConfiguration::defaultConfiguration();
     EXPECT_FALSE(c.isNull());
@@ -323,7 +325,12 @@ TEST(QSslConfiguration, DefaultConfigurationHasOpenSslsDefaultCipherList)
         if (expected.last().contains(QLatin1String("PSK")))
             ++expectedPsk;
     }
+    // QtPsk's one change: the DHE-PSK suites come last (servers without DH parameters).
+    std::stable_partition(expected.begin(), expected.end(), [](const QString &name) {
+        return !name.startsWith(QLatin1String("DHE-PSK-"));
+    });
     EXPECT_EQ(names(c.ciphers()), expected);
+    EXPECT_TRUE(names(c.ciphers()).last().startsWith(QLatin1String("DHE-PSK-")));
     EXPECT_GT(expectedPsk, 0);
     EXPECT_TRUE(names(c.ciphers()).contains(QStringLiteral("PSK-AES256-CBC-SHA")));
     EXPECT_TRUE(names(c.ciphers()).contains(QStringLiteral("TLS_AES_128_GCM_SHA256")));
