@@ -130,6 +130,7 @@ public:
         ReuseAddressHint = 0x4    /*!< Try to rebind even when the address is in use. */
     };
     Q_ENUM(BindFlag)
+    /*! A combination of BindFlag values. */
     Q_DECLARE_FLAGS(BindMode, BindFlag)
 
     /*! When the socket pauses its data transfer for the application to resume(). */
@@ -138,6 +139,7 @@ public:
         PauseOnSslErrors = 0x1 /*!< Pause when TLS errors are reported (see QSslSocket). */
     };
     Q_ENUM(PauseMode)
+    /*! A combination of PauseMode values. */
     Q_DECLARE_FLAGS(PauseModes, PauseMode)
 
     /*! Constructs an unconnected socket of type \a socketType with the given \a parent. */

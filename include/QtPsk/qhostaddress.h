@@ -100,6 +100,7 @@ public:
 
         StrictConversion = 0           //!< None: the protocol and the bytes must match.
     };
+    /*! A combination of ConversionModeFlag values. */
     Q_DECLARE_FLAGS(ConversionMode, ConversionModeFlag)
 
     /*! The network-layer protocol of an address: QAbstractSocket's enum, as in Qt 6. */

@@ -90,7 +90,7 @@ enum SslOption {
     SslOptionDisableServerCipherPreference = 0x80 /*!< A server follows the client's cipher order, not its own. */
 };
 Q_ENUM_NS(SslOption)
-/*! \typedef QSsl::SslOptions A combination of SslOption values. */
+/*! A combination of SslOption values. */
 Q_DECLARE_FLAGS(SslOptions, SslOption)
 Q_FLAG_NS(SslOptions)
 
@@ -166,8 +166,7 @@ enum class SupportedFeature {
 Q_ENUM_NS(SupportedFeature)
 
 /*!
-    \enum QSsl::Tls13PreSharedKeyMode
-    \brief When a client offers a TLS 1.3 external pre-shared key. A QtPsk extension (Qt has no
+    When a client offers a TLS 1.3 external pre-shared key. A QtPsk extension (Qt has no
     such setting); see QSslConfiguration::setTls13PreSharedKeyMode() and docs/tls13-psk.md.
 
     In every mode a TLS 1.2 PSK handshake works as in Qt, and a server always accepts TLS 1.3

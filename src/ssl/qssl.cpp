@@ -26,6 +26,7 @@ void registerSslMetaTypes()
     qRegisterMetaType<QSsl::KeyAlgorithm>();
     qRegisterMetaType<QSsl::AlternativeNameEntryType>();
     qRegisterMetaType<QSsl::ImplementedClass>();
+    qRegisterMetaType<QSsl::Tls13PreSharedKeyMode>();
     qRegisterMetaType<QSslError>();
     qRegisterMetaType<QSslError::SslError>();
     qRegisterMetaType<QList<QSslError>>();
