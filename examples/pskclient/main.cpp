@@ -48,10 +48,11 @@ int main(int argc, char *argv[])
     const QCommandLineOption passphraseOption(u"passphrase"_s,
         u"Derive the key from this passphrase instead (see above)."_s, u"text"_s);
     const QCommandLineOption protocolOption(u"protocol"_s,
-        u"TLS version: %1 (default: tls1.2, the only version with identity hints). "
-        "Built against Qt6::Network, TLS 1.3 PSK also needs QT_USE_TLS_1_3_PSK=1."_s
+        u"TLS version: %1 (default: secure, TLS 1.2 or 1.3 as the server prefers; only TLS 1.2 "
+        "carries an identity hint). Built against Qt6::Network, a TLS 1.3 PSK also needs "
+        "QT_USE_TLS_1_3_PSK=1: without it Qt fails against a TLS 1.3 server."_s
             .arg(protocolChoices()),
-        u"name"_s, u"tls1.2"_s);
+        u"name"_s, u"secure"_s);
     const QCommandLineOption ciphersOption(u"ciphers"_s,
         u"Colon-separated OpenSSL cipher names to offer, e.g. PSK-AES256-GCM-SHA384:"
         "TLS_AES_128_GCM_SHA256 (default: the library's default list)."_s, u"list"_s);
@@ -98,8 +99,8 @@ int main(int argc, char *argv[])
     // --- Configure TLS: PSK only, so there is no certificate to verify ------------------------
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
     configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
-    // TLS 1.2 by default: TLS 1.3 has no identity hint (which --passphrase needs), and Qt's own
-    // QSslSocket offers a TLS 1.3 PSK only if the environment variable QT_USE_TLS_1_3_PSK is set.
+    // The library's default protocols. QtPsk offers a TLS 1.3 PSK because the PSK slot below is
+    // connected; Qt's own QSslSocket does so only when QT_USE_TLS_1_3_PSK is set.
     configuration.setProtocol(*protocol);
     if (parser.isSet(ciphersOption)) {
         configuration.setCiphers(parser.value(ciphersOption)); // unknown names are dropped

@@ -64,10 +64,10 @@ int main(int argc, char *argv[])
         u"Accept this identity with the key pskclient --passphrase derives from this "
         "passphrase and --hint. Repeatable."_s, u"identity:passphrase"_s);
     const QCommandLineOption protocolOption(u"protocol"_s,
-        u"TLS version: %1 (default: tls1.2, the only version with identity hints). "
+        u"TLS version: %1 (default: secure, TLS 1.2 and 1.3; only TLS 1.2 sends the hint). "
         "Built against Qt6::Network, TLS 1.3 PSK also needs QT_USE_TLS_1_3_PSK=1."_s
             .arg(protocolChoices()),
-        u"name"_s, u"tls1.2"_s);
+        u"name"_s, u"secure"_s);
     const QCommandLineOption ciphersOption(u"ciphers"_s,
         u"Colon-separated OpenSSL cipher names to accept (default: the library's default)."_s,
         u"list"_s);
