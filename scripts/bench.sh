@@ -184,8 +184,19 @@ if command -v valgrind >/dev/null; then
     # The profile behind the handshake figure: QtPsk's client, suite A.
     log "callgrind profile: qtpsk client, suite A, $profile_handshakes handshakes"
     callgrind_client qtpsk A "$work/cg.profile" --handshakes "$profile_handshakes"
-    callgrind_annotate --inclusive=yes "$work/cg.profile" 2>/dev/null | sed -n '1,60p' >"$work/profile_inclusive.txt" || true
-    callgrind_annotate "$work/cg.profile" 2>/dev/null | sed -n '1,45p' >"$work/profile_self.txt" || true
+    # The function tables only (no header), the top entries, long C++ names shortened.
+    annotate_top() { # <how many> [callgrind_annotate options]
+        local count="$1"; shift
+        callgrind_annotate "$@" "$work/cg.profile" 2>/dev/null | awk '/^Ir +file:function/ { on = 1; next } on && /^ *[0-9,]+ / { print }' \
+            | sed -E 's/QtPrivate::QFunctorSlotObject<([^,]*),.*$/QFunctorSlotObject<\1>/; s/ \[[^]]*\/([^/]+)\]$/ [\1]/' | cut -c1-160 | head -n "$count"
+    }
+    annotate_top 40 --inclusive=yes >"$work/profile_inclusive.txt" || true
+    annotate_top 25 >"$work/profile_self.txt" || true
+    # And behind the bulk figure: QtPsk's client sending, suite A (start-up and handshake included).
+    log "callgrind profile: qtpsk client, suite A, sending $cg_mib_large MiB"
+    callgrind_client qtpsk A "$work/cg.profile" --send "$cg_mib_large"
+    annotate_top 45 --inclusive=yes | grep -v -E '\?\?\?:0x|ld-linux|libc-start|below main|QEventLoop|QEventDispatcher|g_main_context|QCoreApplication|notify' \
+        | head -n 25 >"$work/profile_send.txt" || true
 else
     log "valgrind not found: no instruction counts"
 fi
@@ -193,6 +204,7 @@ fi
 # --- 4. Google Benchmark: in-memory engine vs raw BIO pair; the authenticator value class ---
 gbench_csv() { # program -> CSV of the individual repetitions
     "$bindir/$1" --benchmark_repetitions="$gb_reps" --benchmark_min_time="$gb_time" \
+        --benchmark_enable_random_interleaving=true \
         --benchmark_format=csv 2>/dev/null | grep -v -E '_(mean|median|stddev|cv)"?,' || true
 }
 if [ -x "$bindir/qtpsk_bench_engine" ]; then
@@ -227,7 +239,7 @@ awk -F'\t' -v reps="$reps" -v handshakes="$handshakes" -v bulk="$bulk_mib" -v id
     -v cg_reps="$cg_reps" -v gb_reps="$gb_reps" -v nproc="$(nproc)" -v cpu="$cpu" -v flags="$flags" \
     -v ossl="$openssl_version" -v qt="$qt_version" -v revision="$revision" -v cmd="$command_line" -v quick="$quick" \
     -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
-    -v profile_n="$profile_handshakes" -v profile_incl="$work/profile_inclusive.txt" -v profile_self="$work/profile_self.txt" '
+    -v profile_n="$profile_handshakes" -v profile_incl="$work/profile_inclusive.txt" -v profile_self="$work/profile_self.txt" -v profile_send="$work/profile_send.txt" '
 function sortn(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
 function median(key,    n, i, a, parts) { n = split(vals[key], parts, " "); for (i = 1; i <= n; i++) a[i] = parts[i] + 0; sortn(a, n);
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
@@ -236,8 +248,15 @@ function hi(key,    n, i, m, parts) { n = split(vals[key], parts, " "); m = part
 function fmt(v, scale, digits) { return sprintf("%." digits "f", v / scale) }
 function cell(key, scale, digits) { if (!(key in vals)) return "n/a";
     return fmt(lo(key), scale, digits) " – **" fmt(median(key), scale, digits) "** – " fmt(hi(key), scale, digits) }
-function ratio(a, b) { if (!(a in vals) || !(b in vals) || median(b) == 0) return "n/a"; return sprintf("%.2f", median(a) / median(b)) }
-function verdict(a, b, target, higher,    r) { if (!(a in vals) || !(b in vals)) return "n/a"; r = median(a) / median(b);
+# The ratio of two series: the median of the per-repetition ratios when both have one value per
+# repetition (the runs were interleaved, so each pair saw the same machine load), else of medians.
+function pratio(a, b,    n, m, i, x, y, r) { n = split(vals[a], x, " "); m = split(vals[b], y, " ")
+    if (n != m || n < 2) return median(b) == 0 ? 0 : median(a) / median(b)
+    for (i = 1; i <= n; i++) r[i] = (y[i] + 0 == 0) ? 0 : x[i] / y[i]; sortn(r, n)
+    return n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2 }
+function mratio(a, b) { if (!(a in vals) || !(b in vals) || median(b) == 0) return "n/a"; return sprintf("%.2f", median(a) / median(b)) }
+function ratio(a, b) { if (!(a in vals) || !(b in vals) || median(b) == 0) return "n/a"; return sprintf("%.2f", pratio(a, b)) }
+function verdict(a, b, target, higher,    r) { if (!(a in vals) || !(b in vals)) return "n/a"; r = pratio(a, b);
     if (higher) return r >= target ? "met" : "**missed**"; return r <= target ? "met" : "**missed**" }
 function table(metric, title, unit, scale, digits, target, higher,    s) {
     print "### " title; print ""
@@ -249,7 +268,7 @@ function table(metric, title, unit, scale, digits, target, higher,    s) {
             ratio(metric SUBSEP "qtpsk" SUBSEP su, metric SUBSEP "raw" SUBSEP su),
             ratio(metric SUBSEP "qtpsk" SUBSEP su, metric SUBSEP "qt" SUBSEP su),
             target == "" ? "—" : (higher ? "≥ " : "≤ ") target " — " verdict(metric SUBSEP "qtpsk" SUBSEP su, metric SUBSEP "raw" SUBSEP su, target, higher) }
-    print ""; print "Unit: " unit ". Cells: min – **median** – max; ratios are of medians."; print "" }
+    print ""; print "Unit: " unit ". Cells: min – **median** – max over the repetitions; a ratio is the median of the per-repetition ratios (each repetition ran every stack back to back)."; print "" }
 { key = $1 SUBSEP $2 SUBSEP $3; vals[key] = (key in vals) ? vals[key] " " $4 : $4; if ($1 == "auth_ns") authnames[$3] = 1 }
 END {
     print "# QtPsk performance, side by side with raw OpenSSL and Qt6::Network"; print ""
@@ -267,7 +286,7 @@ END {
     print "- **Bulk:** " bulk " MiB one way, client to server, after the handshake, in 64 KiB writes; the time until the server acknowledges the last byte. 1 MB = 10^6 bytes."
     print "- **Instructions** (`valgrind --tool=callgrind`, client process only, all its threads): the client runs " cg_small " and " cg_large " handshakes against an uninstrumented server of its own stack; (I(" cg_large ") − I(" cg_small ")) / " cg_large - cg_small " is the cost of one client connection (connect, handshake, close_notify, close, socket set-up and tear-down), start-up cancels out. Per MiB: the same with " mib_small " and " mib_large " MiB sent (`send`) or received (`recv`) by the client. " cg_reps " repetitions."
     print "- **Memory:** a server process accepts " idle " encrypted connections and keeps them idle; (VmHWM − VmRSS after listen) / " idle " is the cost of one idle server connection."
-    print "- **In memory** (Google Benchmark, `qtpsk_bench_engine`): a client and a server QtPsk TlsEngine pumped into each other, against two raw SSL objects over a BIO pair; one SSL_CTX per side held for the whole run. " gb_reps " repetitions."
+    print "- **In memory** (Google Benchmark, `qtpsk_bench_engine`): a client and a server QtPsk TlsEngine pumped into each other, against two raw SSL objects over a BIO pair; one SSL_CTX per side held for the whole run; handshakes per CPU second. " gb_reps " repetitions, randomly interleaved."
     print "- Repetitions: " reps " for handshakes, bulk and memory, interleaved (every stack and suite once per repetition)."
     print ""
     print "## Results"; print ""
@@ -285,20 +304,23 @@ END {
     print "| suite | raw OpenSSL, BIO pair | QtPsk TlsEngine | QtPsk / raw |"; print "|---|---|---|---|"
     for (s = 1; s <= 3; s++) { su = substr("ABC", s, 1)
         printf "| %s | %s | %s | %s |\n", su, cell("engine" SUBSEP "raw" SUBSEP su, 1, 0), cell("engine" SUBSEP "qtpsk" SUBSEP su, 1, 0),
-            ratio("engine" SUBSEP "qtpsk" SUBSEP su, "engine" SUBSEP "raw" SUBSEP su) }
+            mratio("engine" SUBSEP "qtpsk" SUBSEP su, "engine" SUBSEP "raw" SUBSEP su) }
     print ""
     print "### QSslPreSharedKeyAuthenticator: copying and comparing"; print ""
     print "| operation | QtPsk (ns) | Qt6::Network (ns) | QtPsk / Qt |"; print "|---|---|---|---|"
     split("Copy CopyAndDetach Move CompareShared CompareEqual CompareDifferent", ops, " ")
     for (i = 1; i <= 6; i++) if (ops[i] in authnames)
         printf "| %s | %s | %s | %s |\n", ops[i], cell("auth_ns" SUBSEP "qtpsk" SUBSEP ops[i], 1, 2), cell("auth_ns" SUBSEP "qt" SUBSEP ops[i], 1, 2),
-            ratio("auth_ns" SUBSEP "qtpsk" SUBSEP ops[i], "auth_ns" SUBSEP "qt" SUBSEP ops[i])
+            mratio("auth_ns" SUBSEP "qtpsk" SUBSEP ops[i], "auth_ns" SUBSEP "qt" SUBSEP ops[i])
     print ""
     print "## Profile: QtPsk client, suite A, " profile_n " connections (callgrind_annotate)"; print ""
     print "Inclusive (a function and everything it calls):"; print ""; print "```"
     while ((getline line < profile_incl) > 0) print line
     print "```"; print ""; print "Self (exclusive):"; print ""; print "```"
     while ((getline line < profile_self) > 0) print line
+    print "```"; print ""
+    print "## Profile: QtPsk client sending " mib_large " MiB, suite A (inclusive, event-loop frames left out)"; print ""; print "```"
+    while ((getline line < profile_send) > 0) print line
     print "```"
 }' "$results" >"$output"
 log "wrote $output"
