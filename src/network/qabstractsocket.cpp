@@ -254,6 +254,11 @@ bool AbstractSocketPrivate::finishClosing()
     if (previous == QAbstractSocket::UnconnectedState)
         return true;
     resetConnection();
+    return becomeUnconnected(previous);
+}
+
+bool AbstractSocketPrivate::becomeUnconnected(QAbstractSocket::SocketState previous)
+{
     QPointer<QAbstractSocket> guard(q);
     if (!setStateAndEmit(QAbstractSocket::UnconnectedState))
         return false;
@@ -537,19 +542,7 @@ bool AbstractSocketPrivate::abortConnection()
     if (previous == QAbstractSocket::UnconnectedState || state == QAbstractSocket::UnconnectedState)
         return true;
     resetConnection(); // a slot of aboutToClose() may have written
-    if (!setStateAndEmit(QAbstractSocket::UnconnectedState))
-        return false;
-    if (state != QAbstractSocket::UnconnectedState)
-        return true;
-    Q_EMIT q->readChannelFinished();
-    if (!guard)
-        return false;
-    if (isConnectedState(previous) && state == QAbstractSocket::UnconnectedState) {
-        Q_EMIT q->disconnected();
-        if (!guard)
-            return false;
-    }
-    return true;
+    return becomeUnconnected(previous);
 }
 
 void AbstractSocketPrivate::fetchAddresses()

@@ -126,6 +126,9 @@ public:
     bool closeWithError(QAbstractSocket::SocketError error, const QString &errorString);
     bool finishClosing();
     bool maybeFinishClosing();
+    // The end of every close: UnconnectedState, then readChannelFinished() and, if the socket
+    // was connected (\a previous), disconnected().
+    bool becomeUnconnected(QAbstractSocket::SocketState previous);
     bool waitForTransport(QDeadlineTimer deadline);
     // Sends what writeBuffer holds without blocking; reports it via transportBytesWritten().
     // Returns false if the socket was destroyed. *wrote: whether anything was sent.
