@@ -40,17 +40,18 @@ TEST_P(PskClientExample, CompletesATls13PskHandshakeWithOneEmissionAgainstTheDef
     EXPECT_EQ(output.count(QStringLiteral("Identity hint:")), 1) << "one emission per handshake";
     EXPECT_TRUE(output.contains(QStringLiteral("Identity hint: (none)"))); // TLS 1.3 has no hint
     EXPECT_TRUE(output.contains(QStringLiteral("Protocol: TLSv1.3")));
-    EXPECT_FALSE(output.contains(QStringLiteral("Error: ")) && GetParam() != PeerKind::Mosquitto);
-    if (GetParam() != PeerKind::Mosquitto) // an MQTT broker does not echo a text line
+    if (GetParam() != PeerKind::Mosquitto) { // an MQTT broker does not echo a text line
         EXPECT_TRUE(output.contains(QStringLiteral("Reply: ")));
+        EXPECT_FALSE(output.contains(QStringLiteral("Error: ")));
+    }
     EXPECT_TRUE(server->isRunning());
 }
 
 INSTANTIATE_TEST_SUITE_P(DefaultPeers, PskClientExample,
                          ::testing::Values(PeerKind::OpenSslServer, PeerKind::GnuTlsServer,
                                            PeerKind::Stunnel, PeerKind::Mosquitto),
-                         [](const ::testing::TestParamInfo<PeerKind> &info) {
-                             switch (info.param) {
+                         [](const ::testing::TestParamInfo<PeerKind> &row) {
+                             switch (row.param) {
                              case PeerKind::OpenSslServer: return std::string("OpenSslServer");
                              case PeerKind::GnuTlsServer: return std::string("GnuTlsServer");
                              case PeerKind::Stunnel: return std::string("Stunnel");

@@ -119,15 +119,16 @@ TEST_P(AbruptPeerTest, ClientReportsAClearErrorAtOnce)
     EXPECT_FALSE(socket.errorString().isEmpty());
     EXPECT_EQ(disconnected, 1);
     EXPECT_EQ(encrypted, 0);
-    if (GetParam() != Ending::CloseAtOnce)
+    if (GetParam() != Ending::CloseAtOnce) {
         EXPECT_GT(peer.received(), 0); // the ClientHello did go out
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Endings, AbruptPeerTest,
                          ::testing::Values(Ending::CloseAfterClientHello,
                                            Ending::ResetAfterClientHello, Ending::CloseAtOnce),
-                         [](const ::testing::TestParamInfo<Ending> &info) {
-                             switch (info.param) {
+                         [](const ::testing::TestParamInfo<Ending> &row) {
+                             switch (row.param) {
                              case Ending::CloseAfterClientHello: return std::string("CloseAfterClientHello");
                              case Ending::ResetAfterClientHello: return std::string("ResetAfterClientHello");
                              case Ending::CloseAtOnce: return std::string("CloseAtOnce");
