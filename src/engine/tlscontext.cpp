@@ -8,6 +8,9 @@
 
 #include <openssl/err.h>
 
+#include <algorithm>
+#include <deque>
+
 QTPSK_BEGIN_NAMESPACE
 
 namespace QtPskPrivate {
@@ -15,10 +18,15 @@ namespace QtPskPrivate {
 namespace {
 
 // The cache of live contexts. An entry whose context died is dropped on the next get().
+// The most recently used contexts are also kept alive without users: building an SSL_CTX costs
+// about a million instructions in OpenSSL 3 (it fetches every algorithm from the provider),
+// more than a whole PSK handshake, so sequential connections must not rebuild it each time.
 struct ContextCache
 {
+    static constexpr std::size_t KeptAlive = 16;
     QMutex mutex;
     QHash<TlsSettings, std::weak_ptr<TlsContext>> contexts;
+    std::deque<std::shared_ptr<TlsContext>> recent; // most recently used first
 };
 
 ContextCache &contextCache()
@@ -53,13 +61,34 @@ std::shared_ptr<TlsContext> TlsContext::get(const TlsSettings &settings, QString
 {
     ContextCache &cache = contextCache();
     const QMutexLocker locker(&cache.mutex);
-    cache.contexts.removeIf([](const auto &entry) { return entry.value().expired(); });
-    if (std::shared_ptr<TlsContext> existing = cache.contexts.value(settings).lock())
-        return existing;
-    std::shared_ptr<TlsContext> context = create(settings, errorString);
-    if (context)
+    std::shared_ptr<TlsContext> context = cache.contexts.value(settings).lock();
+    if (!context) {
+        cache.contexts.removeIf([](const auto &entry) { return entry.value().expired(); });
+        context = create(settings, errorString);
+        if (!context)
+            return nullptr;
         cache.contexts.insert(settings, context);
+    }
+    if (cache.recent.empty() || cache.recent.front() != context) {
+        const auto it = std::find(cache.recent.begin(), cache.recent.end(), context);
+        if (it != cache.recent.end())
+            cache.recent.erase(it);
+        cache.recent.push_front(context);
+        if (cache.recent.size() > ContextCache::KeptAlive)
+            cache.recent.pop_back();
+    }
     return context;
+}
+
+void TlsContext::releaseUnused()
+{
+    ContextCache &cache = contextCache();
+    std::deque<std::shared_ptr<TlsContext>> released;
+    {
+        const QMutexLocker locker(&cache.mutex);
+        released.swap(cache.recent);
+    }
+    // The contexts without other users die here, outside the lock.
 }
 
 std::shared_ptr<TlsContext> TlsContext::create(const TlsSettings &settings, QString *errorString)

@@ -76,10 +76,13 @@ class QTPSK_AUTOTEST_EXPORT TlsContext
 {
 public:
     // The context for \a settings: the one that already exists for equal settings, or a new one.
-    // A context lives as long as someone holds the returned pointer (each engine holds one) and
-    // is freed with its last user. Returns nullptr on failure and sets *errorString (if given),
-    // e.g. "Invalid or empty cipher list" when a cipher string matches no cipher.
+    // A context lives as long as someone holds the returned pointer (each engine holds one); the
+    // 16 most recently used are also kept alive without users, so that sequential connections
+    // share one. Returns nullptr on failure and sets *errorString (if given), e.g. "Invalid or
+    // empty cipher list" when a cipher string matches no cipher.
     static std::shared_ptr<TlsContext> get(const TlsSettings &settings, QString *errorString);
+    // Lets go of the recently used contexts kept alive: those without users are freed.
+    static void releaseUnused();
 
     ~TlsContext();
     TlsContext(const TlsContext &) = delete;

@@ -707,7 +707,7 @@ TEST(TlsContext, EqualSettingsShareOneContextAndDifferentSettingsDoNot)
     EXPECT_EQ(credentials.calls(), 0);
 }
 
-TEST(TlsContext, DiesWithItsLastEngine)
+TEST(TlsContext, OutlivesItsLastEngineWhileRecentlyUsedThenDies)
 {
     QString error;
     TlsSettings settings = pskSettings(true);
@@ -718,8 +718,30 @@ TEST(TlsContext, DiesWithItsLastEngine)
     engine.reset();
     EXPECT_FALSE(watch.expired());
     engine2.reset();
+    EXPECT_FALSE(watch.expired()); // kept for the next connection with these settings
+    EXPECT_EQ(TlsContext::get(settings, &error), watch.lock()); // reused, not rebuilt
+    TlsContext::releaseUnused();
     EXPECT_TRUE(watch.expired());
     EXPECT_TRUE(TlsContext::get(settings, &error) != nullptr); // a fresh one is made on demand
+}
+
+TEST(TlsContext, KeepsOnlyTheSixteenMostRecentlyUsedAliveWithoutUsers)
+{
+    QString error;
+    TlsContext::releaseUnused();
+    std::vector<std::weak_ptr<TlsContext>> watches;
+    for (int i = 0; i < 20; ++i) {
+        TlsSettings settings = pskSettings(true);
+        settings.identityHint = "recent " + QByteArray::number(i);
+        watches.push_back(TlsContext::get(settings, &error));
+    }
+    for (int i = 0; i < 4; ++i)
+        EXPECT_TRUE(watches[size_t(i)].expired()) << i; // the oldest fell out
+    for (int i = 4; i < 20; ++i)
+        EXPECT_FALSE(watches[size_t(i)].expired()) << i;
+    TlsContext::releaseUnused();
+    for (const auto &watch : watches)
+        EXPECT_TRUE(watch.expired());
 }
 
 TEST(TlsContext, CipherListThatMatchesNothingIsRejected)
