@@ -186,6 +186,15 @@ void AbstractSocketPrivate::writeToTransport(const char *data, qint64 size)
         transport->setWriteNotificationEnabled(true);
 }
 
+void AbstractSocketPrivate::writeToTransport(const QByteArray &data)
+{
+    if (data.isEmpty())
+        return;
+    writeBuffer.append(data);
+    if (transport && isConnectedState(state))
+        transport->setWriteNotificationEnabled(true);
+}
+
 qint64 AbstractSocketPrivate::readBufferSpace() const
 {
     if (readBufferMaxSize <= 0)

@@ -115,6 +115,8 @@ public:
     // --- services ----------------------------------------------------------------------
     qint64 readFromTransport(char *buffer, qint64 maxSize);
     void writeToTransport(const char *data, qint64 size);
+    // The same for bytes already in a QByteArray: it is queued as it is, without a copy.
+    void writeToTransport(const QByteArray &data);
     qint64 transportBytesToWrite() const { return writeBuffer.size(); }
     void appendToReadBuffer(const char *data, qint64 size) { readBuffer.append(data, size); }
     void appendToReadBuffer(const QByteArray &data) { readBuffer.append(data); }

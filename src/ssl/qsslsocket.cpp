@@ -355,8 +355,10 @@ bool SslSocketPrivate::decryptAvailable()
         if (!callEngine([&] { result = engine->read(to, space, &got); }))
             return bool(guard);
         readBuffer.commit(got);
-        if (result != TlsEngine::Result::Ok)
+        if (result != TlsEngine::Result::Ok) {
+            readBuffer.releaseUnusedSpace(); // no 64 KiB chunk held by an idle connection
             break;
+        }
         gotData = gotData || got > 0;
     }
     flushEngineOutput(); // e.g. a TLS 1.3 key update, or a fatal alert
@@ -468,7 +470,7 @@ void SslSocketPrivate::flushEngineOutput()
     while (engine && engine->pendingOutput() > 0) {
         const QByteArray records = engine->takeOutput();
         wireQueued += records.size();
-        writeToTransport(records.constData(), records.size());
+        writeToTransport(records);
     }
 }
 

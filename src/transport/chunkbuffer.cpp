@@ -99,15 +99,8 @@ qint64 ChunkBuffer::skip(qint64 maxSize)
         head.begin += n;
         done += n;
         m_size -= n;
-        if (head.begin == head.end) {
-            // Keep one drained, unshared chunk around for the next reserve().
-            if (m_chunks.size() == 1 && head.data.isDetached()
-                && head.data.size() == m_chunkSize) {
-                head.begin = head.end = 0;
-                break;
-            }
-            m_chunks.pop_front();
-        }
+        if (head.begin == head.end)
+            m_chunks.pop_front(); // drained: freed at once, so an idle connection holds no chunk
     }
     return done;
 }
@@ -139,6 +132,12 @@ qint64 ChunkBuffer::indexOf(char c, qint64 maxLength) const
         offset += n;
     }
     return -1;
+}
+
+void ChunkBuffer::releaseUnusedSpace()
+{
+    while (!m_chunks.empty() && m_chunks.back().begin == m_chunks.back().end)
+        m_chunks.pop_back();
 }
 
 } // namespace QtPskPrivate

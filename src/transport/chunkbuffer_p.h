@@ -35,6 +35,8 @@ public:
     // *available. Call commit() with the number of bytes actually written there.
     char *reserve(qint64 *available);
     void commit(qint64 size);
+    // Frees a chunk reserve() made that is still empty (nothing was committed to it).
+    void releaseUnusedSpace();
 
     void append(const char *data, qint64 size);
     void append(const QByteArray &data);
