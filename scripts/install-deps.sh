@@ -8,7 +8,7 @@ packages=(
     build-essential cmake ninja-build pkg-config git
     qt6-base-dev qt6-base-dev-tools libssl-dev openssl
     # tests
-    googletest libgtest-dev libgmock-dev
+    googletest libgtest-dev libgmock-dev libbenchmark-dev
     # sanitizers (clang runtime), tools, the API reference
     clang libclang-rt-14-dev valgrind doxygen
     # real TLS-PSK peers for the interoperability tests
