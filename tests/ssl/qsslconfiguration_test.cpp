@@ -452,7 +452,7 @@ TEST(QSslConfiguration, ProtocolsMapToOpenSslVersionRanges)
     };
     const QSsl::SslProtocol unsupported[] = {QSsl::DtlsV1_0, QSsl::DtlsV1_0OrLater, QSsl::DtlsV1_2,
                                              QSsl::DtlsV1_2OrLater, QSsl::UnknownProtocol,
-                                             QSsl::SslProtocol(42)};
+                                             QSsl::SslProtocol(15) /* no enumerator, yet a valid value of the type */};
     QT_WARNING_POP
     for (const Row &row : rows) {
         int min = -7;
