@@ -298,7 +298,7 @@ bool AbstractSocketPrivate::flushTransport(bool *wrote)
         *wrote = false;
     if (!transport || !transport->isOpen() || !isConnectedState(state))
         return true;
-    qint64 total = 0;
+    qint64 total = std::exchange(sentNotReported, 0);
     bool failed = false;
     while (!writeBuffer.isEmpty()) {
         qint64 length = 0;
@@ -335,6 +335,23 @@ bool AbstractSocketPrivate::flushTransport(bool *wrote)
         }
     }
     return maybeFinishClosing();
+}
+
+void AbstractSocketPrivate::sendEagerly()
+{
+    if (!transport || !transport->isOpen() || !isConnectedState(state))
+        return;
+    while (!writeBuffer.isEmpty()) {
+        qint64 length = 0;
+        const char *data = writeBuffer.front(&length);
+        const qint64 n = transport->write(data, length);
+        if (n <= 0)
+            break; // would block, or an error the next flushTransport() reports
+        writeBuffer.skip(n);
+        sentNotReported += n;
+    }
+    // The event loop reports what was sent (bytesWritten) and sends the rest.
+    transport->setWriteNotificationEnabled(true);
 }
 
 bool AbstractSocketPrivate::waitForTransport(QDeadlineTimer deadline)
@@ -531,6 +548,7 @@ void AbstractSocketPrivate::resetConnection()
     bound = false;
     readPaused = false;
     writeBuffer.clear();
+    sentNotReported = 0;
     if (transport)
         transport->close();
 }
@@ -1114,8 +1132,15 @@ bool QAbstractSocket::waitForBytesWritten(int msecs)
         if (!waitForConnected(int(qMin<qint64>(deadline.remainingTime(), INT_MAX))) || !guard)
             return false;
     }
-    if (d->transportBytesToWrite() == 0)
-        return false;
+    if (d->transportBytesToWrite() == 0) {
+        if (d->sentNotReported == 0)
+            return false;
+        // Sent already (sendEagerly()), not yet reported: report it now.
+        const quint64 before = d->bytesWrittenCount;
+        if (!d->flushTransport() || !guard)
+            return false;
+        return d->bytesWrittenCount != before;
+    }
     const quint64 before = d->bytesWrittenCount;
     while ((d->state == ConnectedState || d->state == ClosingState)
            && d->transportBytesToWrite() > 0) {

@@ -117,6 +117,10 @@ public:
     void writeToTransport(const char *data, qint64 size);
     // The same for bytes already in a QByteArray: it is queued as it is, without a copy.
     void writeToTransport(const QByteArray &data);
+    // Sends what writeBuffer holds now, without waiting for the next event-loop round (a TLS
+    // flight leaves at once). Emits nothing: the event loop reports it through
+    // transportBytesWritten() with the next flushTransport().
+    void sendEagerly();
     qint64 transportBytesToWrite() const { return writeBuffer.size(); }
     void appendToReadBuffer(const char *data, qint64 size) { readBuffer.append(data, size); }
     void appendToReadBuffer(const QByteArray &data) { readBuffer.append(data); }
@@ -181,6 +185,7 @@ public:
 
     ChunkBuffer readBuffer;      // application bytes for read()
     ChunkBuffer writeBuffer;     // wire bytes for the kernel
+    qint64 sentNotReported = 0;  // sent by sendEagerly(), not yet reported by bytesWritten
     qint64 readBufferMaxSize = 0;
     bool readPaused = false;     // reading stopped because readBuffer is full
 

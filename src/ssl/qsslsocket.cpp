@@ -467,11 +467,15 @@ bool SslSocketPrivate::encryptAndQueue(const char *data, qint64 size)
 
 void SslSocketPrivate::flushEngineOutput()
 {
+    bool queued = false;
     while (engine && engine->pendingOutput() > 0) {
         const QByteArray records = engine->takeOutput();
         wireQueued += records.size();
         writeToTransport(records);
+        queued = true;
     }
+    if (queued)
+        sendEagerly(); // a handshake flight must not wait for another event-loop round
 }
 
 qint64 SslSocketPrivate::applicationBytesToWrite() const
