@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <utility>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
