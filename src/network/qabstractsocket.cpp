@@ -183,8 +183,7 @@ void AbstractSocketPrivate::writeToTransport(const char *data, qint64 size)
     if (size <= 0)
         return;
     writeBuffer.append(data, size);
-    if (transport && isConnectedState(state))
-        transport->setWriteNotificationEnabled(true);
+    armWriteNotifier();
 }
 
 void AbstractSocketPrivate::writeToTransport(const QByteArray &data)
@@ -192,6 +191,11 @@ void AbstractSocketPrivate::writeToTransport(const QByteArray &data)
     if (data.isEmpty())
         return;
     writeBuffer.append(data);
+    armWriteNotifier();
+}
+
+void AbstractSocketPrivate::armWriteNotifier()
+{
     if (transport && isConnectedState(state))
         transport->setWriteNotificationEnabled(true);
 }
@@ -1256,30 +1260,28 @@ void QAbstractSocket::setPeerName(const QString &name)
 }
 
 #ifndef QT_NO_DEBUG_STREAM
-QDebug operator<<(QDebug debug, QAbstractSocket::SocketError error)
+// Prints "QAbstractSocket::<enumerator>", or "QAbstractSocket::<Enum>(<number>)" for other values.
+template <typename Enum>
+static QDebug debugEnumerator(QDebug debug, Enum value)
 {
     const QDebugStateSaver saver(debug);
-    const QMetaEnum e = QMetaEnum::fromType<QAbstractSocket::SocketError>();
-    const char *key = e.valueToKey(int(error));
+    const QMetaEnum e = QMetaEnum::fromType<Enum>();
     debug.resetFormat().nospace() << "QAbstractSocket::";
-    if (key)
+    if (const char *key = e.valueToKey(int(value)))
         debug << key;
     else
-        debug << "SocketError(" << int(error) << ')';
+        debug << e.enumName() << '(' << int(value) << ')';
     return debug;
+}
+
+QDebug operator<<(QDebug debug, QAbstractSocket::SocketError error)
+{
+    return debugEnumerator(debug, error);
 }
 
 QDebug operator<<(QDebug debug, QAbstractSocket::SocketState state)
 {
-    const QDebugStateSaver saver(debug);
-    const QMetaEnum e = QMetaEnum::fromType<QAbstractSocket::SocketState>();
-    const char *key = e.valueToKey(int(state));
-    debug.resetFormat().nospace() << "QAbstractSocket::";
-    if (key)
-        debug << key;
-    else
-        debug << "SocketState(" << int(state) << ')';
-    return debug;
+    return debugEnumerator(debug, state);
 }
 #endif
 

@@ -121,6 +121,8 @@ public:
     // flight leaves at once). Emits nothing: the event loop reports it through
     // transportBytesWritten() with the next flushTransport().
     void sendEagerly();
+    // Lets the event loop send writeBuffer (and report it) once the socket is connected.
+    void armWriteNotifier();
     qint64 transportBytesToWrite() const { return writeBuffer.size(); }
     void appendToReadBuffer(const char *data, qint64 size) { readBuffer.append(data, size); }
     void appendToReadBuffer(const QByteArray &data) { readBuffer.append(data); }
