@@ -1065,7 +1065,7 @@ bool QAbstractSocket::waitForConnected(int msecs)
         return true;
     if (d->state != HostLookupState && d->state != ConnectingState)
         return false;
-    const QDeadlineTimer deadline(msecs < 0 ? QDeadlineTimer::Forever : QDeadlineTimer(msecs));
+    const QDeadlineTimer deadline = QtPskPrivate::deadlineFromMsecs(msecs);
     QPointer<QAbstractSocket> guard(this);
     bool timedOut = false;
     if (d->state == HostLookupState) {
@@ -1106,10 +1106,10 @@ bool QAbstractSocket::waitForReadyRead(int msecs)
     AbstractSocketPrivate *d = d_ptr.get();
     if (d->state == UnconnectedState || d->state == BoundState)
         return false;
-    const QDeadlineTimer deadline(msecs < 0 ? QDeadlineTimer::Forever : QDeadlineTimer(msecs));
+    const QDeadlineTimer deadline = QtPskPrivate::deadlineFromMsecs(msecs);
     QPointer<QAbstractSocket> guard(this);
     if (d->state == HostLookupState || d->state == ConnectingState) {
-        if (!waitForConnected(int(qMin<qint64>(deadline.remainingTime(), INT_MAX))) || !guard)
+        if (!waitForConnected(QtPskPrivate::remainingMsecs(deadline)) || !guard)
             return false;
     }
     const quint64 before = d->readyReadCount;
@@ -1131,10 +1131,10 @@ bool QAbstractSocket::waitForBytesWritten(int msecs)
     AbstractSocketPrivate *d = d_ptr.get();
     if (d->state == UnconnectedState || d->state == BoundState)
         return false;
-    const QDeadlineTimer deadline(msecs < 0 ? QDeadlineTimer::Forever : QDeadlineTimer(msecs));
+    const QDeadlineTimer deadline = QtPskPrivate::deadlineFromMsecs(msecs);
     QPointer<QAbstractSocket> guard(this);
     if (d->state == HostLookupState || d->state == ConnectingState) {
-        if (!waitForConnected(int(qMin<qint64>(deadline.remainingTime(), INT_MAX))) || !guard)
+        if (!waitForConnected(QtPskPrivate::remainingMsecs(deadline)) || !guard)
             return false;
     }
     if (d->transportBytesToWrite() == 0) {
@@ -1165,10 +1165,10 @@ bool QAbstractSocket::waitForDisconnected(int msecs)
                   "QAbstractSocket::waitForDisconnected() is not allowed in UnconnectedState");
         return false;
     }
-    const QDeadlineTimer deadline(msecs < 0 ? QDeadlineTimer::Forever : QDeadlineTimer(msecs));
+    const QDeadlineTimer deadline = QtPskPrivate::deadlineFromMsecs(msecs);
     QPointer<QAbstractSocket> guard(this);
     if (d->state == HostLookupState || d->state == ConnectingState) {
-        if (!waitForConnected(int(qMin<qint64>(deadline.remainingTime(), INT_MAX))) || !guard)
+        if (!waitForConnected(QtPskPrivate::remainingMsecs(deadline)) || !guard)
             return false;
     }
     while (d->state == ConnectedState || d->state == ClosingState) {

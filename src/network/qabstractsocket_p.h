@@ -18,10 +18,23 @@
 #include <QtCore/qpointer.h>
 #include <QtCore/qvariant.h>
 
+#include <climits>
 #include <memory>
 
 QTPSK_BEGIN_NAMESPACE
 namespace QtPskPrivate {
+
+// The deadline of a waitFor...() call given \a msecs (negative: no time limit).
+inline QDeadlineTimer deadlineFromMsecs(int msecs)
+{
+    return msecs < 0 ? QDeadlineTimer(QDeadlineTimer::Forever) : QDeadlineTimer(msecs);
+}
+
+// What is left of \a deadline, as the msecs argument of another waitFor...() call (-1: forever).
+inline int remainingMsecs(const QDeadlineTimer &deadline)
+{
+    return int(qMin<qint64>(deadline.remainingTime(), INT_MAX));
+}
 
 /*
     The private part of QAbstractSocket (and QTcpSocket), and the extension point of QSslSocket.

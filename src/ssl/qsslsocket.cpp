@@ -777,10 +777,10 @@ bool QSslSocket::waitForEncrypted(int msecs)
         return false;
     if (d->mode == UnencryptedMode && !d->autoStartHandshake)
         return false;
-    const QDeadlineTimer deadline(msecs < 0 ? QDeadlineTimer::Forever : QDeadlineTimer(msecs));
+    const QDeadlineTimer deadline = QtPskPrivate::deadlineFromMsecs(msecs);
     QPointer<QSslSocket> guard(this);
     if (d->state == HostLookupState || d->state == ConnectingState) {
-        if (!QTcpSocket::waitForConnected(int(qMin<qint64>(deadline.remainingTime(), INT_MAX)))
+        if (!QTcpSocket::waitForConnected(QtPskPrivate::remainingMsecs(deadline))
             || !guard)
             return false;
     }
@@ -801,27 +801,27 @@ bool QSslSocket::waitForReadyRead(int msecs)
 bool QSslSocket::waitForBytesWritten(int msecs)
 {
     SslSocketPrivate *d = d_func();
-    const QDeadlineTimer deadline(msecs < 0 ? QDeadlineTimer::Forever : QDeadlineTimer(msecs));
+    const QDeadlineTimer deadline = QtPskPrivate::deadlineFromMsecs(msecs);
     QPointer<QSslSocket> guard(this);
     if (!d->connectionEncrypted && !d->pendingPlaintext.isEmpty()
         && (d->mode != UnencryptedMode || d->autoStartHandshake)) {
         // The data waits for the handshake: finish it first.
-        if (!waitForEncrypted(int(qMin<qint64>(deadline.remainingTime(), INT_MAX))) || !guard)
+        if (!waitForEncrypted(QtPskPrivate::remainingMsecs(deadline)) || !guard)
             return false;
     }
-    return QTcpSocket::waitForBytesWritten(int(qMin<qint64>(deadline.remainingTime(), INT_MAX)));
+    return QTcpSocket::waitForBytesWritten(QtPskPrivate::remainingMsecs(deadline));
 }
 
 bool QSslSocket::waitForDisconnected(int msecs)
 {
     SslSocketPrivate *d = d_func();
-    const QDeadlineTimer deadline(msecs < 0 ? QDeadlineTimer::Forever : QDeadlineTimer(msecs));
+    const QDeadlineTimer deadline = QtPskPrivate::deadlineFromMsecs(msecs);
     QPointer<QSslSocket> guard(this);
     if (d->closeAfterHandshake && !d->connectionEncrypted) {
-        if (!waitForEncrypted(int(qMin<qint64>(deadline.remainingTime(), INT_MAX))) || !guard)
+        if (!waitForEncrypted(QtPskPrivate::remainingMsecs(deadline)) || !guard)
             return d->state == UnconnectedState;
     }
-    return QTcpSocket::waitForDisconnected(int(qMin<qint64>(deadline.remainingTime(), INT_MAX)));
+    return QTcpSocket::waitForDisconnected(QtPskPrivate::remainingMsecs(deadline));
 }
 
 QList<QSslError> QSslSocket::sslHandshakeErrors() const
