@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <vector>
 #include <ostream>
 
 #include "common/testsupport.h"
@@ -49,6 +50,7 @@ public:
         QObject::connect(socket, &QSslSocket::encrypted, socket, [this] { events << "encrypted"; });
         QObject::connect(socket, &QAbstractSocket::disconnected, socket,
                          [this] { events << "disconnected"; });
+        QObject::connect(socket, &QIODevice::readyRead, socket, [this] { ++readyReads; });
         QObject::connect(socket, &QAbstractSocket::errorOccurred, socket,
                          [this, socket](QAbstractSocket::SocketError error) {
                              events << QStringLiteral("error:%1").arg(int(error));
@@ -70,6 +72,7 @@ public:
 
     QStringList events;
     QStringList errorStrings;
+    int readyReads = 0; // not in events: how often readyRead() was emitted
 };
 
 inline QString errorEvent(QAbstractSocket::SocketError error)
@@ -78,10 +81,10 @@ inline QString errorEvent(QAbstractSocket::SocketError error)
 }
 
 // A QtPsk client with the good credentials (connect the slot before any other).
-inline std::unique_ptr<QSslSocket> goodClient()
+inline std::unique_ptr<QSslSocket> goodClient(QSsl::SslProtocol protocol = QSsl::TlsV1_2)
 {
     auto socket = std::make_unique<QSslSocket>();
-    socket->setSslConfiguration(pskConfiguration());
+    socket->setSslConfiguration(pskConfiguration(protocol));
     QObject::connect(socket.get(), &QSslSocket::preSharedKeyAuthenticationRequired, socket.get(),
                      [](QSslPreSharedKeyAuthenticator *authenticator) {
                          authenticator->setIdentity(goodIdentity());
@@ -118,6 +121,7 @@ public:
             while (QTcpSocket *plain = server.nextPendingConnection()) {
                 auto *socket = qobject_cast<QSslSocket *>(plain);
                 accepted << socket;
+                acceptedLogs.push_back(std::make_unique<SignalLog>(socket));
                 QObject::connect(socket, &QIODevice::readyRead, socket,
                                  [socket] { socket->write(socket->readAll()); });
             }
@@ -126,6 +130,8 @@ public:
     }
     quint16 port() const { return server.serverPort(); }
 
+    // Declared before the server: its sockets still emit into them while it is destroyed.
+    std::vector<std::unique_ptr<SignalLog>> acceptedLogs; // one per accepted socket
     QSslServer server;
     bool listening = false;
     int pskRequests = 0;
@@ -136,9 +142,10 @@ public:
 };
 
 // A good QtPsk client completes a PSK handshake with the server on \a port and gets an echo.
-inline ::testing::AssertionResult completesGoodHandshake(quint16 port)
+inline ::testing::AssertionResult completesGoodHandshake(quint16 port,
+                                                        QSsl::SslProtocol protocol = QSsl::TlsV1_2)
 {
-    std::unique_ptr<QSslSocket> client = goodClient();
+    std::unique_ptr<QSslSocket> client = goodClient(protocol);
     SignalLog log(client.get());
     QByteArray echoed;
     QObject::connect(client.get(), &QIODevice::readyRead, client.get(),
