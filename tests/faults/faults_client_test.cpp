@@ -288,7 +288,10 @@ TEST_F(ClientFaults, StalledHandshakeTimesOutWaitForEncrypted)
     EXPECT_FALSE(client->isEncrypted());
     EXPECT_FALSE(client->waitForEncrypted(100)); // still in the handshake, still waiting
     EXPECT_EQ(client->state(), QAbstractSocket::ConnectedState);
-    EXPECT_EQ(log.events, QStringList({"connected"})) << log.text(); // the time-out emits nothing
+    // QtPsk's waitFor...() time-outs set the error without emitting errorOccurred(). (Qt 6 emits
+    // errorOccurred(SocketTimeoutError) from waitForReadyRead(), waitForBytesWritten() and so
+    // waitForEncrypted(), but not from waitForConnected(); this pins QtPsk's current choice.)
+    EXPECT_EQ(log.events, QStringList({"connected"})) << log.text();
 
     client->abort();
     EXPECT_EQ(client->state(), QAbstractSocket::UnconnectedState);
