@@ -208,6 +208,7 @@ TEST_F(ClientFaults, HandshakeWrittenByteByByteSucceeds)
     EXPECT_EQ(reply, "world");
     EXPECT_EQ(log.events.mid(0, 3), QStringList({"connected", "psk", "encrypted"})) << log.text();
     EXPECT_EQ(client->sessionCipher().name(), "PSK-AES128-GCM-SHA256");
+    EXPECT_TRUE(completesGoodHandshake(echo.port()));
 }
 
 // OpenSSL's client refuses a ServerKeyExchange whose PSK identity hint is longer than

@@ -35,7 +35,8 @@
 #  endif
 #endif
 #ifdef QTPSK_FAULTS_ASAN
-#  include <sanitizer/allocator_interface.h>
+// From the sanitizer runtime (sanitizer/allocator_interface.h, not always installed with GCC).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
 using namespace FaultsTest;
@@ -197,7 +198,10 @@ TEST(FaultsScale, SequentialHandshakesLeaveMemoryFlat)
     EXPECT_EQ(run.encrypted, total);
     EXPECT_EQ(server.accepted, total);
     EXPECT_EQ(server.errors, 0);
-    // 1 MiB over ~9800 handshakes: a leak of 107 bytes or more per connection fails.
+    // 1 MiB over ~9800 handshakes: a leak of 107 bytes or more per connection fails. Checked
+    // twice: while the server's context (with its session cache) is still alive, as in a
+    // long-running server, and after the unused contexts were released.
+    EXPECT_LT(heapAtEnd - heapBefore, 1 << 20);
     EXPECT_LT(heapAfter - heapBefore, 1 << 20);
 }
 
@@ -256,6 +260,8 @@ TEST(FaultsScale, ConcurrentHandshakesLeaveMemoryFlat)
     EXPECT_EQ(encrypted, count);
     EXPECT_EQ(server.errors, 0);
     EXPECT_EQ(server.accepted, count + 200);
-    // 1 MiB over 1000 connections: a leak of 1 KiB or more per connection fails.
+    // 1 MiB over 1000 connections: a leak of 1 KiB or more per connection fails. (Measured: the
+    // first run in a process keeps ~290 KB, the capacity Qt's and QtPsk's containers grew to for
+    // 1000 open sockets; each further run in the same process adds less than 30 KB.)
     EXPECT_LT(heapAfter - heapBefore, 1 << 20);
 }
