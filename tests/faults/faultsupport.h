@@ -46,33 +46,47 @@ class SignalLog
 public:
     explicit SignalLog(QSslSocket *socket)
     {
-        QObject::connect(socket, &QAbstractSocket::connected, socket, [this] { events << "connected"; });
-        QObject::connect(socket, &QSslSocket::encrypted, socket, [this] { events << "encrypted"; });
-        QObject::connect(socket, &QAbstractSocket::disconnected, socket,
-                         [this] { events << "disconnected"; });
-        QObject::connect(socket, &QIODevice::readyRead, socket, [this] { ++readyReads; });
-        QObject::connect(socket, &QAbstractSocket::errorOccurred, socket,
-                         [this, socket](QAbstractSocket::SocketError error) {
-                             events << QStringLiteral("error:%1").arg(int(error));
-                             errorStrings << socket->errorString();
-                         });
-        QObject::connect(socket, &QSslSocket::alertSent, socket,
-                         [this](QSsl::AlertLevel, QSsl::AlertType type, const QString &) {
-                             events << QStringLiteral("alertSent:%1").arg(int(type));
-                         });
-        QObject::connect(socket, &QSslSocket::alertReceived, socket,
-                         [this](QSsl::AlertLevel, QSsl::AlertType type, const QString &) {
-                             events << QStringLiteral("alertReceived:%1").arg(int(type));
-                         });
-        QObject::connect(socket, &QSslSocket::preSharedKeyAuthenticationRequired, socket,
-                         [this](QSslPreSharedKeyAuthenticator *) { events << "psk"; });
+        m_connections = {
+            QObject::connect(socket, &QAbstractSocket::connected, socket, [this] { events << "connected"; }),
+            QObject::connect(socket, &QSslSocket::encrypted, socket, [this] { events << "encrypted"; }),
+            QObject::connect(socket, &QAbstractSocket::disconnected, socket,
+                             [this] { events << "disconnected"; }),
+            QObject::connect(socket, &QIODevice::readyRead, socket, [this] { ++readyReads; }),
+            QObject::connect(socket, &QAbstractSocket::errorOccurred, socket,
+                             [this, socket](QAbstractSocket::SocketError error) {
+                                 events << QStringLiteral("error:%1").arg(int(error));
+                                 errorStrings << socket->errorString();
+                             }),
+            QObject::connect(socket, &QSslSocket::alertSent, socket,
+                             [this](QSsl::AlertLevel, QSsl::AlertType type, const QString &) {
+                                 events << QStringLiteral("alertSent:%1").arg(int(type));
+                             }),
+            QObject::connect(socket, &QSslSocket::alertReceived, socket,
+                             [this](QSsl::AlertLevel, QSsl::AlertType type, const QString &) {
+                                 events << QStringLiteral("alertReceived:%1").arg(int(type));
+                             }),
+            QObject::connect(socket, &QSslSocket::preSharedKeyAuthenticationRequired, socket,
+                             [this](QSslPreSharedKeyAuthenticator *) { events << "psk"; }),
+        };
     }
+    // The socket may outlive the log (and emit disconnected() as it is destroyed).
+    ~SignalLog()
+    {
+        for (const QMetaObject::Connection &connection : m_connections)
+            QObject::disconnect(connection);
+    }
+    SignalLog(const SignalLog &) = delete;
+    SignalLog &operator=(const SignalLog &) = delete;
+
     int count(const QString &event) const { return int(events.count(event)); }
     std::string text() const { return events.join(QLatin1Char(' ')).toStdString(); }
 
     QStringList events;
     QStringList errorStrings;
     int readyReads = 0; // not in events: how often readyRead() was emitted
+
+private:
+    std::vector<QMetaObject::Connection> m_connections;
 };
 
 inline QString errorEvent(QAbstractSocket::SocketError error)

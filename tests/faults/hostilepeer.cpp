@@ -379,41 +379,36 @@ unsigned int pskClientCallback(SSL *, const char *, char *identity, unsigned int
 
 TlsPeer::TlsPeer(bool server)
 {
-    m_ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+    m_ctx.reset(SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()));
     if (!m_ctx)
         return;
-    SSL_CTX_set_min_proto_version(m_ctx, TLS1_2_VERSION);
-    SSL_CTX_set_max_proto_version(m_ctx, TLS1_2_VERSION);
-    SSL_CTX_set_cipher_list(m_ctx, "PSK-AES128-GCM-SHA256");
+    SSL_CTX *const ctx = m_ctx.get();
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_cipher_list(ctx, "PSK-AES128-GCM-SHA256");
     if (server) {
-        SSL_CTX_set_psk_server_callback(m_ctx, &pskServerCallback);
-        SSL_CTX_use_psk_identity_hint(m_ctx, goodHint().constData());
+        SSL_CTX_set_psk_server_callback(ctx, &pskServerCallback);
+        SSL_CTX_use_psk_identity_hint(ctx, goodHint().constData());
     } else {
-        SSL_CTX_set_psk_client_callback(m_ctx, &pskClientCallback);
+        SSL_CTX_set_psk_client_callback(ctx, &pskClientCallback);
     }
-    m_ssl = SSL_new(m_ctx);
-    m_in = BIO_new(BIO_s_mem());
-    m_out = BIO_new(BIO_s_mem());
-    if (!m_ssl || !m_in || !m_out) {
-        BIO_free(m_in);
-        BIO_free(m_out);
-        SSL_free(m_ssl);
-        m_ssl = nullptr;
+    std::unique_ptr<SSL, void (*)(SSL *)> ssl(SSL_new(ctx), &SSL_free);
+    std::unique_ptr<BIO, int (*)(BIO *)> in(BIO_new(BIO_s_mem()), &BIO_free);
+    std::unique_ptr<BIO, int (*)(BIO *)> out(BIO_new(BIO_s_mem()), &BIO_free);
+    if (!ssl || !in || !out)
         return;
-    }
-    BIO_set_mem_eof_return(m_in, -1);
-    SSL_set_bio(m_ssl, m_in, m_out);
+    BIO_set_mem_eof_return(in.get(), -1);
+    m_in = in.get();
+    m_out = out.get();
+    SSL_set_bio(ssl.get(), in.release(), out.release());
     if (server)
-        SSL_set_accept_state(m_ssl);
+        SSL_set_accept_state(ssl.get());
     else
-        SSL_set_connect_state(m_ssl);
+        SSL_set_connect_state(ssl.get());
+    m_ssl = std::move(ssl);
 }
 
-TlsPeer::~TlsPeer()
-{
-    SSL_free(m_ssl);
-    SSL_CTX_free(m_ctx);
-}
+TlsPeer::~TlsPeer() = default;
 
 QByteArray TlsPeer::takeOutput()
 {
@@ -432,12 +427,12 @@ bool TlsPeer::handshake(int fd, int timeoutMs, qsizetype chunk)
     const QDeadlineTimer deadline(timeoutMs);
     for (;;) {
         ERR_clear_error();
-        const int ret = SSL_do_handshake(m_ssl);
+        const int ret = SSL_do_handshake(m_ssl.get());
         if (!writeAll(fd, takeOutput(), chunk))
             return false;
         if (ret == 1)
             return true;
-        if (SSL_get_error(m_ssl, ret) != SSL_ERROR_WANT_READ || deadline.hasExpired())
+        if (SSL_get_error(m_ssl.get(), ret) != SSL_ERROR_WANT_READ || deadline.hasExpired())
             return false;
         const QByteArray input = readSome(fd, remaining(deadline));
         if (input.isEmpty())
@@ -451,14 +446,14 @@ QByteArray TlsPeer::clientHello()
     if (!m_ssl)
         return QByteArray();
     ERR_clear_error();
-    SSL_do_handshake(m_ssl);
+    SSL_do_handshake(m_ssl.get());
     return takeOutput();
 }
 
 QByteArray TlsPeer::encrypt(const QByteArray &plaintext)
 {
     size_t written = 0;
-    if (!m_ssl || SSL_write_ex(m_ssl, plaintext.constData(), size_t(plaintext.size()), &written) != 1)
+    if (!m_ssl || SSL_write_ex(m_ssl.get(), plaintext.constData(), size_t(plaintext.size()), &written) != 1)
         return QByteArray();
     return takeOutput();
 }
@@ -470,7 +465,7 @@ QByteArray TlsPeer::readPlaintext(int fd, qsizetype size, int timeoutMs)
     while (m_ssl && plaintext.size() < size) {
         char buffer[16 * 1024];
         size_t got = 0;
-        if (SSL_read_ex(m_ssl, buffer, sizeof buffer, &got) == 1) {
+        if (SSL_read_ex(m_ssl.get(), buffer, sizeof buffer, &got) == 1) {
             plaintext.append(buffer, qsizetype(got));
             continue;
         }

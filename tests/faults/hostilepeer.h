@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <thread>
 
 namespace FaultsTest {
@@ -138,8 +139,8 @@ public:
 private:
     QByteArray takeOutput();
 
-    SSL_CTX *m_ctx = nullptr;
-    SSL *m_ssl = nullptr;
+    std::unique_ptr<SSL_CTX, void (*)(SSL_CTX *)> m_ctx{nullptr, &SSL_CTX_free};
+    std::unique_ptr<SSL, void (*)(SSL *)> m_ssl{nullptr, &SSL_free}; // owns both BIOs
     BIO *m_in = nullptr; // owned by m_ssl
     BIO *m_out = nullptr; // owned by m_ssl
 };
