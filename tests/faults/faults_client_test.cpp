@@ -264,16 +264,20 @@ INSTANTIATE_TEST_SUITE_P(Lengths, ClientHintLength, ::testing::Values(256, 257, 
                              return "Hint" + std::to_string(row.param);
                          });
 
-// waitForEncrypted() against a server that accepts and never answers: false after the
+// waitForEncrypted() against a server that accepts and does not answer: false after the
 // time-out, SocketTimeoutError, and the socket stays connected in its handshake (as in Qt, a
-// waitFor...() time-out does not close the socket); abort() then ends it.
-TEST_F(ClientFaults, StalledHandshakeTimesOutWaitForEncrypted)
+// waitFor...() time-out does not close the socket). Once the server answers after all, the
+// same socket completes the handshake.
+TEST_F(ClientFaults, StalledHandshakeTimesOutWaitForEncryptedAndCanStillComplete)
 {
     std::promise<void> release;
     std::future<void> released = release.get_future();
+    bool handshook = false;
     HostileServer peer([&](int fd) {
-        readSome(fd, 10000);
-        released.wait_for(std::chrono::seconds(10));
+        released.wait_for(std::chrono::seconds(10)); // the ClientHello waits in the kernel
+        TlsPeer tls(/*server=*/true);
+        handshook = tls.handshake(fd, 10000);
+        waitForEnd(fd, 10000);
     });
     client->connectToHostEncrypted(QStringLiteral("127.0.0.1"), peer.port());
     QElapsedTimer waited;
@@ -294,6 +298,26 @@ TEST_F(ClientFaults, StalledHandshakeTimesOutWaitForEncrypted)
     // waitForEncrypted(), but not from waitForConnected(); this pins QtPsk's current choice.)
     EXPECT_EQ(log.events, QStringList({"connected"})) << log.text();
 
+    release.set_value();
+    EXPECT_TRUE(client->waitForEncrypted(10000)) << client->errorString().toStdString();
+    EXPECT_EQ(log.events, QStringList({"connected", "psk", "encrypted"})) << log.text();
+    client->disconnectFromHost();
+    peer.join();
+    EXPECT_TRUE(handshook);
+    EXPECT_TRUE(completesGoodHandshake(echo.port()));
+}
+
+// abort() on a client stalled in its handshake: unconnected at once, one disconnected().
+TEST_F(ClientFaults, AbortEndsAStalledHandshake)
+{
+    std::promise<void> release;
+    std::future<void> released = release.get_future();
+    HostileServer peer([&](int fd) {
+        readSome(fd, 10000);
+        released.wait_for(std::chrono::seconds(10));
+    });
+    client->connectToHostEncrypted(QStringLiteral("127.0.0.1"), peer.port());
+    ASSERT_TRUE(QtPskTest::waitUntil([&] { return log.count("connected") == 1; }, 10000));
     client->abort();
     EXPECT_EQ(client->state(), QAbstractSocket::UnconnectedState);
     EXPECT_EQ(log.events, QStringList({"connected", "disconnected"})) << log.text();

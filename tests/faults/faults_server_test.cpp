@@ -261,21 +261,32 @@ INSTANTIATE_TEST_SUITE_P(Kinds, ServerStall, ::testing::Values(false, true),
                              return std::string(row.param ? "HalfClientHello" : "Silent");
                          });
 
-// A server-mode QSslSocket (QTcpServer + startServerEncryption(), no QSslServer) with a silent
-// client: waitForEncrypted() times out, and the socket stays connected in its handshake.
-TEST_F(ServerFaults, ServerSocketWaitForEncryptedTimesOut)
+// A server-mode QSslSocket (QTcpServer + startServerEncryption(), no QSslServer) with a client
+// that is silent at first: waitForEncrypted() times out and the socket stays connected in its
+// handshake; when the client then does its handshake, the same socket completes it.
+TEST_F(ServerFaults, ServerSocketWaitForEncryptedTimesOutAndCanStillComplete)
 {
     DescriptorServer listener;
     ASSERT_TRUE(listener.listen(QHostAddress::LocalHost, 0));
     std::promise<void> release;
     std::future<void> released = release.get_future();
-    HostileClient peer(listener.serverPort(),
-                       [&](int) { released.wait_for(std::chrono::seconds(10)); });
+    bool handshook = false;
+    HostileClient peer(listener.serverPort(), [&](int fd) {
+        released.wait_for(std::chrono::seconds(10));
+        TlsPeer tls(/*server=*/false);
+        handshook = tls.handshake(fd, 10000);
+        waitForEnd(fd, 10000);
+    });
     ASSERT_TRUE(QtPskTest::waitUntil([&] { return !listener.descriptors.isEmpty(); }, 10000));
     QSslSocket socket;
     QSslConfiguration configuration = pskConfiguration();
     configuration.setPreSharedKeyIdentityHint(goodHint());
     socket.setSslConfiguration(configuration);
+    QObject::connect(&socket, &QSslSocket::preSharedKeyAuthenticationRequired, &socket,
+                     [](QSslPreSharedKeyAuthenticator *authenticator) {
+                         if (authenticator->identity() == goodIdentity())
+                             authenticator->setPreSharedKey(goodKey());
+                     });
     ASSERT_TRUE(socket.setSocketDescriptor(listener.descriptors.front()));
     SignalLog log(&socket);
     socket.startServerEncryption();
@@ -288,9 +299,13 @@ TEST_F(ServerFaults, ServerSocketWaitForEncryptedTimesOut)
     EXPECT_EQ(socket.state(), QAbstractSocket::ConnectedState);
     EXPECT_EQ(socket.mode(), QSslSocket::SslServerMode);
     EXPECT_TRUE(log.events.isEmpty()) << log.text();
-    socket.abort();
+
     release.set_value();
+    EXPECT_TRUE(socket.waitForEncrypted(10000)) << socket.errorString().toStdString();
+    EXPECT_EQ(log.events, QStringList({"psk", "encrypted"})) << log.text();
+    socket.disconnectFromHost();
     peer.join();
+    EXPECT_TRUE(handshook);
     EXPECT_TRUE(completesGoodHandshake(echo.port()));
 }
 
