@@ -136,6 +136,12 @@ struct Garbage
     QString error;
 };
 
+// Test names (and CTest's) show the kind, not the bytes of the struct.
+void PrintTo(const Garbage &garbage, std::ostream *out)
+{
+    *out << garbage.name;
+}
+
 class ServerGarbage : public ServerFaults, public ::testing::WithParamInterface<Garbage>
 {
 };
