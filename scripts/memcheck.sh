@@ -34,6 +34,10 @@ for label in "${labels[@]}"; do
     while read -r exe; do [ -n "$exe" ] && executables+=("$exe"); done <"$list"
 done
 
+# PCRE2's JIT (behind QRegularExpression, which the tests' peer fixtures use) reads 16 bytes at a time past
+# the end of a string on purpose; valgrind reports those reads. Qt's switch turns the JIT off.
+export QT_ENABLE_REGEXP_JIT=0
+
 logs="$build/memcheck"
 mkdir -p "$logs"
 run_one() {
