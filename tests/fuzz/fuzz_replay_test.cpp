@@ -1,0 +1,124 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+//
+// Replays every file of tests/fuzz/corpus/<target>/ and tests/fuzz/regressions/<target>/ through
+// the same entry points the libFuzzer targets call, with any compiler and without libFuzzer.
+// A crash, a sanitizer report or a violated invariant (abort) fails the test.
+
+#include "fuzzsupport.h"
+
+#include <QtCore/qdir.h>
+#include <QtCore/qfile.h>
+#include <QtCore/qfileinfo.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <functional>
+#include <ostream>
+#include <string>
+
+namespace {
+
+using QtPskFuzz::Outcome;
+
+struct FuzzTarget
+{
+    const char *name;
+    std::function<Outcome(const std::uint8_t *, std::size_t)> run;
+};
+
+void PrintTo(const FuzzTarget &target, std::ostream *out)
+{
+    *out << target.name;
+}
+
+const FuzzTarget kTargets[] = {
+    {"fuzz_engine_client",
+     [](const std::uint8_t *data, std::size_t size) { return QtPskFuzz::fuzzEngine(true, data, size); }},
+    {"fuzz_engine_server",
+     [](const std::uint8_t *data, std::size_t size) { return QtPskFuzz::fuzzEngine(false, data, size); }},
+    {"fuzz_psk_path", &QtPskFuzz::fuzzPskPath},
+};
+
+QFileInfoList filesOf(const char *folder, const char *target)
+{
+    const QDir dir(QStringLiteral(QTPSK_FUZZ_DIR "/") + QLatin1String(folder) + QLatin1Char('/')
+                   + QLatin1String(target));
+    return dir.entryInfoList(QDir::Files, QDir::Name);
+}
+
+Outcome replay(const FuzzTarget &target, const QByteArray &bytes)
+{
+    return target.run(reinterpret_cast<const std::uint8_t *>(bytes.constData()),
+                      std::size_t(bytes.size()));
+}
+
+QByteArray readAll(const QFileInfo &file)
+{
+    QFile in(file.filePath());
+    EXPECT_TRUE(in.open(QIODevice::ReadOnly)) << file.filePath().toStdString();
+    return in.readAll();
+}
+
+class FuzzReplay : public ::testing::TestWithParam<FuzzTarget>
+{
+};
+
+TEST_P(FuzzReplay, CorpusHasSeeds)
+{
+    EXPECT_GE(filesOf("corpus", GetParam().name).size(), 5);
+}
+
+// Every corpus and regression input runs clean, and twice to the same bytes: the harness is
+// deterministic, so a crash libFuzzer found reproduces here.
+TEST_P(FuzzReplay, EveryInputReplaysCleanAndDeterministically)
+{
+    const FuzzTarget &target = GetParam();
+    int replayed = 0;
+    for (const char *folder : {"corpus", "regressions"}) {
+        for (const QFileInfo &file : filesOf(folder, target.name)) {
+            SCOPED_TRACE(file.filePath().toStdString());
+            const QByteArray bytes = readAll(file);
+            const Outcome first = replay(target, bytes);
+            const Outcome second = replay(target, bytes);
+            EXPECT_EQ(first.handshakeComplete, second.handshakeComplete);
+            EXPECT_EQ(first.failed, second.failed);
+            EXPECT_EQ(first.closed, second.closed);
+            EXPECT_EQ(first.output, second.output);
+            EXPECT_EQ(first.plaintext, second.plaintext);
+            ++replayed;
+        }
+    }
+    EXPECT_GT(replayed, 0);
+}
+
+// Seeds named valid-* are whole recorded conversations: replayed, the engine under test completes
+// its handshake, reads the peer's data and its close_notify. That proves the seeds still match
+// the engine (they lead the fuzzer deep) and that the harness's randomness is reproducible.
+TEST_P(FuzzReplay, ValidSeedsCompleteTheirHandshake)
+{
+    const FuzzTarget &target = GetParam();
+    const bool engineTarget = QByteArray(target.name) != "fuzz_psk_path";
+    int valid = 0;
+    for (const QFileInfo &file : filesOf("corpus", target.name)) {
+        if (!file.fileName().startsWith(QLatin1String("valid-")))
+            continue;
+        SCOPED_TRACE(file.filePath().toStdString());
+        const Outcome outcome = replay(target, readAll(file));
+        EXPECT_TRUE(outcome.handshakeComplete);
+        EXPECT_FALSE(outcome.failed);
+        if (engineTarget) {
+            EXPECT_TRUE(outcome.closed);
+            EXPECT_TRUE(outcome.plaintext.endsWith("peer application data"));
+        }
+        ++valid;
+    }
+    EXPECT_GE(valid, 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, FuzzReplay, ::testing::ValuesIn(kTargets),
+                         [](const ::testing::TestParamInfo<FuzzTarget> &param) {
+                             return std::string(param.param.name);
+                         });
+
+} // namespace
