@@ -616,7 +616,11 @@ int TlsEngine::pskUseSession(const EVP_MD *md, const unsigned char **id, size_t 
         cipher = tls13CipherWithHash(m_ssl.get(), digestNid(md));
     else if (!(cipher = tls13CipherWithHash(m_ssl.get(), NID_sha256)))
         cipher = tls13CipherWithHash(m_ssl.get(), NID_sha384);
-    SSL_SESSION *external = m_pskKey.isEmpty() ? nullptr : externalPskSession(m_pskKey, cipher);
+    // A TLS 1.3 identity has 1 to 65535 bytes (RFC 8446 4.2.11); OpenSSL fails the whole
+    // handshake on an empty one. Offer none then: the answer still serves a TLS 1.2 server.
+    SSL_SESSION *external = m_pskKey.isEmpty() || m_pskIdentity.isEmpty()
+            ? nullptr
+            : externalPskSession(m_pskKey, cipher);
     if (!external) {
         m_tls13ClientHelloPending = true; // pskClient() is asked next: it stays silent
         return 1;

@@ -171,14 +171,16 @@ Outcome fuzzPskPath(const std::uint8_t *data, std::size_t size)
     const bool succeeded = clientEngine.isHandshakeComplete() && serverEngine.isHandshakeComplete()
             && !clientEngine.isFailed() && !serverEngine.isFailed();
     const QByteArray usedClientKey = clientKey.left(kMaxKey);
+    const bool tls12 = config.serverMaxVersion == TLS1_2_VERSION;
+    // TLS 1.3 identities are 1..65535 bytes: an empty one (or one starting with NUL) is not offered.
     const bool expectSuccess = client.answer && server.answer && !usedClientKey.isEmpty()
-            && usedClientKey == serverKey.left(kMaxKey) && !config.mustFail;
+            && usedClientKey == serverKey.left(kMaxKey) && !config.mustFail
+            && (tls12 || !server.expectedPeerIdentity.isEmpty());
     if (succeeded != expectSuccess)
         violated("the handshake succeeds exactly when both slots answer the same non-empty key");
     if (!succeeded && !clientEngine.isFailed() && !serverEngine.isFailed())
         violated("a handshake that does not succeed fails on one side");
 
-    const bool tls12 = config.serverMaxVersion == TLS1_2_VERSION;
     const bool offersTls13 = config.clientMaxVersion == TLS1_3_VERSION && config.mode == Tls13Psk::Offer;
     // One request per handshake, except a TLS 1.3 client that a TLS 1.2 server sends a hint.
     if (server.calls > 1 || client.calls > (offersTls13 && tls12 ? 2 : 1))

@@ -6,6 +6,8 @@
 
 #include "fuzzsupport.h"
 
+#include <QSslPreSharedKeyAuthenticator>
+
 #include <QtCore/qdir.h>
 #include <QtCore/qfile.h>
 #include <QtCore/qfileinfo.h>
@@ -114,6 +116,77 @@ TEST_P(FuzzReplay, ValidSeedsCompleteTheirHandshake)
         ++valid;
     }
     EXPECT_GE(valid, 3);
+}
+
+// Found by fuzz_psk_path (regressions/fuzz_psk_path/empty-identity-*): a client that may offer a
+// TLS 1.3 PSK and answered with an empty identity failed every handshake with "internal error"
+// before its ClientHello left, even against a TLS 1.2 server, where an empty identity is legal.
+struct EmptyIdentityRun
+{
+    bool clientComplete = false;
+    bool serverComplete = false;
+    QtPskFuzz::TlsEngine::Diagnosis diagnosis = QtPskFuzz::TlsEngine::Diagnosis::None;
+    QString clientError;
+    QByteArray serverSawIdentity;
+};
+
+class SeenIdentity : public QtPskFuzz::Credentials
+{
+public:
+    bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) override
+    {
+        seen = authenticator->identity();
+        return Credentials::preSharedKeyAuthenticationRequired(authenticator);
+    }
+    QByteArray seen;
+};
+
+EmptyIdentityRun runWithEmptyIdentity(int serverMaxVersion)
+{
+    QtPskFuzz::initialize();
+    QtPskFuzz::TlsSettings client;
+    client.minVersion = TLS1_2_VERSION;
+    client.maxVersion = TLS1_3_VERSION;
+    client.cipherList = "PSK-AES128-GCM-SHA256";
+    client.tls13Psk = QtPskPrivate::Tls13Psk::Offer;
+    QtPskFuzz::TlsSettings server = client;
+    server.server = true;
+    server.maxVersion = serverMaxVersion;
+    SeenIdentity clientSlot;
+    clientSlot.identity = QByteArray("");
+    clientSlot.key = QtPskFuzz::fixedKey();
+    SeenIdentity serverSlot;
+    serverSlot.key = QtPskFuzz::fixedKey();
+    QtPskFuzz::EnginePair pair(QtPskFuzz::TlsContext::get(client, nullptr),
+                               QtPskFuzz::TlsContext::get(server, nullptr), &clientSlot, &serverSlot);
+    pair.step(true);
+    pair.step(false);
+    pair.run(16);
+    EmptyIdentityRun run;
+    run.clientComplete = pair.engine(true).isHandshakeComplete();
+    run.serverComplete = pair.engine(false).isHandshakeComplete();
+    run.diagnosis = pair.engine(true).diagnosis();
+    run.clientError = pair.engine(true).errorString();
+    run.serverSawIdentity = serverSlot.seen;
+    return run;
+}
+
+TEST(FuzzRegression, EmptyIdentityWithTls13EnabledReachesTls12Server)
+{
+    const EmptyIdentityRun run = runWithEmptyIdentity(TLS1_2_VERSION);
+    EXPECT_TRUE(run.clientComplete) << run.clientError.toStdString();
+    EXPECT_TRUE(run.serverComplete);
+    EXPECT_TRUE(run.serverSawIdentity.isEmpty());
+    EXPECT_FALSE(run.serverSawIdentity.isNull());
+}
+
+TEST(FuzzRegression, EmptyIdentityOffersNoTls13PskAndIsDiagnosed)
+{
+    const EmptyIdentityRun run = runWithEmptyIdentity(TLS1_3_VERSION);
+    EXPECT_FALSE(run.clientComplete);
+    EXPECT_FALSE(run.clientError.contains(QLatin1String("internal error")))
+            << run.clientError.toStdString();
+    EXPECT_EQ(run.diagnosis, QtPskFuzz::TlsEngine::Diagnosis::ClientOfferedNoTls13Psk);
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, FuzzReplay, ::testing::ValuesIn(kTargets),
