@@ -110,6 +110,7 @@ TEST_P(FuzzReplay, ValidSeedsCompleteTheirHandshake)
         EXPECT_TRUE(outcome.handshakeComplete);
         EXPECT_FALSE(outcome.failed);
         if (engineTarget) {
+            EXPECT_EQ(outcome.sessionReused, file.fileName().endsWith(QLatin1String("-resumed")));
             EXPECT_TRUE(outcome.closed);
             EXPECT_TRUE(outcome.plaintext.endsWith("peer application data"));
         }
@@ -187,6 +188,41 @@ TEST(FuzzRegression, EmptyIdentityOffersNoTls13PskAndIsDiagnosed)
     EXPECT_FALSE(run.clientError.contains(QLatin1String("internal error")))
             << run.clientError.toStdString();
     EXPECT_EQ(run.diagnosis, QtPskFuzz::TlsEngine::Diagnosis::ClientOfferedNoTls13Psk);
+}
+
+// Found by the replay of the recorded seeds: TlsEngine::isSessionReused() was true after every
+// fresh TLS 1.3 external-PSK handshake (OpenSSL counts any TLS 1.3 PSK as a reused session),
+// against its contract "resumed a ticket or a TLS 1.2 session ID instead of authenticating afresh".
+TEST(FuzzRegression, FreshTls13ExternalPskHandshakeIsNoSessionReuse)
+{
+    QtPskFuzz::initialize();
+    for (const QtPskFuzz::EngineConfig &config : QtPskFuzz::engineConfigs()) {
+        SCOPED_TRACE(config.name);
+        QtPskFuzz::EnginePair first(QtPskFuzz::TlsContext::get(config.client, nullptr),
+                                    QtPskFuzz::TlsContext::get(config.server, nullptr));
+        first.step(true);
+        first.step(false);
+        first.run(32);
+        ASSERT_TRUE(first.engine(true).isHandshakeComplete());
+        ASSERT_TRUE(first.engine(false).isHandshakeComplete());
+        EXPECT_FALSE(first.engine(true).isSessionReused());
+        EXPECT_FALSE(first.engine(false).isSessionReused());
+        first.shutdown(true);
+        first.shutdown(false);
+        first.run(4);
+
+        const QtPskPrivate::SslSessionPtr session = first.engine(true).session();
+        ASSERT_TRUE(session);
+        QtPskFuzz::EnginePair second(QtPskFuzz::TlsContext::get(config.client, nullptr),
+                                     QtPskFuzz::TlsContext::get(config.server, nullptr));
+        ASSERT_TRUE(second.engine(true).setSession(session.get()));
+        second.step(true);
+        second.step(false);
+        second.run(32);
+        ASSERT_TRUE(second.engine(true).isHandshakeComplete());
+        EXPECT_TRUE(second.engine(true).isSessionReused());
+        EXPECT_TRUE(second.engine(false).isSessionReused());
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, FuzzReplay, ::testing::ValuesIn(kTargets),

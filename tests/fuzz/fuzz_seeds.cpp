@@ -89,6 +89,28 @@ int main(int argc, char **argv)
                                 header + payload);
             }
         }
+        // Resumption (and SNI) from a session of a first real handshake, without a prefix.
+        for (std::size_t i = 0; i < configs.size(); ++i) {
+            QByteArray header;
+            header.append(char(i));
+            header.append(char(QtPskFuzz::kResume | QtPskFuzz::kServerName));
+            header.append(char(0));
+            QByteArray payload;
+            const auto bytes = reinterpret_cast<const std::uint8_t *>(header.constData());
+            const QtPskFuzz::Outcome outcome =
+                    QtPskFuzz::fuzzEngine(client, bytes, std::size_t(header.size()), &payload);
+            if (!outcome.handshakeComplete || !outcome.closed) {
+                std::fprintf(stderr, "recording %s/resumed did not complete\n", configs[i].name);
+                ok = false;
+                continue;
+            }
+            ok &= writeSeed(dir,
+                            QStringLiteral("valid-%1-%2").arg(QLatin1String(configs[i].name),
+                                                               outcome.sessionReused
+                                                                       ? QLatin1String("resumed")
+                                                                       : QLatin1String("not-resumed")),
+                            header + payload);
+        }
         // The payload as application data that the real peer encrypts (stage Encrypted).
         QByteArray encrypted;
         encrypted.append(char(0));

@@ -406,16 +406,40 @@ Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t s
     FuzzInput input(data, size);
     const std::vector<ConfigContexts> &contexts = engineContexts();
     const ConfigContexts &config = contexts[input.byte() % contexts.size()];
-    const auto stage = Stage(input.byte() % int(Stage::Count));
+    const std::uint8_t stageByte = input.byte();
+    const auto stage = Stage((stageByte & 0x0f) % int(Stage::Count));
     Chunker chunker(input.byte());
     const QByteArray payload = input.rest();
 
     flushSessions(config.server);
     resetRandom();
+    QtPskPrivate::SslSessionPtr session;
+    if (stageByte & kResume) {
+        // A whole real handshake first, for a session (TLS 1.3: the ticket it read) to resume.
+        EnginePair first(config.client, config.server);
+        first.step(true);
+        first.step(false);
+        first.run(32);
+        // Closed properly: OpenSSL drops a TLS 1.2 session from the server's cache when its
+        // connection is freed without close_notify sent.
+        first.shutdown(true);
+        first.shutdown(false);
+        first.run(4);
+        session = first.engine(true).session();
+        if (!first.engine(true).isHandshakeComplete() || !session)
+            violated("the real handshake of every engine config completes with a session");
+    }
     EnginePair pair(config.client, config.server);
     const bool target = clientUnderTest;
     const bool peer = !clientUnderTest;
     TlsEngine &engine = pair.engine(target);
+    {
+        const RandomScope scope(RandomStream::Client);
+        if (session && !pair.engine(true).setSession(session.get()))
+            violated("a client takes its own session for resumption");
+        if (stageByte & kServerName)
+            pair.engine(true).setHostName(QByteArrayLiteral("fuzz.example"));
+    }
 
     pair.step(true); // the ClientHello
     pair.step(false);
@@ -452,6 +476,7 @@ Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t s
         pair.run(8, toClient, toServer);
         outcome.handshakeComplete = engine.isHandshakeComplete();
         outcome.closed = engine.isCloseNotifyReceived();
+        outcome.sessionReused = engine.isSessionReused();
         outcome.plaintext = received;
         return outcome;
     }
@@ -517,6 +542,7 @@ Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t s
     outcome.handshakeComplete = engine.isHandshakeComplete();
     outcome.failed = engine.isFailed();
     outcome.closed = engine.isCloseNotifyReceived();
+    outcome.sessionReused = engine.isSessionReused();
     outcome.plaintext = received;
     return outcome;
 }

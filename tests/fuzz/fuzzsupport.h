@@ -149,12 +149,15 @@ struct Outcome
     bool handshakeComplete = false;
     bool failed = false;
     bool closed = false;
+    bool sessionReused = false;
     QByteArray output; // every byte the engine under test wrote
     QByteArray plaintext; // every byte it decrypted
 };
 
 // The engine targets. The input: config byte, stage byte, chunk seed, then the payload that is
-// fed to the engine under test as its peer's bytes. With \a recordedPayload the payload is
+// fed to the engine under test as its peer's bytes. The stage byte's low nibble picks the Stage;
+// bit 4 (kResume) first runs a whole real handshake and has the client resume its session, bit 5
+// (kServerName) has the client send SNI. With \a recordedPayload the payload is
 // ignored instead: the real peer carries on after the prefix and every byte it sends to the
 // engine under test is stored there (the seed generator's mode).
 enum class Stage {
@@ -164,6 +167,8 @@ enum class Stage {
     Encrypted, // as Complete, then the real peer encrypts the payload and closes
     Count,
 };
+constexpr std::uint8_t kResume = 0x10;
+constexpr std::uint8_t kServerName = 0x20;
 Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t size,
                    QByteArray *recordedPayload = nullptr);
 
