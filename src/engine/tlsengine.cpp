@@ -402,7 +402,29 @@ bool TlsEngine::peerSentCertificate() const
 
 bool TlsEngine::isSessionReused() const
 {
-    return m_ssl && m_handshakeComplete && SSL_session_reused(m_ssl.get());
+    return m_ssl && m_handshakeComplete && m_sessionReused;
+}
+
+// At the end of the first handshake (SSL_CB_HANDSHAKE_DONE), before a TLS 1.3 ticket can replace
+// the session. OpenSSL counts every TLS 1.3 PSK as a reused session, an external one too; only a
+// ticket resumes. The server knows which one it accepted; a client's session has a ticket only
+// when it is a resumed one (an external PSK's session has none).
+void TlsEngine::handshakeDone()
+{
+    if (m_handshakeDoneSeen)
+        return;
+    m_handshakeDoneSeen = true;
+    SSL *const ssl = m_ssl.get();
+    if (!ssl || !SSL_session_reused(ssl))
+        return;
+    if (SSL_version(ssl) != TLS1_3_VERSION) {
+        m_sessionReused = true; // a TLS 1.2 session ID
+    } else if (isServer()) {
+        m_sessionReused = !m_externalPskAccepted;
+    } else {
+        const SSL_SESSION *session = SSL_get_session(ssl);
+        m_sessionReused = session && SSL_SESSION_has_ticket(session);
+    }
 }
 
 SslSessionPtr TlsEngine::session() const
@@ -619,7 +641,11 @@ int TlsEngine::pskUseSession(const EVP_MD *md, const unsigned char **id, size_t 
         cipher = tls13CipherWithHash(m_ssl.get(), digestNid(md));
     else if (!(cipher = tls13CipherWithHash(m_ssl.get(), NID_sha256)))
         cipher = tls13CipherWithHash(m_ssl.get(), NID_sha384);
-    SSL_SESSION *external = m_pskKey.isEmpty() ? nullptr : externalPskSession(m_pskKey, cipher);
+    // A TLS 1.3 identity has 1 to 65535 bytes (RFC 8446 4.2.11); OpenSSL fails the whole
+    // handshake on an empty one. Offer none then: the answer still serves a TLS 1.2 server.
+    SSL_SESSION *external = m_pskKey.isEmpty() || m_pskIdentity.isEmpty()
+            ? nullptr
+            : externalPskSession(m_pskKey, cipher);
     if (!external) {
         m_tls13ClientHelloPending = true; // pskClient() is asked next: it stays silent
         return 1;
@@ -688,11 +714,15 @@ int TlsEngine::pskFindSession(const unsigned char *identity, size_t identityLeng
 
 void TlsEngine::infoTrampoline(const SSL *ssl, int where, int value)
 {
-    if (!(where & SSL_CB_ALERT))
+    if (!(where & (SSL_CB_ALERT | SSL_CB_HANDSHAKE_DONE)))
         return;
     TlsEngine *engine = fromSsl(ssl);
     if (!engine)
         return;
+    if (where & SSL_CB_HANDSHAKE_DONE) {
+        engine->handshakeDone();
+        return;
+    }
     try {
         TlsAlert alert;
         alert.sent = (where & SSL_CB_WRITE) != 0;

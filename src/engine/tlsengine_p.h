@@ -166,6 +166,7 @@ private:
                       SSL_SESSION **session);
     int pskFindSession(const unsigned char *identity, size_t identityLength, SSL_SESSION **session);
     void clientHello();
+    void handshakeDone();
     bool askCallbacks(QSslPreSharedKeyAuthenticator &authenticator);
     void forgetCredentials();
     void diagnoseHandshakeFailure();
@@ -186,6 +187,8 @@ private:
     bool m_handshakeComplete = false;
     bool m_failed = false;
     bool m_truncated = false;
+    bool m_handshakeDoneSeen = false;
+    bool m_sessionReused = false; // a ticket or a TLS 1.2 session ID, not an external PSK
     bool m_tls13ClientHelloPending = false; // armed by the psk_use_session callback
     bool m_tls13IdentityPending = false; // armed by the psk_find_session callback (server)
     Diagnosis m_diagnosis = Diagnosis::None;
