@@ -272,24 +272,28 @@ public:
     /*!
         Waits at most \a msecs milliseconds (-1: forever) for the connection, without an event
         loop, emitting the usual signals. Returns \c true if connected. On timeout the
-        attempt is given up: error() is SocketTimeoutError and the state UnconnectedState.
+        attempt is given up: error() is SocketTimeoutError and the state UnconnectedState; as
+        in Qt, this time-out does not emit errorOccurred().
     */
     virtual bool waitForConnected(int msecs = 30000);
     /*!
         Waits at most \a msecs milliseconds for new data and emits readyRead(). Returns \c true
-        if new data arrived; on timeout, \c false with error() SocketTimeoutError (the
-        connection stays open).
+        if new data arrived; on timeout, \c false with error() SocketTimeoutError, reported
+        with errorOccurred() as in Qt (the connection stays open and usable).
     */
     bool waitForReadyRead(int msecs = 30000) override;
     /*!
         Waits at most \a msecs milliseconds until at least some pending data is written and
-        emits bytesWritten(). Returns \c true if data was written.
+        emits bytesWritten(). Returns \c true if data was written; on timeout, \c false with
+        error() SocketTimeoutError, reported with errorOccurred() as in Qt (the connection
+        stays open and the data stays queued).
     */
     bool waitForBytesWritten(int msecs = 30000) override;
     /*!
         Waits at most \a msecs milliseconds for the connection to close, emitting the usual
         signals (disconnected() among them). Returns \c true if it closed; \c false on
-        timeout (error SocketTimeoutError) or when the socket was already unconnected.
+        timeout (error SocketTimeoutError, reported with errorOccurred() as in Qt; the
+        connection stays open) or when the socket was already unconnected.
     */
     virtual bool waitForDisconnected(int msecs = 30000);
 

@@ -185,7 +185,9 @@ public:
     /*!
         Waits up to \a msecs milliseconds (-1: forever) for the handshake to complete, without
         an event loop. Returns \c true once encrypted() has been emitted, \c false on an error,
-        a time-out, or when the socket is not encrypting or already encrypted.
+        a time-out, or when the socket is not encrypting or already encrypted. As in Qt, a
+        time-out in the handshake sets SocketTimeoutError and emits errorOccurred() (the
+        handshake goes on); one while still connecting is waitForConnected()'s (not emitted).
     */
     bool waitForEncrypted(int msecs = 30000);
     /*! Waits up to \a msecs milliseconds for decrypted data (readyRead()). */

@@ -31,9 +31,10 @@ QString tr(const char *text)
     return QAbstractSocket::tr(text);
 }
 
+// Qt's text for a time-out of the wait itself (its socket engine's); waitForConnected() has its own.
 QString timeoutString()
 {
-    return tr("Socket operation timed out");
+    return tr("Network operation timed out");
 }
 
 QHostAddress toHostAddress(const SocketAddress &address)
@@ -369,7 +370,8 @@ bool AbstractSocketPrivate::waitForTransport(QDeadlineTimer deadline)
     const bool wantWrite = state == QAbstractSocket::ConnectingState || !writeBuffer.isEmpty();
     const WaitResult result = transport->wait(wantRead, wantWrite, deadline, &readable, &writable);
     if (result == WaitResult::Timeout) {
-        setError(QAbstractSocket::SocketTimeoutError, timeoutString());
+        // As in Qt: reported with errorOccurred(); the socket stays as it is.
+        setErrorAndEmit(QAbstractSocket::SocketTimeoutError, timeoutString());
         return false;
     }
     if (result == WaitResult::Failed)
@@ -1177,8 +1179,8 @@ bool QAbstractSocket::waitForDisconnected(int msecs)
             d->readBufferMaxSize = 0;
             d->updateReadNotification();
         }
-        if (!d->waitForTransport(deadline) || !guard)
-            return d->state == UnconnectedState;
+        if (!d->waitForTransport(deadline))
+            return guard && d->state == UnconnectedState; // a slot may have deleted the socket
     }
     return d->state == UnconnectedState;
 }

@@ -102,7 +102,8 @@ inline int remainingMsecs(const QDeadlineTimer &deadline)
                              descriptor (read unless paused by readBufferSize, write when
                              writeBuffer is not empty) and handles what it finds exactly as the
                              event loop would (transportReadable(), flush). Returns false on
-                             timeout (error SocketTimeoutError set, not emitted) or failure.
+                             timeout (SocketTimeoutError set and emitted, as Qt does; the
+                             caller checks its guard) or failure.
     Each emitting service returns false if the socket object was destroyed meanwhile: then
     return at once without touching `this`.
 */

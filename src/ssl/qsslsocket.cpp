@@ -818,8 +818,8 @@ bool QSslSocket::waitForDisconnected(int msecs)
     const QDeadlineTimer deadline = QtPskPrivate::deadlineFromMsecs(msecs);
     QPointer<QSslSocket> guard(this);
     if (d->closeAfterHandshake && !d->connectionEncrypted) {
-        if (!waitForEncrypted(QtPskPrivate::remainingMsecs(deadline)) || !guard)
-            return d->state == UnconnectedState;
+        if (!waitForEncrypted(QtPskPrivate::remainingMsecs(deadline)))
+            return guard && d->state == UnconnectedState; // a slot may have deleted the socket
     }
     return QTcpSocket::waitForDisconnected(QtPskPrivate::remainingMsecs(deadline));
 }

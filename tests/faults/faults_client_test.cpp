@@ -25,7 +25,8 @@ using namespace FaultsTest;
 namespace {
 
 const QString RemoteHostClosed = QStringLiteral("The remote host closed the connection");
-const QString TimedOut = QStringLiteral("Socket operation timed out");
+// A waitFor...() time-out other than waitForConnected()'s (Qt's socket-engine text).
+const QString TimedOut = QStringLiteral("Network operation timed out");
 
 class ClientFaults : public ::testing::Test
 {
@@ -265,8 +266,8 @@ INSTANTIATE_TEST_SUITE_P(Lengths, ClientHintLength, ::testing::Values(256, 257, 
                          });
 
 // waitForEncrypted() against a server that accepts and does not answer: false after the
-// time-out, SocketTimeoutError, and the socket stays connected in its handshake (as in Qt, a
-// waitFor...() time-out does not close the socket). Once the server answers after all, the
+// time-out, SocketTimeoutError reported with errorOccurred(), and the socket stays connected in
+// its handshake (as in Qt, a waitFor...() time-out does not close the socket). Once the server answers after all, the
 // same socket completes the handshake.
 TEST_F(ClientFaults, StalledHandshakeTimesOutWaitForEncryptedAndCanStillComplete)
 {
@@ -291,16 +292,20 @@ TEST_F(ClientFaults, StalledHandshakeTimesOutWaitForEncryptedAndCanStillComplete
     EXPECT_EQ(client->state(), QAbstractSocket::ConnectedState);
     EXPECT_EQ(client->mode(), QSslSocket::SslClientMode);
     EXPECT_FALSE(client->isEncrypted());
+    // As in Qt 6 (tests/parity/waitfor_timeout_test.cpp): every time-out of waitForEncrypted(),
+    // waitForReadyRead(), waitForBytesWritten() and waitForDisconnected() emits
+    // errorOccurred(SocketTimeoutError); waitForConnected()'s does not.
+    const QString timeout = errorEvent(QAbstractSocket::SocketTimeoutError);
+    EXPECT_EQ(log.events, QStringList({"connected", timeout})) << log.text();
+    EXPECT_EQ(log.errorStrings, QStringList({TimedOut}));
     EXPECT_FALSE(client->waitForEncrypted(100)); // still in the handshake, still waiting
     EXPECT_EQ(client->state(), QAbstractSocket::ConnectedState);
-    // QtPsk's waitFor...() time-outs set the error without emitting errorOccurred(). (Qt 6 emits
-    // errorOccurred(SocketTimeoutError) from waitForReadyRead(), waitForBytesWritten() and so
-    // waitForEncrypted(), but not from waitForConnected(); this pins QtPsk's current choice.)
-    EXPECT_EQ(log.events, QStringList({"connected"})) << log.text();
+    EXPECT_EQ(log.events, QStringList({"connected", timeout, timeout})) << log.text();
 
     release.set_value();
     EXPECT_TRUE(client->waitForEncrypted(10000)) << client->errorString().toStdString();
-    EXPECT_EQ(log.events, QStringList({"connected", "psk", "encrypted"})) << log.text();
+    EXPECT_EQ(log.events, QStringList({"connected", timeout, timeout, "psk", "encrypted"}))
+            << log.text();
     client->disconnectFromHost();
     peer.join();
     EXPECT_TRUE(handshook);
@@ -355,7 +360,10 @@ TEST_F(ClientFaults, StalledPeerTimesOutWaitForReadyReadAndTheSocketStaysUsable)
     ASSERT_TRUE(client->waitForReadyRead(10000)) << client->errorString().toStdString();
     EXPECT_EQ(client->readAll(), "late data");
     EXPECT_EQ(go, "go");
-    EXPECT_EQ(log.events, QStringList({"connected", "psk", "encrypted"})) << log.text();
+    EXPECT_EQ(log.events, QStringList({"connected", "psk", "encrypted",
+                                       errorEvent(QAbstractSocket::SocketTimeoutError)}))
+            << log.text();
+    EXPECT_EQ(log.errorStrings, QStringList({TimedOut}));
     release.set_value();
     peer.join();
     EXPECT_TRUE(completesGoodHandshake(echo.port()));
@@ -393,7 +401,10 @@ TEST_F(ClientFaults, PeerThatStopsReadingTimesOutWaitForBytesWritten)
             << client->bytesToWrite();
     peer.join();
     EXPECT_EQ(decrypted, Total);
-    EXPECT_EQ(log.events, QStringList({"connected", "psk", "encrypted"})) << log.text();
+    EXPECT_EQ(log.events, QStringList({"connected", "psk", "encrypted",
+                                       errorEvent(QAbstractSocket::SocketTimeoutError)}))
+            << log.text();
+    EXPECT_EQ(log.errorStrings, QStringList({TimedOut}));
     EXPECT_TRUE(completesGoodHandshake(echo.port()));
 }
 
