@@ -2,6 +2,7 @@
 #include "engine/tlscontext_p.h"
 
 #include "engine/tlsengine_p.h"
+#include "qtpsklogging_p.h"
 
 #include <QtCore/qhash.h>
 #include <QtCore/qmutex.h>
@@ -65,9 +66,19 @@ std::shared_ptr<TlsContext> TlsContext::get(const TlsSettings &settings, QString
     if (!context) {
         cache.contexts.removeIf([](const auto &entry) { return entry.value().expired(); });
         context = create(settings, errorString);
-        if (!context)
+        if (!context) {
+            qCDebug(lcQtPskEngineContext).nospace()
+                    << "cache miss; a new " << (settings.server ? "server" : "client")
+                    << " context failed: " << (errorString ? *errorString : QString());
             return nullptr;
+        }
         cache.contexts.insert(settings, context);
+        qCDebug(lcQtPskEngineContext, "cache miss: new %s context %p (%lld contexts live)",
+                settings.server ? "server" : "client", static_cast<void *>(context->handle()),
+                static_cast<long long>(cache.contexts.size()));
+    } else {
+        qCDebug(lcQtPskEngineContext, "cache hit: %s context %p", settings.server ? "server" : "client",
+                static_cast<void *>(context->handle()));
     }
     if (cache.recent.empty() || cache.recent.front() != context) {
         const auto it = std::find(cache.recent.begin(), cache.recent.end(), context);
@@ -88,6 +99,8 @@ void TlsContext::releaseUnused()
         const QMutexLocker locker(&cache.mutex);
         released.swap(cache.recent);
     }
+    qCDebug(lcQtPskEngineContext, "%lld recently used contexts released",
+            static_cast<long long>(released.size()));
     // The contexts without other users die here, outside the lock.
 }
 

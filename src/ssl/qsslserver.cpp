@@ -1,6 +1,8 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
 #include <QtPsk/qsslserver.h>
 
+#include "qtpsklogging_p.h"
+
 #include <QtPsk/qsslpresharedkeyauthenticator.h>
 
 #include "ssl/qsslsocket_p.h"
@@ -66,6 +68,7 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
     connect(timer, &QTimer::timeout, socket, [socket] {
         if (socket->isEncrypted())
             return;
+        qCDebug(lcQtPskSslServer, "%p: handshake timed out", static_cast<void *>(socket));
         QtPskPrivate::SslSocketPrivate::get(socket)->setErrorAndEmit(
                 QAbstractSocket::SocketTimeoutError,
                 QSslSocket::tr("The TLS handshake did not complete in time"));
@@ -92,6 +95,9 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
             });
     connect(socket, &QSslSocket::errorOccurred, this,
             [this, socket, timer](QAbstractSocket::SocketError error) {
+                qCDebug(lcQtPskSslServer).nospace()
+                        << static_cast<const void *>(socket) << ": handshake failed, " << error
+                        << "; the socket is dropped";
                 QPointer<QSslSocket> guard(socket);
                 Q_EMIT errorOccurred(socket, error);
                 if (guard) {
@@ -103,6 +109,8 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
             });
     connect(socket, &QSslSocket::encrypted, this, [this, socket, timer] {
         // Handed over: from now on the socket is the application's, with its own signals.
+        qCDebug(lcQtPskSslServer, "%p: encrypted, now a pending connection",
+                static_cast<void *>(socket));
         delete timer;
         disconnect(socket, nullptr, this, nullptr);
         addPendingConnection(socket);
@@ -112,6 +120,9 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
     Q_EMIT startedEncryptionHandshake(socket);
     if (!guard || socket->state() != QAbstractSocket::ConnectedState)
         return;
+    qCDebug(lcQtPskSslServer, "%p: descriptor %lld, server handshake starts (timeout %d ms)",
+            static_cast<void *>(socket), static_cast<long long>(socketDescriptor),
+            d->handshakeTimeout);
     timer->start(d->handshakeTimeout);
     socket->startServerEncryption();
 }
