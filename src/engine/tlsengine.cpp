@@ -298,9 +298,8 @@ TlsEngine::Result TlsEngine::call(Call what, void *buffer, qsizetype size, qsize
         }
         if (m_handshakeComplete && !wasComplete) {
             const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
-            qCDebug(lcQtPskEngine, "%p: handshake finished: %s, %s%s", static_cast<void *>(this),
-                    protocolName(SSL_version(ssl)), cipher ? SSL_CIPHER_get_name(cipher) : "no cipher",
-                    SSL_session_reused(ssl) ? ", session resumed" : "");
+            qCDebug(lcQtPskEngine, "%p: handshake finished: %s, %s", static_cast<void *>(this),
+                    protocolName(SSL_version(ssl)), cipher ? SSL_CIPHER_get_name(cipher) : "no cipher");
         }
     }
     if (m_handshakeComplete || ret <= 0) {

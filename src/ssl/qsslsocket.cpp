@@ -326,8 +326,8 @@ bool SslSocketPrivate::completeEncryption()
     QPointer<QAbstractSocket> guard(q);
     handshakeInterrupted = false;
     connectionEncrypted = true;
-    qCDebug(lcQtPskSsl, "%p: encrypted (%s, %s)", static_cast<void *>(q),
-            engine ? engine->cipherName().constData() : "", engine && engine->isSessionReused() ? "resumed" : "full handshake");
+    qCDebug(lcQtPskSsl, "%p: encrypted (%s)", static_cast<void *>(q),
+            engine ? engine->cipherName().constData() : "");
     Q_EMIT sslQ()->encrypted();
     if (!guard)
         return false;
