@@ -260,7 +260,8 @@ TEST(KeyWipeScanner, SeesAnUnwipedCopyFreedThroughOpenSsl)
     std::memcpy(wiped, key.data(), 32);
     OPENSSL_clear_free(wiped, 64);
     scan.stop();
-    EXPECT_EQ(scan.hits(), 1);
+    // Seen once by the OpenSSL hook, and once more by free() where that is replaced too.
+    EXPECT_EQ(scan.hits(), QTPSK_SCAN_EVERY_FREE ? 2 : 1);
 }
 
 TEST(KeyWipeScanner, SeesAnUnwipedQByteArrayCopy)
