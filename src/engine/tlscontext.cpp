@@ -5,12 +5,12 @@
 #include "qtpsklogging_p.h"
 
 #include <QtCore/qhash.h>
-#include <QtCore/qmutex.h>
 
 #include <openssl/err.h>
 
 #include <algorithm>
 #include <deque>
+#include <mutex>
 
 QTPSK_BEGIN_NAMESPACE
 
@@ -25,7 +25,9 @@ namespace {
 struct ContextCache
 {
     static constexpr std::size_t KeptAlive = 16;
-    QMutex mutex;
+    // A std::mutex rather than a QMutex: ThreadSanitizer sees pthread mutexes, while a contended
+    // QMutex waits on a futex inside Qt, where it cannot look (tests/threads runs under TSan).
+    std::mutex mutex;
     QHash<TlsSettings, std::weak_ptr<TlsContext>> contexts;
     std::deque<std::shared_ptr<TlsContext>> recent; // most recently used first
 };
@@ -61,7 +63,7 @@ TlsContext::~TlsContext() = default;
 std::shared_ptr<TlsContext> TlsContext::get(const TlsSettings &settings, QString *errorString)
 {
     ContextCache &cache = contextCache();
-    const QMutexLocker locker(&cache.mutex);
+    const std::lock_guard<std::mutex> locker(cache.mutex);
     std::shared_ptr<TlsContext> context = cache.contexts.value(settings).lock();
     if (!context) {
         cache.contexts.removeIf([](const auto &entry) { return entry.value().expired(); });
@@ -96,7 +98,7 @@ void TlsContext::releaseUnused()
     ContextCache &cache = contextCache();
     std::deque<std::shared_ptr<TlsContext>> released;
     {
-        const QMutexLocker locker(&cache.mutex);
+        const std::lock_guard<std::mutex> locker(cache.mutex);
         released.swap(cache.recent);
     }
     qCDebug(lcQtPskEngineContext, "%lld recently used contexts released",

@@ -26,6 +26,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "common/testsupport.h"
@@ -42,9 +43,51 @@ constexpr int kRoundsPerClient = 20;
 constexpr int kMessageSize = 1500;
 
 // What the workers report; written from every thread.
+// Qt hands work between threads (queued calls, moveToThread(), QThread::wait()) with its own
+// futex-based locks, which ThreadSanitizer cannot see in an uninstrumented Qt. The tests add a
+// release/acquire pair it can see wherever they rely on such a hand-over; these only make the
+// order TSan-visible and never replace Qt's own synchronisation.
+class Handoff
+{
+public:
+    void publish() { m_generation.fetch_add(1, std::memory_order_release); }
+    void receive() const { (void)m_generation.load(std::memory_order_acquire); }
+
+private:
+    std::atomic<int> m_generation{0};
+};
+
+// OpenSSL frees a thread's own state (its random generators, its error queue) when the thread
+// exits, but QThread::wait() returns before that, so LeakSanitizer may check at process exit while
+// it is still in use: each test thread releases it itself, last thing before it ends. Its end is
+// then published to join(), which waits for the thread and makes its work TSan-visible.
+class ThreadEnd
+{
+public:
+    explicit ThreadEnd(QThread *thread) : m_thread(thread)
+    {
+        QObject::connect(thread, &QThread::finished, thread, [this] {
+            OPENSSL_thread_stop();
+            m_end.publish();
+        }, Qt::DirectConnection);
+    }
+    bool join(unsigned long timeoutMs = 60000)
+    {
+        m_thread->quit();
+        const bool ended = m_thread->wait(timeoutMs);
+        m_end.receive();
+        return ended;
+    }
+
+private:
+    QThread *m_thread;
+    Handoff m_end;
+};
+
 struct Shared
 {
-    QMutex mutex;
+    std::mutex mutex;
+    Handoff start; // the main thread's set-up, before a worker thread uses it
     QSet<quintptr> clientContexts; // the SSL_CTX of every encrypted client, across all threads
     QSet<quintptr> serverContexts;
     QStringList failures;
@@ -54,14 +97,14 @@ struct Shared
 
     void fail(const QString &why)
     {
-        const QMutexLocker locker(&mutex);
+        const std::lock_guard<std::mutex> locker(mutex);
         failures << why;
     }
     void recordContext(QSslSocket *socket, bool server)
     {
         const SslSocketPrivate *d = SslSocketPrivate::get(socket);
         const quintptr handle = d->engine ? quintptr(d->engine->context()->handle()) : 0;
-        const QMutexLocker locker(&mutex);
+        const std::lock_guard<std::mutex> locker(mutex);
         (server ? serverContexts : clientContexts).insert(handle);
     }
 };
@@ -151,6 +194,7 @@ public:
     // Runs in the worker thread (queued from the main thread).
     void run()
     {
+        m_shared->start.receive();
         // Bounded: a stuck worker reports and ends instead of hanging the test.
         m_timer = new QTimer(this);
         m_timer->setSingleShot(true);
@@ -229,15 +273,6 @@ private:
     bool m_done = false;
 };
 
-// OpenSSL frees a thread's own state (its random generators, its error queue) when the thread
-// exits, but QThread::wait() returns before that, so LeakSanitizer may check at process exit while
-// it is still in use. Each test thread releases it itself, last thing before it ends.
-void releaseOpenSslThreadStateAtEnd(QThread *thread)
-{
-    QObject::connect(thread, &QThread::finished, thread, [] { OPENSSL_thread_stop(); },
-                     Qt::DirectConnection);
-}
-
 QSslPreSharedKeyAuthenticator sharedCredentials()
 {
     QSslPreSharedKeyAuthenticator credentials;
@@ -251,24 +286,24 @@ void runWorkers(QSsl::SslProtocol protocol)
     Shared shared;
     const QSslPreSharedKeyAuthenticator credentials = sharedCredentials(); // copied by every thread
     std::vector<std::unique_ptr<QThread>> threads;
+    std::vector<std::unique_ptr<ThreadEnd>> ends;
     std::vector<std::unique_ptr<Worker>> workers;
     for (int i = 0; i < kThreads; ++i) {
         threads.push_back(std::make_unique<QThread>());
+        ends.push_back(std::make_unique<ThreadEnd>(threads.back().get()));
         workers.push_back(std::make_unique<Worker>(credentials, protocol, &shared));
         workers.back()->moveToThread(threads.back().get());
-        releaseOpenSslThreadStateAtEnd(threads.back().get());
         threads.back()->start();
     }
+    shared.start.publish();
     for (auto &worker : workers)
         QMetaObject::invokeMethod(worker.get(), [w = worker.get()] { w->run(); }, Qt::QueuedConnection);
     const bool done = QtPskTest::waitUntil([&] { return shared.workersDone.load() == kThreads; }, 60000);
-    for (auto &thread : threads) {
-        thread->quit();
-        thread->wait();
-    }
+    for (auto &end : ends)
+        EXPECT_TRUE(end->join());
     workers.clear(); // their threads have ended: nothing of theirs runs any more
     EXPECT_TRUE(done);
-    const QMutexLocker locker(&shared.mutex);
+    const std::lock_guard<std::mutex> locker(shared.mutex);
     EXPECT_TRUE(shared.failures.isEmpty()) << qPrintable(shared.failures.join(QStringLiteral("; ")));
     EXPECT_EQ(shared.echoedRounds.load(), kThreads * kClientsPerThread * kRoundsPerClient);
     EXPECT_GE(shared.pskRequests.load(), 2 * kThreads * kClientsPerThread);
@@ -298,7 +333,7 @@ TEST(SslThreads, ContextCacheHitFromManyThreadsAtOnceGivesOneContext)
     settings.server = true;
     settings.identityHint = "cache race";
     std::atomic<int> ready{0};
-    QMutex mutex;
+    std::mutex mutex;
     QSet<quintptr> handles;
     std::vector<std::shared_ptr<TlsContext>> keep; // every thread's context, alive to the end
     std::vector<std::unique_ptr<QThread>> threads;
@@ -309,16 +344,17 @@ TEST(SslThreads, ContextCacheHitFromManyThreadsAtOnceGivesOneContext)
             for (int i = 0; i < 50; ++i) {
                 QString error;
                 std::shared_ptr<TlsContext> context = TlsContext::get(settings, &error);
-                const QMutexLocker locker(&mutex);
+                const std::lock_guard<std::mutex> locker(mutex);
                 handles.insert(context ? quintptr(context->handle()) : 0);
                 keep.push_back(std::move(context));
             }
-            OPENSSL_thread_stop(); // see releaseOpenSslThreadStateAtEnd()
+            OPENSSL_thread_stop(); // see ThreadEnd
         }));
         threads.back()->start();
     }
     for (auto &thread : threads)
         EXPECT_TRUE(thread->wait(30000));
+    const std::lock_guard<std::mutex> locker(mutex); // every thread's last unlock happened before
     EXPECT_EQ(handles.size(), 1);
     EXPECT_FALSE(handles.contains(0));
     EXPECT_EQ(keep.size(), 8u * 50u);
@@ -332,16 +368,19 @@ TEST(SslThreads, SocketMovedToAnotherThreadConnectsAndEchoesThere)
     const QSslPreSharedKeyAuthenticator credentials = sharedCredentials();
     QThread serverThread;
     QThread clientThread;
+    ThreadEnd serverEnd(&serverThread);
+    ThreadEnd clientEnd(&clientThread);
+    Handoff setUp;
     auto *worker = new Worker(credentials, QSsl::TlsV1_3, &shared); // its server echoes
     worker->moveToThread(&serverThread);
-    releaseOpenSslThreadStateAtEnd(&serverThread);
-    releaseOpenSslThreadStateAtEnd(&clientThread);
     serverThread.start();
 
     // The server's port, from a listening server owned by the server thread.
     QSslServer *server = nullptr;
     std::atomic<quint16> port{0};
+    setUp.publish();
     QMetaObject::invokeMethod(worker, [&] {
+        setUp.receive();
         server = new QSslServer(worker);
         server->setSslConfiguration(pskConfiguration(QSsl::TlsV1_3));
         QObject::connect(server, &QSslServer::preSharedKeyAuthenticationRequired, server,
@@ -355,7 +394,7 @@ TEST(SslThreads, SocketMovedToAnotherThreadConnectsAndEchoesThere)
             }
         });
         if (server->listen(QHostAddress::LocalHost, 0))
-            port = server->serverPort();
+            port = server->serverPort(); // an atomic: TSan-visible for the main thread
     }, Qt::BlockingQueuedConnection);
     ASSERT_NE(port.load(), 0);
 
@@ -379,17 +418,17 @@ TEST(SslThreads, SocketMovedToAnotherThreadConnectsAndEchoesThere)
     });
     socket->moveToThread(&clientThread);
     clientThread.start();
-    QMetaObject::invokeMethod(socket, [socket, p = port.load()] {
+    setUp.publish();
+    QMetaObject::invokeMethod(socket, [&setUp, socket, p = port.load()] {
+        setUp.receive();
         socket->connectToHostEncrypted(QStringLiteral("127.0.0.1"), p);
     }, Qt::QueuedConnection);
 
     EXPECT_TRUE(QtPskTest::waitUntil([&] { return echoed.load(); }, 20000));
-    clientThread.quit();
-    clientThread.wait();
+    EXPECT_TRUE(clientEnd.join());
     if (!echoed)
         delete socket; // its thread has ended: nobody else touches it now
     QMetaObject::invokeMethod(worker, [worker] { delete worker; }, Qt::BlockingQueuedConnection);
-    serverThread.quit();
-    serverThread.wait();
+    EXPECT_TRUE(serverEnd.join());
     EXPECT_EQ(usedIn.load(), &clientThread);
 }
