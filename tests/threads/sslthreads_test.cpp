@@ -25,6 +25,7 @@
 #include <openssl/crypto.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -42,52 +43,51 @@ constexpr int kClientsPerThread = 3;
 constexpr int kRoundsPerClient = 20;
 constexpr int kMessageSize = 1500;
 
-// What the workers report; written from every thread.
-// Qt hands work between threads (queued calls, moveToThread(), QThread::wait()) with its own
-// futex-based locks, which ThreadSanitizer cannot see in an uninstrumented Qt. The tests add a
-// release/acquire pair it can see wherever they rely on such a hand-over; these only make the
-// order TSan-visible and never replace Qt's own synchronisation.
-class Handoff
+// A test thread whose hand-overs ThreadSanitizer can follow. Qt passes queued calls between
+// threads and ends QThread::wait() through its own futex-based locks, which TSan cannot see in an
+// uninstrumented Qt: it would report races between the main thread's set-up and the thread's
+// work that cannot happen. So the work is started from QThread::started (a direct call in the new
+// thread; everything set up before start() happens-before it through pthread_create, which TSan
+// sees), and the end is published through an atomic that join() reads after QThread::wait().
+// OpenSSL frees a thread's own state (random generators, error queue) when the thread exits,
+// which QThread::wait() does not wait for: the thread releases it itself, last thing.
+class TestThread
 {
 public:
-    void publish() { m_generation.fetch_add(1, std::memory_order_release); }
-    void receive() const { (void)m_generation.load(std::memory_order_acquire); }
-
-private:
-    std::atomic<int> m_generation{0};
-};
-
-// OpenSSL frees a thread's own state (its random generators, its error queue) when the thread
-// exits, but QThread::wait() returns before that, so LeakSanitizer may check at process exit while
-// it is still in use: each test thread releases it itself, last thing before it ends. Its end is
-// then published to join(), which waits for the thread and makes its work TSan-visible.
-class ThreadEnd
-{
-public:
-    explicit ThreadEnd(QThread *thread) : m_thread(thread)
+    // \a atStart runs first thing in the new thread, \a atEnd last thing (after its event loop).
+    TestThread(std::function<void()> atStart, std::function<void()> atEnd = {})
+        : m_atStart(std::move(atStart)), m_atEnd(std::move(atEnd))
     {
-        QObject::connect(thread, &QThread::finished, thread, [this] {
+        QObject::connect(&m_thread, &QThread::started, &m_thread, [this] { m_atStart(); },
+                         Qt::DirectConnection);
+        QObject::connect(&m_thread, &QThread::finished, &m_thread, [this] {
+            if (m_atEnd)
+                m_atEnd();
             OPENSSL_thread_stop();
-            m_end.publish();
+            m_ended.store(true, std::memory_order_release);
         }, Qt::DirectConnection);
     }
+    ~TestThread() { join(); }
+    QThread *thread() { return &m_thread; }
+    void start() { m_thread.start(); }
     bool join(unsigned long timeoutMs = 60000)
     {
-        m_thread->quit();
-        const bool ended = m_thread->wait(timeoutMs);
-        m_end.receive();
-        return ended;
+        m_thread.quit();
+        const bool ended = m_thread.wait(timeoutMs);
+        return ended && m_ended.load(std::memory_order_acquire);
     }
 
 private:
-    QThread *m_thread;
-    Handoff m_end;
+    QThread m_thread;
+    std::function<void()> m_atStart;
+    std::function<void()> m_atEnd;
+    std::atomic<bool> m_ended{false};
 };
 
+// What the workers report; written from every thread.
 struct Shared
 {
     std::mutex mutex;
-    Handoff start; // the main thread's set-up, before a worker thread uses it
     QSet<quintptr> clientContexts; // the SSL_CTX of every encrypted client, across all threads
     QSet<quintptr> serverContexts;
     QStringList failures;
@@ -194,7 +194,6 @@ public:
     // Runs in the worker thread (queued from the main thread).
     void run()
     {
-        m_shared->start.receive();
         // Bounded: a stuck worker reports and ends instead of hanging the test.
         m_timer = new QTimer(this);
         m_timer->setSingleShot(true);
@@ -285,22 +284,19 @@ void runWorkers(QSsl::SslProtocol protocol)
 {
     Shared shared;
     const QSslPreSharedKeyAuthenticator credentials = sharedCredentials(); // copied by every thread
-    std::vector<std::unique_ptr<QThread>> threads;
-    std::vector<std::unique_ptr<ThreadEnd>> ends;
     std::vector<std::unique_ptr<Worker>> workers;
+    std::vector<std::unique_ptr<TestThread>> threads;
     for (int i = 0; i < kThreads; ++i) {
-        threads.push_back(std::make_unique<QThread>());
-        ends.push_back(std::make_unique<ThreadEnd>(threads.back().get()));
         workers.push_back(std::make_unique<Worker>(credentials, protocol, &shared));
-        workers.back()->moveToThread(threads.back().get());
-        threads.back()->start();
+        Worker *worker = workers.back().get();
+        threads.push_back(std::make_unique<TestThread>([worker] { worker->run(); }));
+        worker->moveToThread(threads.back()->thread());
     }
-    shared.start.publish();
-    for (auto &worker : workers)
-        QMetaObject::invokeMethod(worker.get(), [w = worker.get()] { w->run(); }, Qt::QueuedConnection);
+    for (auto &thread : threads)
+        thread->start();
     const bool done = QtPskTest::waitUntil([&] { return shared.workersDone.load() == kThreads; }, 60000);
-    for (auto &end : ends)
-        EXPECT_TRUE(end->join());
+    for (auto &thread : threads)
+        EXPECT_TRUE(thread->join());
     workers.clear(); // their threads have ended: nothing of theirs runs any more
     EXPECT_TRUE(done);
     const std::lock_guard<std::mutex> locker(shared.mutex);
@@ -364,71 +360,61 @@ TEST(SslThreads, ContextCacheHitFromManyThreadsAtOnceGivesOneContext)
 // deleted there.
 TEST(SslThreads, SocketMovedToAnotherThreadConnectsAndEchoesThere)
 {
-    Shared shared;
     const QSslPreSharedKeyAuthenticator credentials = sharedCredentials();
-    QThread serverThread;
-    QThread clientThread;
-    ThreadEnd serverEnd(&serverThread);
-    ThreadEnd clientEnd(&clientThread);
-    Handoff setUp;
-    auto *worker = new Worker(credentials, QSsl::TlsV1_3, &shared); // its server echoes
-    worker->moveToThread(&serverThread);
-    serverThread.start();
-
-    // The server's port, from a listening server owned by the server thread.
-    QSslServer *server = nullptr;
     std::atomic<quint16> port{0};
-    setUp.publish();
-    QMetaObject::invokeMethod(worker, [&] {
-        setUp.receive();
-        server = new QSslServer(worker);
-        server->setSslConfiguration(pskConfiguration(QSsl::TlsV1_3));
-        QObject::connect(server, &QSslServer::preSharedKeyAuthenticationRequired, server,
-                         [&](QSslSocket *, QSslPreSharedKeyAuthenticator *authenticator) {
-                             authenticator->setPreSharedKey(credentials.preSharedKey());
-                         });
-        QObject::connect(server, &QTcpServer::pendingConnectionAvailable, server, [&] {
-            while (QTcpSocket *socket = server->nextPendingConnection()) {
-                QObject::connect(socket, &QIODevice::readyRead, socket,
-                                 [socket] { socket->write(socket->readAll()); });
-            }
-        });
-        if (server->listen(QHostAddress::LocalHost, 0))
-            port = server->serverPort(); // an atomic: TSan-visible for the main thread
-    }, Qt::BlockingQueuedConnection);
-    ASSERT_NE(port.load(), 0);
-
-    auto *socket = new QSslSocket; // made here, in the main thread
-    socket->setSslConfiguration(pskConfiguration(QSsl::TlsV1_3));
     std::atomic<bool> echoed{false};
     std::atomic<QThread *> usedIn{nullptr};
+
+    // An echo server, made, used and deleted in its own thread.
+    QSslServer *server = nullptr;
+    TestThread serverThread(
+            [&] {
+                server = new QSslServer;
+                server->setSslConfiguration(pskConfiguration(QSsl::TlsV1_3));
+                QObject::connect(server, &QSslServer::preSharedKeyAuthenticationRequired, server,
+                                 [&](QSslSocket *, QSslPreSharedKeyAuthenticator *authenticator) {
+                                     authenticator->setPreSharedKey(credentials.preSharedKey());
+                                 });
+                QObject::connect(server, &QTcpServer::pendingConnectionAvailable, server, [&] {
+                    while (QTcpSocket *socket = server->nextPendingConnection()) {
+                        QObject::connect(socket, &QIODevice::readyRead, socket,
+                                         [socket] { socket->write(socket->readAll()); });
+                    }
+                });
+                if (server->listen(QHostAddress::LocalHost, 0))
+                    port = server->serverPort();
+                else
+                    port = 1; // nobody listens there: the client fails
+            },
+            [&] { delete server; });
+    serverThread.start();
+    ASSERT_TRUE(QtPskTest::waitUntil([&] { return port.load() != 0; }, 10000));
+
+    // A client made here, in the main thread, then moved to its own thread, used and deleted there.
+    auto *socket = new QSslSocket;
+    socket->setSslConfiguration(pskConfiguration(QSsl::TlsV1_3));
     QObject::connect(socket, &QSslSocket::preSharedKeyAuthenticationRequired, socket,
-                     [&, socket](QSslPreSharedKeyAuthenticator *authenticator) {
+                     [&](QSslPreSharedKeyAuthenticator *authenticator) {
                          usedIn = QThread::currentThread();
                          authenticator->setIdentity(credentials.identity());
                          authenticator->setPreSharedKey(credentials.preSharedKey());
-                         Q_UNUSED(socket);
                      });
     QObject::connect(socket, &QSslSocket::encrypted, socket, [socket] { socket->write("moved"); });
     QObject::connect(socket, &QIODevice::readyRead, socket, [&, socket] {
-        if (socket->readAll() == "moved") {
+        if (socket->readAll() == "moved")
             echoed = true;
-            socket->deleteLater(); // deleted in its new thread
-        }
     });
-    socket->moveToThread(&clientThread);
+    const quint16 serverPort = port.load();
+    TestThread clientThread(
+            [socket, serverPort] {
+                socket->connectToHostEncrypted(QStringLiteral("127.0.0.1"), serverPort);
+            },
+            [socket] { delete socket; });
+    socket->moveToThread(clientThread.thread());
     clientThread.start();
-    setUp.publish();
-    QMetaObject::invokeMethod(socket, [&setUp, socket, p = port.load()] {
-        setUp.receive();
-        socket->connectToHostEncrypted(QStringLiteral("127.0.0.1"), p);
-    }, Qt::QueuedConnection);
 
     EXPECT_TRUE(QtPskTest::waitUntil([&] { return echoed.load(); }, 20000));
-    EXPECT_TRUE(clientEnd.join());
-    if (!echoed)
-        delete socket; // its thread has ended: nobody else touches it now
-    QMetaObject::invokeMethod(worker, [worker] { delete worker; }, Qt::BlockingQueuedConnection);
-    EXPECT_TRUE(serverEnd.join());
-    EXPECT_EQ(usedIn.load(), &clientThread);
+    EXPECT_TRUE(clientThread.join());
+    EXPECT_TRUE(serverThread.join());
+    EXPECT_EQ(usedIn.load(), clientThread.thread());
 }
