@@ -68,7 +68,6 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
     connect(timer, &QTimer::timeout, socket, [socket] {
         if (socket->isEncrypted())
             return;
-        qCDebug(lcQtPskSslServer, "%p: handshake timed out", static_cast<void *>(socket));
         QtPskPrivate::SslSocketPrivate::get(socket)->setErrorAndEmit(
                 QAbstractSocket::SocketTimeoutError,
                 QSslSocket::tr("The TLS handshake did not complete in time"));
