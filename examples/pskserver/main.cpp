@@ -138,6 +138,7 @@ int main(int argc, char *argv[])
     // Called during each handshake with the identity the client sent. The authenticator lives
     // only during this call (a direct connection). An unknown identity gets no key, which
     // fails the handshake.
+    //! [lookup]
     QObject::connect(&server, &QSslServer::preSharedKeyAuthenticationRequired,
                      [&keys](QSslSocket *socket, QSslPreSharedKeyAuthenticator *authenticator) {
         const QByteArray identity = authenticator->identity();
@@ -147,6 +148,7 @@ int main(int argc, char *argv[])
         if (known)
             authenticator->setPreSharedKey(keys.key(identity));
     });
+    //! [lookup]
     QObject::connect(&server, &QSslServer::startedEncryptionHandshake, [](QSslSocket *socket) {
         printLine(u"[%1] Connected, TLS handshake started"_s.arg(peerName(socket)));
     });

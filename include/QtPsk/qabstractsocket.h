@@ -41,8 +41,14 @@ namespace QtPskPrivate { class AbstractSocketPrivate; }
     Any slot connected to the socket's signals may call abort(), close(), disconnectFromHost()
     or deleteLater() on the socket; the socket re-checks its state after every emission.
 
-    Not provided by QtPsk: proxies, and UDP/SCTP sockets (their enum values exist for source
-    compatibility only).
+    \section1 Differences from Qt
+    \list
+    \li Not provided: proxies (no setProxy()), and UDP and SCTP sockets (their enum values
+        exist for source compatibility only). Why: a TLS-PSK client or server needs TCP only,
+        and every feature left out is code that cannot fail.
+    \endlist
+    Otherwise the order of states and signals, the error codes and the blocking functions are
+    Qt's, as described above.
 */
 class QTPSK_EXPORT QAbstractSocket : public QIODevice
 {

@@ -30,6 +30,9 @@ class QHostAddressPrivate;
 
     A plain aggregate, identical in layout and use to QtNetwork's: \c c[0] is the most
     significant byte. Q_IPV6ADDR is another name for it.
+
+    \section1 Differences from Qt
+    None: identical to Qt.
 */
 class QTPSK_EXPORT QIPv6Address
 {
@@ -75,6 +78,15 @@ QTPSK_EXPORT size_t qHash(const QHostAddress &key, size_t seed = 0) noexcept;
     32 bits in dotted form (\c \::ffff:1.2.3.4).
 
     The class is implicitly shared and reentrant.
+
+    \section1 Differences from Qt
+    \list
+    \li IPv4 text must be four dotted decimal parts without leading zeros. Qt also accepts the
+        historic short forms and reads \c "127.1" as 127.0.0.1, \c "1.2.3" as 1.2.0.3 and
+        \c "01.2.3.4" as 1.2.3.4; QtPsk gives a null address for them. Why: those forms are
+        ambiguous (other parsers read a leading 0 as octal) and are a known way to smuggle an
+        address past a filter; every address a TLS-PSK peer prints is in the standard form.
+    \endlist
 */
 class QTPSK_EXPORT QHostAddress
 {

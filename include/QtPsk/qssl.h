@@ -13,8 +13,14 @@ QTPSK_BEGIN_NAMESPACE
     \namespace QSsl
     \brief Enumerations shared by the SSL classes, with QtNetwork's names and numeric values.
 
-    Unlike QtNetwork's namespace, this one carries a meta-object, so every enumeration prints
-    by name in QDebug, converts with QMetaEnum and travels in QVariant and QSignalSpy.
+    \section1 Differences from Qt
+    \list
+    \li This namespace carries a meta-object (QtNetwork's does not), so every enumeration
+        prints by name in QDebug, converts with QMetaEnum and travels in QVariant and
+        QSignalSpy. Why: readable logs and tests; the names and numeric values are Qt's.
+    \li Tls13PreSharedKeyMode is a QtPsk extension: the switch between QtPsk's TLS 1.3 PSK
+        behaviour and Qt's exact one (see QSslConfiguration::setTls13PreSharedKeyMode()).
+    \endlist
 */
 namespace QSsl {
 Q_NAMESPACE_EXPORT(QTPSK_EXPORT)

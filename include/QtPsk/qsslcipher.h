@@ -27,6 +27,10 @@ namespace QtPskPrivate { struct QSslCipherAccess; }
     from OpenSSL's own description of the suite.
 
     The class is implicitly shared and reentrant.
+
+    \section1 Differences from Qt
+    None: identical to Qt. Which names give a non-null cipher is decided by
+    QSslConfiguration::supportedCiphers().
 */
 class QTPSK_EXPORT QSslCipher
 {

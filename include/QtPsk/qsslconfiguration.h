@@ -46,6 +46,20 @@ namespace QtPskPrivate { struct QSslConfigurationAccess; }
     with a connected QSslSocket::preSharedKeyAuthenticationRequired() slot then offers its key
     as a TLS 1.3 PSK (see setTls13PreSharedKeyMode()), so such a handshake still succeeds. To
     stay with TLS 1.2 PSK suites, also call setProtocol(QSsl::TlsV1_2).
+
+    \section1 Differences from Qt
+    \list
+    \li Only the PSK-relevant settings exist: no certificates, private keys, CA lists,
+        elliptic curves, Diffie-Hellman parameters, ALPN or OCSP. Why: QtPsk does PSK only.
+    \li A client offers its PSK in TLS 1.3 when its PSK slot is connected (Qt only with the
+        environment variable \c QT_USE_TLS_1_3_PSK), so default protocols work against TLS 1.3
+        PSK servers. Qt's exact behaviour: setTls13PreSharedKeyMode(QSsl::Tls13PreSharedKeyMode::QtCompatible).
+    \li Two QtPsk extensions: setTls13PreSharedKeyMode() and setAllowPreSharedKeyWithoutDhe()
+        (TLS 1.3 psk_ke, off by default as in Qt).
+    \li The default cipher list puts the DHE-PSK suites last (OpenSSL's order puts them first).
+        Why: a server without Diffie-Hellman parameters that picks DHE-PSK aborts the handshake.
+        Set your own order with setCiphers().
+    \endlist
 */
 class QTPSK_EXPORT QSslConfiguration
 {

@@ -27,6 +27,13 @@ class QSslErrorPrivate;
 
     QSslError and QList<QSslError> are registered metatypes, so they work in QVariant,
     QSignalSpy and queued connections; SslError prints by name through QMetaEnum.
+
+    \section1 Differences from Qt
+    \list
+    \li No certificate() and no constructor taking a certificate, since QtPsk has no
+        QSslCertificate: a PSK handshake involves none. Code that calls certificate() must be
+        changed (or built against Qt6::Network beside a namespaced QtPsk).
+    \endlist
 */
 class QTPSK_EXPORT QSslError
 {

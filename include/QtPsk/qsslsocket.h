@@ -58,6 +58,10 @@ namespace QtPskPrivate { class SslSocketPrivate; }
         preSharedKeyAuthenticationRequired() included, ends the connection cleanly (Qt 6.4
         crashes when the PSK slot aborts).
     \li The client-side identity hint is a deep copy (Qt's points into OpenSSL's memory).
+    \li A client whose preSharedKeyAuthenticationRequired() signal is connected offers its key
+        as a TLS 1.3 external PSK (Qt does so only with \c QT_USE_TLS_1_3_PSK set, and fails
+        against TLS 1.3 PSK servers otherwise). Qt's exact behaviour:
+        QSslConfiguration::setTls13PreSharedKeyMode(QSsl::Tls13PreSharedKeyMode::QtCompatible).
     \endlist
 */
 class QTPSK_EXPORT QSslSocket : public QTcpSocket

@@ -28,6 +28,9 @@ QTPSK_BEGIN_NAMESPACE
             qInfo() << socket.readLine();
     }
     \endcode
+
+    \section1 Differences from Qt
+    None: identical to Qt, within what QAbstractSocket provides (no proxies).
 */
 class QTPSK_EXPORT QTcpSocket : public QAbstractSocket
 {

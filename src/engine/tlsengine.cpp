@@ -347,7 +347,10 @@ void TlsEngine::diagnoseHandshakeFailure()
 {
     SSL *const ssl = m_ssl.get();
     if (isServer()) {
-        if (SSL_version(ssl) == TLS1_3_VERSION && !m_externalPskAccepted && !SSL_session_reused(ssl)
+        // SSL_version() says TLS 1.3 before any negotiation: a suite must have been chosen too
+        // (garbage, an oversized record or an HTTP request fail long before that).
+        if (SSL_version(ssl) == TLS1_3_VERSION && SSL_get_pending_cipher(ssl)
+            && !m_externalPskAccepted && !SSL_session_reused(ssl)
             && !SSL_get_certificate(ssl)) {
             m_diagnosis = Diagnosis::ServerAcceptedNoTls13Psk;
         }

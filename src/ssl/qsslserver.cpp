@@ -68,9 +68,12 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
     connect(timer, &QTimer::timeout, socket, [socket] {
         if (socket->isEncrypted())
             return;
+        QPointer<QSslSocket> guard(socket);
         QtPskPrivate::SslSocketPrivate::get(socket)->setErrorAndEmit(
                 QAbstractSocket::SocketTimeoutError,
                 QSslSocket::tr("The TLS handshake did not complete in time"));
+        if (guard && socket->state() != QAbstractSocket::UnconnectedState)
+            socket->abort(); // after every slot has seen the error
     });
     connect(socket, &QSslSocket::peerVerifyError, this,
             [this, socket](const QSslError &error) { Q_EMIT peerVerifyError(socket, error); });
@@ -102,7 +105,10 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
                 if (guard) {
                     delete timer;
                     disconnect(socket, nullptr, this, nullptr);
-                    socket->abort();
+                    // No abort() here: the other slots of this errorOccurred() have not run yet
+                    // and must see the error before disconnected(). A failed handshake closes
+                    // the socket right after the emission, the time-out above does, and
+                    // deleteLater() closes whatever is left.
                     socket->deleteLater();
                 }
             });

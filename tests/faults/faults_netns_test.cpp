@@ -1,0 +1,91 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+// A client that connects to an address that never answers. The address lives in a network
+// namespace of the test's own: faults_netns_helper runs under `unshare -n` (as root) or
+// `unshare -rn` (otherwise), routes 10.213.0.0/24 where a SYN goes unanswered and reports what
+// QtPsk's clients do there. The namespace dies with the helper. Without namespaces the test
+// skips, and fails in CI.
+#include <gtest/gtest.h>
+
+#include <QtCore/qmap.h>
+#include <QtCore/qprocess.h>
+
+#include <unistd.h>
+
+#include "common/testsupport.h"
+
+namespace {
+
+QMap<QString, QString> parse(const QByteArray &output)
+{
+    QMap<QString, QString> values;
+    for (const QByteArray &line : output.split('\n')) {
+        const qsizetype equals = line.indexOf('=');
+        if (equals > 0)
+            values.insert(QString::fromUtf8(line.left(equals)), QString::fromUtf8(line.mid(equals + 1)));
+    }
+    return values;
+}
+
+} // namespace
+
+TEST(UnansweredAddress, ConnectTimesOutAndAbortEndsTheAttempt)
+{
+    const QString unshare = QtPskTest::findProgram(QStringLiteral("unshare"));
+    const QString ip = QtPskTest::findProgram(QStringLiteral("ip"));
+    if (unshare.isEmpty() || ip.isEmpty()) {
+        if (QtPskTest::inCi())
+            FAIL() << "unshare and ip (util-linux, iproute2) are required in CI";
+        GTEST_SKIP() << "unshare or ip is not installed";
+    }
+    QProcess helper;
+    helper.setProcessChannelMode(QProcess::SeparateChannels);
+    helper.start(unshare, {geteuid() == 0 ? QStringLiteral("-n") : QStringLiteral("-rn"),
+                           QStringLiteral(QTPSK_FAULTS_NETNS_HELPER)});
+    ASSERT_TRUE(helper.waitForStarted(10000));
+    if (!helper.waitForFinished(30000)) {
+        helper.kill(); // by PID, through QProcess
+        helper.waitForFinished(5000);
+        FAIL() << "the helper did not finish";
+    }
+    const QByteArray output = helper.readAllStandardOutput();
+    const QByteArray errors = helper.readAllStandardError();
+    const QMap<QString, QString> values = parse(output);
+    if (!values.contains(QStringLiteral("setup")) || values.value(QStringLiteral("setup")) == "failed") {
+        // unshare itself failed (no namespaces here) or the namespace could not be set up.
+        if (QtPskTest::inCi())
+            FAIL() << "no private network namespace: " << errors.toStdString() << output.toStdString();
+        GTEST_SKIP() << "no private network namespace: " << errors.toStdString();
+    }
+    ASSERT_EQ(helper.exitCode(), 0) << output.toStdString() << errors.toStdString();
+    std::cout << output.toStdString();
+    ::testing::Test::RecordProperty("setup", values.value("setup").toStdString());
+
+    // waitForConnected(500): false after the time-out, SocketTimeoutError (5), and the attempt is
+    // given up: the socket is unconnected again. No errorOccurred(), as in Qt.
+    EXPECT_EQ(values.value("waitForConnected.result"), "0");
+    EXPECT_GE(values.value("waitForConnected.elapsedMs").toInt(), 490);
+    EXPECT_LT(values.value("waitForConnected.elapsedMs").toInt(), 3000);
+    EXPECT_EQ(values.value("waitForConnected.error"), "5");
+    EXPECT_EQ(values.value("waitForConnected.errorString"), "Socket operation timed out");
+    EXPECT_EQ(values.value("waitForConnected.state"), "0");
+    EXPECT_EQ(values.value("waitForConnected.events"), "");
+
+    // waitForEncrypted(500) waits for the connection first: the same outcome.
+    EXPECT_EQ(values.value("waitForEncrypted.result"), "0");
+    EXPECT_GE(values.value("waitForEncrypted.elapsedMs").toInt(), 490);
+    EXPECT_LT(values.value("waitForEncrypted.elapsedMs").toInt(), 3000);
+    EXPECT_EQ(values.value("waitForEncrypted.error"), "5");
+    EXPECT_EQ(values.value("waitForEncrypted.errorString"), "Socket operation timed out");
+    EXPECT_EQ(values.value("waitForEncrypted.state"), "0");
+    EXPECT_EQ(values.value("waitForEncrypted.events"), "");
+
+    // Signal style, aborted by the caller while connecting: HostLookup (1), Connecting (2), then
+    // Unconnected (0); no error and no disconnected(), since it never connected.
+    EXPECT_EQ(values.value("abort.ended"), "1");
+    EXPECT_EQ(values.value("abort.stateBefore"), "2");
+    EXPECT_EQ(values.value("abort.states"), "1 2 0");
+    EXPECT_EQ(values.value("abort.events"), "");
+    EXPECT_EQ(values.value("abort.error"), "-1"); // UnknownSocketError: nothing went wrong
+
+    EXPECT_EQ(values.value("serving"), "1");
+}
