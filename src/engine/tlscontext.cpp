@@ -2,14 +2,15 @@
 #include "engine/tlscontext_p.h"
 
 #include "engine/tlsengine_p.h"
+#include "qtpsklogging_p.h"
 
 #include <QtCore/qhash.h>
-#include <QtCore/qmutex.h>
 
 #include <openssl/err.h>
 
 #include <algorithm>
 #include <deque>
+#include <mutex>
 
 QTPSK_BEGIN_NAMESPACE
 
@@ -24,7 +25,9 @@ namespace {
 struct ContextCache
 {
     static constexpr std::size_t KeptAlive = 16;
-    QMutex mutex;
+    // A std::mutex rather than a QMutex: ThreadSanitizer sees pthread mutexes, while a contended
+    // QMutex waits on a futex inside Qt, where it cannot look (tests/threads runs under TSan).
+    std::mutex mutex;
     QHash<TlsSettings, std::weak_ptr<TlsContext>> contexts;
     std::deque<std::shared_ptr<TlsContext>> recent; // most recently used first
 };
@@ -60,14 +63,24 @@ TlsContext::~TlsContext() = default;
 std::shared_ptr<TlsContext> TlsContext::get(const TlsSettings &settings, QString *errorString)
 {
     ContextCache &cache = contextCache();
-    const QMutexLocker locker(&cache.mutex);
+    const std::lock_guard<std::mutex> locker(cache.mutex);
     std::shared_ptr<TlsContext> context = cache.contexts.value(settings).lock();
     if (!context) {
         cache.contexts.removeIf([](const auto &entry) { return entry.value().expired(); });
         context = create(settings, errorString);
-        if (!context)
+        if (!context) {
+            qCDebug(lcQtPskEngineContext).nospace()
+                    << "cache miss; a new " << (settings.server ? "server" : "client")
+                    << " context failed: " << (errorString ? *errorString : QString());
             return nullptr;
+        }
         cache.contexts.insert(settings, context);
+        qCDebug(lcQtPskEngineContext, "cache miss: new %s context %p (%lld contexts live)",
+                settings.server ? "server" : "client", static_cast<void *>(context->handle()),
+                static_cast<long long>(cache.contexts.size()));
+    } else {
+        qCDebug(lcQtPskEngineContext, "cache hit: %s context %p", settings.server ? "server" : "client",
+                static_cast<void *>(context->handle()));
     }
     if (cache.recent.empty() || cache.recent.front() != context) {
         const auto it = std::find(cache.recent.begin(), cache.recent.end(), context);
@@ -85,9 +98,11 @@ void TlsContext::releaseUnused()
     ContextCache &cache = contextCache();
     std::deque<std::shared_ptr<TlsContext>> released;
     {
-        const QMutexLocker locker(&cache.mutex);
+        const std::lock_guard<std::mutex> locker(cache.mutex);
         released.swap(cache.recent);
     }
+    qCDebug(lcQtPskEngineContext, "%lld recently used contexts released",
+            static_cast<long long>(released.size()));
     // The contexts without other users die here, outside the lock.
 }
 

@@ -2,6 +2,7 @@
 #include "engine/tlsengine_p.h"
 
 #include "auth/qsslpresharedkeyauthenticator_p.h"
+#include "qtpsklogging_p.h"
 
 #include <QtCore/qstringlist.h>
 
@@ -40,6 +41,29 @@ bool isIpAddressLiteral(const QByteArray &name)
 QByteArray detachedCopy(const QByteArray &bytes)
 {
     return QByteArray(bytes.constData(), bytes.size());
+}
+
+// Deep-copies the first \a maxSize bytes of \a bytes in one step. QByteArray::left() would make
+// a temporary copy of its own when it cuts, and release it unwiped.
+QByteArray detachedCopy(const QByteArray &bytes, qsizetype maxSize)
+{
+    return QByteArray(bytes.constData(), qBound<qsizetype>(0, maxSize, bytes.size()));
+}
+
+const char *protocolName(int version)
+{
+    switch (version) {
+    case TLS1_3_VERSION:
+        return "TLS 1.3";
+    case TLS1_2_VERSION:
+        return "TLS 1.2";
+    case TLS1_1_VERSION:
+        return "TLS 1.1";
+    case TLS1_VERSION:
+        return "TLS 1.0";
+    default:
+        return "unknown protocol";
+    }
 }
 
 void wipe(QByteArray &bytes)
@@ -150,6 +174,8 @@ TlsEngine::TlsEngine(std::shared_ptr<TlsContext> context, TlsEngineCallbacks *ca
     else
         SSL_set_connect_state(ssl.get());
     m_ssl = std::move(ssl);
+    qCDebug(lcQtPskEngine, "%p: %s engine created", static_cast<void *>(this),
+            isServer() ? "server" : "client");
 }
 
 TlsEngine::~TlsEngine()
@@ -246,6 +272,7 @@ TlsEngine::Result TlsEngine::call(Call what, void *buffer, qsizetype size, qsize
     int ret = 0;
     const qsizetype outputBefore = pendingOutput();
     const size_t alertsBefore = m_alerts.size();
+    const bool wasComplete = m_handshakeComplete;
     ERR_clear_error();
     ++m_callDepth;
     switch (what) {
@@ -262,6 +289,19 @@ TlsEngine::Result TlsEngine::call(Call what, void *buffer, qsizetype size, qsize
     --m_callDepth;
     if (SSL_is_init_finished(ssl))
         m_handshakeComplete = true;
+    if (lcQtPskEngine().isDebugEnabled()) {
+        for (size_t i = alertsBefore; i < m_alerts.size(); ++i) {
+            const TlsAlert &alert = m_alerts[i];
+            qCDebug(lcQtPskEngine).nospace()
+                    << static_cast<const void *>(this) << ": alert " << (alert.sent ? "sent" : "received")
+                    << ", level " << alert.level << ", " << alert.type << " (" << alert.text << ")";
+        }
+        if (m_handshakeComplete && !wasComplete) {
+            const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
+            qCDebug(lcQtPskEngine, "%p: handshake finished: %s, %s", static_cast<void *>(this),
+                    protocolName(SSL_version(ssl)), cipher ? SSL_CIPHER_get_name(cipher) : "no cipher");
+        }
+    }
     if (m_handshakeComplete || ret <= 0) {
         const int error = ret > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, ret);
         if (m_handshakeComplete || error == SSL_ERROR_SSL || error == SSL_ERROR_SYSCALL)
@@ -350,6 +390,8 @@ void TlsEngine::fail(const QString &fallback)
         errors.append(QString::fromLatin1(text));
     }
     m_errorString = errors.isEmpty() ? fallback : errors.join(QStringLiteral(", "));
+    qCDebug(lcQtPskEngine).nospace() << static_cast<const void *>(this) << ": failed, "
+                                     << m_errorString;
 }
 
 void TlsEngine::shutdown()
@@ -625,15 +667,20 @@ int TlsEngine::pskUseSession(const EVP_MD *md, const unsigned char **id, size_t 
         QSslPreSharedKeyAuthenticator authenticator;
         AuthenticatorAccess::setMaxima(authenticator, clientMaximumIdentityLength(),
                                        maximumPreSharedKeyLength());
-        if (askCallbacks(authenticator)) {
+        const bool answered = askCallbacks(authenticator);
+        if (answered) {
             // As on the TLS 1.2 path: the identity ends at an embedded NUL and at 255 bytes.
-            QByteArray identity = authenticator.identity();
+            // Copied in one step: truncate() on a shared copy would leave an unwiped one behind.
+            const QByteArray identity = authenticator.identity();
             const qsizetype nul = identity.indexOf('\0');
-            identity.truncate(qMin(nul < 0 ? identity.size() : nul,
-                                   qsizetype(clientMaximumIdentityLength())));
-            m_pskIdentity = detachedCopy(identity);
-            m_pskKey = detachedCopy(authenticator.preSharedKey().left(maximumPreSharedKeyLength()));
+            m_pskIdentity = detachedCopy(identity, qMin(nul < 0 ? identity.size() : nul,
+                                                        qsizetype(clientMaximumIdentityLength())));
+            m_pskKey = detachedCopy(authenticator.preSharedKey(), maximumPreSharedKeyLength());
         }
+        qCDebug(lcQtPskEngine,
+                "%p: TLS 1.3 client PSK request at ClientHello: %s, identity of %lld bytes, key "
+                "of %lld bytes", static_cast<void *>(this), answered ? "answered" : "refused",
+                static_cast<long long>(m_pskIdentity.size()), static_cast<long long>(m_pskKey.size()));
     }
     // SHA-256 unless no SHA-256 suite is enabled; after a HelloRetryRequest the server's hash.
     const SSL_CIPHER *cipher = nullptr;
@@ -664,8 +711,13 @@ int TlsEngine::pskFindSession(const unsigned char *identity, size_t identityLeng
     // this TLS 1.3 identity to the slot a second time (or at all, for a ticket).
     m_tls13IdentityPending = true;
     SSL *const ssl = m_ssl.get();
-    const QByteArray offeredIdentity(reinterpret_cast<const char *>(identity),
-                                     qsizetype(identityLength));
+    QByteArray offeredIdentity(reinterpret_cast<const char *>(identity), qsizetype(identityLength));
+    // Our copy of the identity is wiped on every way out (unless the slot kept a share of it).
+    struct Wiper
+    {
+        QByteArray &bytes;
+        ~Wiper() { wipeByteArray(bytes); }
+    } const wiper{offeredIdentity};
     const auto offered = std::find_if(m_offeredIdentities.begin(), m_offeredIdentities.end(),
                                       [&](const OfferedIdentity &entry) {
                                           return entry.identity == offeredIdentity;
@@ -698,8 +750,16 @@ int TlsEngine::pskFindSession(const unsigned char *identity, size_t identityLeng
                                                                     ? QByteArray("", 0)
                                                                     : offeredIdentity);
         AuthenticatorAccess::setMaxima(authenticator, 0, maximumPreSharedKeyLength());
-        if (askCallbacks(authenticator))
-            m_pskKey = detachedCopy(authenticator.preSharedKey().left(maximumPreSharedKeyLength()));
+        const bool answered = askCallbacks(authenticator);
+        if (answered)
+            m_pskKey = detachedCopy(authenticator.preSharedKey(), maximumPreSharedKeyLength());
+        qCDebug(lcQtPskEngine,
+                "%p: TLS 1.3 server PSK request: identity of %lld bytes, hint of %lld bytes; %s, "
+                "key of %lld bytes%s", static_cast<void *>(this),
+                static_cast<long long>(offeredIdentity.size()),
+                static_cast<long long>(m_context->settings().identityHint.size()),
+                answered ? "answered" : "refused", static_cast<long long>(m_pskKey.size()),
+                hashMismatch ? " (not usable: the client's PSK hash differs from the suite's)" : "");
     }
     if (m_pskKey.isEmpty() || hashMismatch)
         return 1; // not accepted: as in Qt, the handshake goes on without this PSK
@@ -757,6 +817,11 @@ unsigned int TlsEngine::pskClient(const char *hint, char *identity, unsigned int
         if (tls13Psk == Tls13Psk::Offer && m_asked && !hintSent) {
             // TLS 1.2 after our TLS 1.3 request, without a hint: the answer given at ClientHello
             // stands; nobody is asked twice for the same thing.
+            qCDebug(lcQtPskEngine,
+                    "%p: TLS 1.2 client PSK request without a hint: the ClientHello's answer is "
+                    "reused (identity of %lld bytes, key of %lld bytes)", static_cast<void *>(this),
+                    static_cast<long long>(m_pskIdentity.size()),
+                    static_cast<long long>(m_pskKey.size()));
             if (m_pskKey.isEmpty())
                 return 0;
             const qsizetype idLength = qMin(m_pskIdentity.size(), qsizetype(maxIdentityLength) - 1);
@@ -774,7 +839,15 @@ unsigned int TlsEngine::pskClient(const char *hint, char *identity, unsigned int
     // Qt keeps one byte of OpenSSL's identity buffer for the terminating NUL.
     const int maxIdentity = maxIdentityLength > 0 ? int(maxIdentityLength) - 1 : 0;
     AuthenticatorAccess::setMaxima(authenticator, maxIdentity, int(maxPskLength));
-    if (!askCallbacks(authenticator))
+    const bool answered = askCallbacks(authenticator);
+    qCDebug(lcQtPskEngine,
+            "%p: client PSK request (%s), hint of %lld bytes: %s, identity of %lld bytes, key of "
+            "%lld bytes", static_cast<void *>(this),
+            atClientHello ? "TLS 1.3 ClientHello, QT_USE_TLS_1_3_PSK" : "TLS 1.2 key exchange",
+            static_cast<long long>(hint ? qstrlen(hint) : 0), answered ? "answered" : "refused",
+            static_cast<long long>(authenticator.identity().size()),
+            static_cast<long long>(authenticator.preSharedKey().size()));
+    if (!answered)
         return 0;
 
     // Declared after the authenticator, so released first: its destructor then wipes the key.
@@ -799,12 +872,19 @@ unsigned int TlsEngine::pskServer(const char *identity, unsigned char *psk, unsi
         m_tls13IdentityPending = false;
         return 0;
     }
+    qCDebug(lcQtPskEngine, "%p: server PSK request, identity of %lld bytes, hint of %lld bytes",
+            static_cast<void *>(this), static_cast<long long>(identity ? qstrlen(identity) : 0),
+            static_cast<long long>(m_context->settings().identityHint.size()));
     QSslPreSharedKeyAuthenticator authenticator;
     AuthenticatorAccess::setIdentityHint(authenticator, m_context->settings().identityHint);
     // A deep copy; an empty identity is empty but not null.
     AuthenticatorAccess::setPeerIdentity(authenticator, QByteArray(identity ? identity : "", -1));
     AuthenticatorAccess::setMaxima(authenticator, 0, int(maxPskLength));
-    if (!askCallbacks(authenticator))
+    const bool answered = askCallbacks(authenticator);
+    qCDebug(lcQtPskEngine, "%p: server PSK request %s, key of %lld bytes", static_cast<void *>(this),
+            answered ? "answered" : "refused",
+            static_cast<long long>(authenticator.preSharedKey().size()));
+    if (!answered)
         return 0;
 
     const QByteArray key = authenticator.preSharedKey(); // released before the authenticator

@@ -2,6 +2,7 @@
 #include <QtPsk/qabstractsocket.h>
 
 #include "network/qabstractsocket_p.h"
+#include "qtpsklogging_p.h"
 
 #include <QtCore/qloggingcategory.h>
 #include <QtCore/qmetaobject.h>
@@ -19,8 +20,6 @@ QT_IMPL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QAbstractSocket)::SocketE
                                QtPsk_QAbstractSocket__SocketError)
 
 QTPSK_BEGIN_NAMESPACE
-
-Q_LOGGING_CATEGORY(lcQtPskSocket, "qtpsk.network.socket", QtWarningMsg)
 
 namespace QtPskPrivate {
 
@@ -224,6 +223,8 @@ bool AbstractSocketPrivate::emitReadyRead()
 
 void AbstractSocketPrivate::setError(QAbstractSocket::SocketError error, const QString &errorString)
 {
+    qCDebug(lcQtPskSocket).nospace() << static_cast<const void *>(q) << ": error " << error
+                                     << ", " << errorString;
     socketError = error;
     q->setErrorString(errorString);
 }
@@ -241,6 +242,8 @@ bool AbstractSocketPrivate::setStateAndEmit(QAbstractSocket::SocketState newStat
 {
     if (state == newState)
         return true;
+    qCDebug(lcQtPskSocket).nospace() << static_cast<const void *>(q) << ": " << state << " -> "
+                                     << newState;
     state = newState;
     QPointer<QAbstractSocket> guard(q);
     Q_EMIT q->stateChanged(newState);

@@ -1,5 +1,6 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
 #include "network/qtcpserver_p.h"
+#include "qtpsklogging_p.h"
 
 #include <QtPsk/qtcpsocket.h>
 
@@ -105,6 +106,8 @@ int openListener(const sockaddr_storage &address, socklen_t length, int v6Only, 
 
 void TcpServerPrivate::setError(QAbstractSocket::SocketError code, const QString &text)
 {
+    qCDebug(lcQtPskServer).nospace() << static_cast<const void *>(q) << ": error " << code << ", "
+                                     << text;
     error = code;
     errorString = text;
 }
@@ -112,6 +115,8 @@ void TcpServerPrivate::setError(QAbstractSocket::SocketError code, const QString
 void TcpServerPrivate::closeListener()
 {
     ++generation;
+    if (fd >= 0)
+        qCDebug(lcQtPskServer, "%p: descriptor %d no longer listening", static_cast<void *>(q), fd);
     if (notifier) {
         notifier->setEnabled(false);
         // We may be inside the notifier's own activation: let the event loop delete it.
@@ -137,6 +142,9 @@ void TcpServerPrivate::startListening(int listenFd, bool dualStack)
         address = fromSockAddr(reinterpret_cast<const sockaddr *>(&local), &port);
     if (dualStack && address == QHostAddress::AnyIPv6)
         address = QHostAddress::Any;
+    qCDebug(lcQtPskServer).nospace() << static_cast<const void *>(q) << ": listening on "
+                                     << address.toString() << " port " << port
+                                     << " (descriptor " << fd << ")";
 
     notifier = new QSocketNotifier(qintptr(fd), QSocketNotifier::Read, q);
     const quint64 myGeneration = generation;
@@ -160,6 +168,7 @@ void TcpServerPrivate::startBackOff()
 {
     backOffMs = backOffMs == 0 ? firstBackOffMs : qMin(backOffMs * 2, maxBackOffMs);
     backingOff = true;
+    qCDebug(lcQtPskServer, "%p: accepting paused for %d ms", static_cast<void *>(q), backOffMs);
     // A close() or listen() in between makes this timeout stale: the generation tells.
     const quint64 myGeneration = generation;
     QTimer::singleShot(backOffMs, q, [this, myGeneration] {
@@ -237,6 +246,8 @@ bool TcpServerPrivate::acceptConnections(bool ignorePause)
         }
         backOffMs = 0;
 
+        qCDebug(lcQtPskServer, "%p: accepted descriptor %d (%lld pending)", static_cast<void *>(q),
+                client, static_cast<long long>(pending.size()));
         q->incomingConnection(qintptr(client));
         if (guard.isNull())
             return false;

@@ -1,6 +1,8 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
 #include <QtPsk/qsslserver.h>
 
+#include "qtpsklogging_p.h"
+
 #include <QtPsk/qsslpresharedkeyauthenticator.h>
 
 #include "ssl/qsslsocket_p.h"
@@ -95,6 +97,9 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
             });
     connect(socket, &QSslSocket::errorOccurred, this,
             [this, socket, timer](QAbstractSocket::SocketError error) {
+                qCDebug(lcQtPskSslServer).nospace()
+                        << static_cast<const void *>(socket) << ": handshake failed, " << error
+                        << "; the socket is dropped";
                 QPointer<QSslSocket> guard(socket);
                 Q_EMIT errorOccurred(socket, error);
                 if (guard) {
@@ -109,6 +114,8 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
             });
     connect(socket, &QSslSocket::encrypted, this, [this, socket, timer] {
         // Handed over: from now on the socket is the application's, with its own signals.
+        qCDebug(lcQtPskSslServer, "%p: encrypted, now a pending connection",
+                static_cast<void *>(socket));
         delete timer;
         disconnect(socket, nullptr, this, nullptr);
         addPendingConnection(socket);
@@ -118,6 +125,9 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
     Q_EMIT startedEncryptionHandshake(socket);
     if (!guard || socket->state() != QAbstractSocket::ConnectedState)
         return;
+    qCDebug(lcQtPskSslServer, "%p: descriptor %lld, server handshake starts (timeout %d ms)",
+            static_cast<void *>(socket), static_cast<long long>(socketDescriptor),
+            d->handshakeTimeout);
     timer->start(d->handshakeTimeout);
     socket->startServerEncryption();
 }

@@ -3,6 +3,7 @@
 
 #include "ssl/qsslcipher_p.h"
 #include "ssl/qsslconfiguration_p.h"
+#include "qtpsklogging_p.h"
 
 #include <QtPsk/qsslpresharedkeyauthenticator.h>
 
@@ -14,8 +15,6 @@
 #include <openssl/opensslv.h>
 
 QTPSK_BEGIN_NAMESPACE
-
-Q_LOGGING_CATEGORY(lcQtPskSsl, "qtpsk.ssl.socket", QtWarningMsg)
 
 namespace QtPskPrivate {
 
@@ -213,6 +212,8 @@ bool SslSocketPrivate::startEncryption(QSslSocket::SslMode newMode)
     if (!context)
         return failConnection(QAbstractSocket::SslInvalidUserDataError, errorString);
 
+    qCDebug(lcQtPskSsl, "%p: %s handshake starts", static_cast<void *>(q),
+            newMode == QSslSocket::SslServerMode ? "server" : "client");
     engine = std::make_unique<TlsEngine>(std::move(context), this);
     if (newMode == QSslSocket::SslClientMode)
         engine->setHostName((peerVerifyName.isEmpty() ? peerName : peerVerifyName).toUtf8());
@@ -325,6 +326,8 @@ bool SslSocketPrivate::completeEncryption()
     QPointer<QAbstractSocket> guard(q);
     handshakeInterrupted = false;
     connectionEncrypted = true;
+    qCDebug(lcQtPskSsl, "%p: encrypted (%s)", static_cast<void *>(q),
+            engine ? engine->cipherName().constData() : "");
     Q_EMIT sslQ()->encrypted();
     if (!guard)
         return false;

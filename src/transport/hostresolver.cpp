@@ -31,15 +31,31 @@ struct HostLookup::State
 
 namespace {
 
+// Taken around posting a delivery and first thing in the delivery itself: the posted functor is
+// built in the worker thread, and Qt's event queue, which hands it over, synchronises where
+// ThreadSanitizer cannot see (an uninstrumented Qt). Never held together with a state's mutex by
+// the owner's thread, so the lock order stays state->mutex, then this.
+std::mutex &postingMutex()
+{
+    static std::mutex mutex;
+    return mutex;
+}
+
 // Posts the delivery of \a state's result to its context, unless cancelled. Called with the
 // mutex held, so cancel() cannot complete (and the context cannot go away) meanwhile.
-void postDelivery(const std::shared_ptr<HostLookup::State> &state)
+void postDelivery(const std::shared_ptr<HostLookup::State> &lookup)
 {
-    if (state->cancelled || !state->context)
+    if (lookup->cancelled || !lookup->context)
         return;
+    const std::lock_guard<std::mutex> posting(postingMutex());
     QMetaObject::invokeMethod(
-            state->context,
-            [state] {
+            lookup->context,
+            [captured = lookup] {
+                std::shared_ptr<HostLookup::State> state;
+                {
+                    const std::lock_guard<std::mutex> handedOver(postingMutex());
+                    state = captured;
+                }
                 HostLookup::Callback done;
                 HostLookupResult result;
                 {

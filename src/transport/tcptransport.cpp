@@ -1,6 +1,8 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
 #include "transport/tcptransport_p.h"
 
+#include "qtpsklogging_p.h"
+
 #include <QtCore/qobject.h>
 #include <QtCore/qsocketnotifier.h>
 
@@ -142,6 +144,7 @@ TcpTransport::~TcpTransport()
 
 bool TcpTransport::attach(int fd)
 {
+    qCDebug(lcQtPskTransport, "descriptor %d attached", fd);
     m_fd = fd;
     m_readNotifier->setSocket(fd); // setSocket() leaves the notifier disabled
     m_writeNotifier->setSocket(fd);
@@ -203,13 +206,17 @@ int TcpTransport::connectTo(const SocketAddress &address)
     if (m_fd < 0)
         return EBADF;
     for (;;) {
-        if (::connect(m_fd, address.data(), address.length) == 0)
+        if (::connect(m_fd, address.data(), address.length) == 0) {
+            qCDebug(lcQtPskTransport, "descriptor %d connected at once", m_fd);
             return 0;
+        }
         if (errno == EINTR)
             continue; // the connect goes on asynchronously; retrying reports EALREADY/EINPROGRESS
         const int error = errno == EALREADY ? EINPROGRESS : errno;
         if (error != EINPROGRESS)
             fail(error);
+        qCDebug(lcQtPskTransport, "descriptor %d connect: %s", m_fd,
+                error == EINPROGRESS ? "in progress" : std::strerror(error));
         return error;
     }
 }
@@ -231,6 +238,10 @@ int TcpTransport::connectResult()
     }
     if (error != 0 && error != EINPROGRESS)
         fail(error);
+    if (error != EINPROGRESS) {
+        qCDebug(lcQtPskTransport, "descriptor %d connect finished: %s", m_fd,
+                error == 0 ? "connected" : std::strerror(error));
+    }
     return error;
 }
 
@@ -278,8 +289,10 @@ qint64 TcpTransport::write(const char *data, qint64 size)
 
 void TcpTransport::shutdownWrite()
 {
-    if (m_fd >= 0)
+    if (m_fd >= 0) {
+        qCDebug(lcQtPskTransport, "descriptor %d: write side shut down", m_fd);
         ::shutdown(m_fd, SHUT_WR);
+    }
 }
 
 void TcpTransport::close()
@@ -291,6 +304,7 @@ void TcpTransport::close()
     m_writeNotifier->setEnabled(false);
     m_readNotifier->setSocket(-1);
     m_writeNotifier->setSocket(-1);
+    qCDebug(lcQtPskTransport, "descriptor %d closed", m_fd);
     ::close(m_fd); // never retried: the descriptor is gone even on EINTR
     m_fd = -1;
 }

@@ -5,12 +5,14 @@
 // Internal to QtPsk: not installed, not part of the API.
 
 #include "qtpsk_p.h"
+#include "qtpsklogging_p.h"
 
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qstring.h>
 
 #include <sys/socket.h>
 
+#include <cstring>
 #include <functional>
 
 QT_BEGIN_NAMESPACE
@@ -124,7 +126,11 @@ public:
 
 private:
     bool attach(int fd);
-    void fail(int error) { m_lastError = error; }
+    void fail(int error)
+    {
+        qCDebug(lcQtPskTransport, "descriptor %d: %s", m_fd, std::strerror(error));
+        m_lastError = error;
+    }
 
     int m_fd = -1;
     int m_lastError = 0;

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <thread>
 
 #include "common/testsupport.h"
@@ -75,7 +76,7 @@ public:
 private:
     int m_listener = -1;
     quint16 m_port = 0;
-    ssize_t m_received = 0;
+    std::atomic<ssize_t> m_received{0}; // written by the peer thread, read by the test's
     std::thread m_thread;
 };
 
