@@ -6,6 +6,7 @@
 
 #include <QtCore/qloggingcategory.h>
 #include <QtCore/qmetaobject.h>
+#include <QtCore/qscopeguard.h>
 
 #include <cerrno>
 #include <climits>
@@ -214,11 +215,13 @@ bool AbstractSocketPrivate::emitReadyRead()
         return true; // never recursively; the data waits in the buffer
     QPointer<QAbstractSocket> guard(q);
     emittingReadyRead = true;
+    // Also when a slot throws: readyRead() must not stay suppressed for good.
+    const auto reset = qScopeGuard([&] {
+        if (guard)
+            emittingReadyRead = false;
+    });
     Q_EMIT q->readyRead();
-    if (!guard)
-        return false;
-    emittingReadyRead = false;
-    return true;
+    return !guard.isNull();
 }
 
 void AbstractSocketPrivate::setError(QAbstractSocket::SocketError error, const QString &errorString)
@@ -337,10 +340,13 @@ bool AbstractSocketPrivate::flushTransport(bool *wrote)
         if (!emittingBytesWritten) {
             QPointer<QAbstractSocket> guard(q);
             emittingBytesWritten = true;
+            const auto reset = qScopeGuard([&] { // also when a slot throws
+                if (guard)
+                    emittingBytesWritten = false;
+            });
             transportBytesWritten(total);
             if (!guard)
                 return false;
-            emittingBytesWritten = false;
         }
     }
     return maybeFinishClosing();
