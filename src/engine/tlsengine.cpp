@@ -287,6 +287,16 @@ TlsEngine::Result TlsEngine::call(Call what, void *buffer, qsizetype size, qsize
         break;
     }
     --m_callDepth;
+    if (m_exception) {
+        // A slot threw inside a callback; the trampoline stopped it at OpenSSL's border and made
+        // the callback fail (OpenSSL has queued its fatal alert). The connection is over: the
+        // owner takes the exception and rethrows it now that OpenSSL has returned.
+        forgetCredentials();
+        ERR_clear_error();
+        m_failed = true;
+        m_errorString = QStringLiteral("A slot called from inside the TLS handshake threw an exception");
+        return Result::Failed;
+    }
     if (SSL_is_init_finished(ssl))
         m_handshakeComplete = true;
     if (lcQtPskEngine().isDebugEnabled()) {
@@ -535,7 +545,14 @@ void TlsEngine::installCallbacks(SSL_CTX *ctx, bool server)
     SSL_CTX_set_info_callback(ctx, &TlsEngine::infoTrampoline);
 }
 
-// No exception may cross OpenSSL's C frames: each trampoline stops them.
+// No exception may cross OpenSSL's C frames: each trampoline catches everything, keeps the
+// first exception in the engine (call() then fails the connection and the owner rethrows it
+// once OpenSSL has returned) and makes its callback fail.
+void TlsEngine::keepException(TlsEngine *engine)
+{
+    if (engine && !engine->m_exception)
+        engine->m_exception = std::current_exception();
+}
 
 unsigned int TlsEngine::pskClientTrampoline(SSL *ssl, const char *hint, char *identity,
                                             unsigned int maxIdentityLength, unsigned char *psk,
@@ -545,7 +562,8 @@ unsigned int TlsEngine::pskClientTrampoline(SSL *ssl, const char *hint, char *id
     try {
         return engine ? engine->pskClient(hint, identity, maxIdentityLength, psk, maxPskLength) : 0;
     } catch (...) {
-        return 0;
+        keepException(engine);
+        return 0; // no key: OpenSSL aborts the handshake
     }
 }
 
@@ -556,7 +574,8 @@ unsigned int TlsEngine::pskServerTrampoline(SSL *ssl, const char *identity, unsi
     try {
         return engine ? engine->pskServer(identity, psk, maxPskLength) : 0;
     } catch (...) {
-        return 0;
+        keepException(engine);
+        return 0; // no key: OpenSSL aborts the handshake
     }
 }
 
@@ -575,11 +594,11 @@ int TlsEngine::pskUseSessionTrampoline(SSL *ssl, const EVP_MD *md, const unsigne
     try {
         return engine->pskUseSession(md, id, idLength, session);
     } catch (...) {
+        keepException(engine);
         *id = nullptr;
         *idLength = 0;
         *session = nullptr;
-        engine->m_tls13ClientHelloPending = true;
-        return 1;
+        return 0; // OpenSSL aborts the handshake (internal_error)
     }
 }
 
@@ -595,19 +614,22 @@ int TlsEngine::pskFindSessionTrampoline(SSL *ssl, const unsigned char *identity,
     try {
         return engine->pskFindSession(identity, identityLength, session);
     } catch (...) {
+        keepException(engine);
         *session = nullptr;
-        engine->m_tls13IdentityPending = true;
-        return 1;
+        return 0; // OpenSSL aborts the handshake (internal_error)
     }
 }
 
-int TlsEngine::clientHelloTrampoline(SSL *ssl, int *, void *)
+int TlsEngine::clientHelloTrampoline(SSL *ssl, int *alert, void *)
 {
     if (TlsEngine *engine = fromSsl(ssl)) {
         try {
             engine->clientHello();
         } catch (...) {
+            keepException(engine);
             engine->m_offeredIdentities.clear();
+            *alert = SSL_AD_INTERNAL_ERROR;
+            return SSL_CLIENT_HELLO_ERROR;
         }
     }
     return SSL_CLIENT_HELLO_SUCCESS;
@@ -791,6 +813,7 @@ void TlsEngine::infoTrampoline(const SSL *ssl, int where, int value)
         alert.text = QString::fromLatin1(SSL_alert_desc_string_long(value));
         engine->m_alerts.push_back(std::move(alert));
     } catch (...) {
+        keepException(engine); // cannot fail this callback: call() fails the connection
     }
 }
 

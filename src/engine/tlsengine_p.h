@@ -11,7 +11,9 @@
 #include <QtCore/qbytearray.h>
 #include <QtCore/qstring.h>
 
+#include <exception>
 #include <memory>
+#include <utility>
 #include <vector>
 
 QTPSK_BEGIN_NAMESPACE
@@ -137,6 +139,15 @@ public:
 
     const std::shared_ptr<TlsContext> &context() const { return m_context; }
 
+    // Exceptions never cross OpenSSL's C frames: a trampoline that catches one (from a slot the
+    // owner's callback ran) keeps the first here, fails its callback, and the engine call then
+    // returns Failed. The owner takes it once the call has returned and rethrows it.
+    bool hasPendingException() const { return bool(m_exception); }
+    std::exception_ptr takeException() { return std::exchange(m_exception, nullptr); }
+    // Stops every later callback into the owner (the owner is being destroyed while an engine
+    // call is on the stack; the engine itself dies after that call returns).
+    void clearCallbacks() { m_callbacks = nullptr; }
+
     // The identity and key limits of this OpenSSL, as Qt reports them to a client.
     static int clientMaximumIdentityLength() { return PSK_MAX_IDENTITY_LEN - 1; }
     static int maximumPreSharedKeyLength() { return PSK_MAX_PSK_LEN; }
@@ -174,6 +185,7 @@ private:
     enum class Call { Handshake, Read, Write };
     Result call(Call what, void *buffer, qsizetype size, qsizetype *done);
     void fail(const QString &fallback);
+    static void keepException(TlsEngine *engine);
     void dropOutputAfter(qsizetype keep);
 
     std::shared_ptr<TlsContext> m_context;
@@ -182,6 +194,7 @@ private:
     BIO *m_output = nullptr; // ciphertext for the network (owned by m_ssl)
     TlsEngineCallbacks *m_callbacks = nullptr;
     std::vector<TlsAlert> m_alerts;
+    std::exception_ptr m_exception; // caught by a trampoline, not yet taken by the owner
     QString m_errorString;
     int m_callDepth = 0;
     bool m_handshakeComplete = false;

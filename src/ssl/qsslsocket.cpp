@@ -120,21 +120,81 @@ QSsl::AlertType alertType(int description)
 
 SslSocketPrivate::SslSocketPrivate() = default;
 
-SslSocketPrivate::~SslSocketPrivate() = default;
+SslSocketPrivate::~SslSocketPrivate()
+{
+    if (destroyedFlag) {
+        // A slot deleted the socket from inside an engine call: OpenSSL is still on the stack.
+        // callEngine() frees the engine once it has returned; the engine asks us nothing more.
+        *destroyedFlag = true;
+        if (engine)
+            engine->clearCallbacks();
+        *engineKeeper = std::move(engine);
+    }
+}
 
 template <typename Call>
 bool SslSocketPrivate::callEngine(Call &&call)
 {
+    if (inEngineCall) {
+        // Re-entered from a slot: the engine answers at once (TlsEngine::call() does not nest)
+        // and runs no callback; the outer call owns the re-entrancy state.
+        call();
+        return !abortRequested;
+    }
+    bool destroyed = false;
+    std::unique_ptr<TlsEngine> keeper; // receives the engine if a slot deletes the socket
     inEngineCall = true;
+    destroyedFlag = &destroyed;
+    engineKeeper = &keeper;
     call();
+    if (destroyed) {
+        // `this` is gone; the engine dies with `keeper` here, after OpenSSL has returned.
+        if (std::exception_ptr thrown = keeper ? keeper->takeException() : nullptr)
+            std::rethrow_exception(thrown);
+        return false;
+    }
     inEngineCall = false;
+    destroyedFlag = nullptr;
+    engineKeeper = nullptr;
+    std::exception_ptr thrown = engine ? engine->takeException() : nullptr;
     if (abortRequested) {
         // A slot aborted the socket while the engine was on the stack: it can go now.
         abortRequested = false;
         engine.reset();
+        if (thrown)
+            rethrowAfterAbort(thrown);
         return false;
     }
+    if (thrown)
+        rethrowAfterAbort(thrown);
     return true;
+}
+
+void SslSocketPrivate::rethrowAfterAbort(std::exception_ptr thrown)
+{
+    // OpenSSL has returned: the exception may travel now. First the connection goes, so that
+    // the socket is Unconnected and consistent wherever the exception is caught. OpenSSL's
+    // fatal alert (if it queued one) leaves first, without any signal.
+    const bool handshaking = !connectionEncrypted;
+    flushEngineOutput();
+    const QAbstractSocket::SocketError error = handshaking ? QAbstractSocket::SslHandshakeFailedError
+                                                           : QAbstractSocket::SslInternalError;
+    const QString message = handshaking
+            ? QSslSocket::tr("A slot threw an exception during the TLS handshake; the connection "
+                             "was aborted")
+            : QSslSocket::tr("A slot threw an exception inside a TLS call; the connection was "
+                             "aborted");
+    QPointer<QAbstractSocket> guard(q);
+    try {
+        // abort() emits stateChanged() and disconnected(); the first exception is the one that
+        // propagates, so one thrown by those slots is dropped.
+        if (state != QAbstractSocket::UnconnectedState)
+            q->abort();
+    } catch (...) {
+    }
+    if (guard)
+        setError(error, message); // no errorOccurred(): the exception itself is the report
+    std::rethrow_exception(thrown);
 }
 
 void SslSocketPrivate::resetTlsState()

@@ -12,6 +12,7 @@
 #include "qtpsk_p.h"
 
 #include <deque>
+#include <exception>
 #include <memory>
 
 QTPSK_BEGIN_NAMESPACE
@@ -28,7 +29,12 @@ namespace QtPskPrivate {
       Signals about it (bytesWritten, encryptedBytesWritten) come from the event loop.
     - Re-entrancy: the engine calls back (PSK) while it is on the stack. A slot may abort or
       close the socket there; aboutToAbort() then only marks the engine for destruction, and
-      the code that called into the engine destroys it after the call returns.
+      the code that called into the engine destroys it after the call returns. A slot may even
+      delete the socket there: the destructor then hands the engine to callEngine()'s frame
+      (engineKeeper), which frees it once OpenSSL has returned, and tells it (destroyedFlag).
+    - Exceptions: a slot that throws inside an engine call is stopped at OpenSSL's border (see
+      TlsEngine); callEngine() aborts the connection and rethrows it to its caller
+      (rethrowAfterAbort()).
 */
 class QTPSK_AUTOTEST_EXPORT SslSocketPrivate final : public AbstractSocketPrivate,
                                                      public TlsEngineCallbacks
@@ -69,9 +75,13 @@ public:
     bool failHandshake();
     bool failConnection(QAbstractSocket::SocketError error, const QString &message);
     bool errorsIgnored(const QList<QSslError> &errors) const;
-    // Runs \a call on the engine with the re-entrancy flag set; false if the engine must go.
+    // Runs \a call on the engine with the re-entrancy flag set; false if the engine must go
+    // (or the socket was destroyed: then return at once). Rethrows an exception a slot threw
+    // inside the call, after aborting the connection.
     template <typename Call>
     bool callEngine(Call &&call);
+    // The end of a connection whose engine call caught \a thrown: abort, set the error, rethrow.
+    [[noreturn]] void rethrowAfterAbort(std::exception_ptr thrown);
 
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
     QSslSocket::SslMode mode = QSslSocket::UnencryptedMode;
@@ -96,6 +106,10 @@ public:
     bool handshakeInterrupted = false;
     bool inEngineCall = false;       // the engine is on the stack
     bool abortRequested = false;     // the socket was aborted while the engine was on the stack
+    // Set while callEngine() runs: the destructor sets *destroyedFlag and moves the engine into
+    // *engineKeeper, so that OpenSSL's frames never see a freed engine.
+    bool *destroyedFlag = nullptr;
+    std::unique_ptr<TlsEngine> *engineKeeper = nullptr;
     bool closeAfterHandshake = false; // disconnectFromHost() came during the handshake
 };
 
