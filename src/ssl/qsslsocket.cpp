@@ -184,16 +184,24 @@ void SslSocketPrivate::rethrowAfterAbort(std::exception_ptr thrown)
                              "was aborted")
             : QSslSocket::tr("A slot threw an exception inside a TLS call; the connection was "
                              "aborted");
+    if (state == QAbstractSocket::UnconnectedState) {
+        // The slot aborted the socket before it threw: record why, emit nothing more.
+        setError(error, message);
+        std::rethrow_exception(thrown);
+    }
     QPointer<QAbstractSocket> guard(q);
+    // As any failed handshake: error(), errorOccurred(), then the abort (stateChanged(),
+    // disconnected()). The first exception is the one that propagates: one thrown by these
+    // slots is dropped, and the abort is completed regardless.
     try {
-        // abort() emits stateChanged() and disconnected(); the first exception is the one that
-        // propagates, so one thrown by those slots is dropped.
-        if (state != QAbstractSocket::UnconnectedState)
+        failConnection(error, message);
+    } catch (...) {
+    }
+    try {
+        if (guard && state != QAbstractSocket::UnconnectedState)
             q->abort();
     } catch (...) {
     }
-    if (guard)
-        setError(error, message); // no errorOccurred(): the exception itself is the report
     std::rethrow_exception(thrown);
 }
 
@@ -386,6 +394,14 @@ bool SslSocketPrivate::completeEncryption()
     QPointer<QAbstractSocket> guard(q);
     handshakeInterrupted = false;
     connectionEncrypted = true;
+    // What was written before the handshake goes first, before any slot runs: a write() from
+    // the encrypted() slot then follows it, and a slot that throws leaves nothing behind.
+    // (encryptAndQueue() emits nothing.)
+    if (!pendingPlaintext.isEmpty()) {
+        const QByteArray plaintext = std::exchange(pendingPlaintext, QByteArray());
+        if (!encryptAndQueue(plaintext.constData(), plaintext.size()))
+            return bool(guard);
+    }
     qCDebug(lcQtPskSsl, "%p: encrypted (%s)", static_cast<void *>(q),
             engine ? engine->cipherName().constData() : "");
     Q_EMIT sslQ()->encrypted();
@@ -393,11 +409,6 @@ bool SslSocketPrivate::completeEncryption()
         return false;
     if (!engine || !connectionEncrypted)
         return true;
-    if (!pendingPlaintext.isEmpty()) {
-        const QByteArray plaintext = std::exchange(pendingPlaintext, QByteArray());
-        if (!encryptAndQueue(plaintext.constData(), plaintext.size()))
-            return bool(guard);
-    }
     if (closeAfterHandshake) {
         closeAfterHandshake = false;
         sslQ()->disconnectFromHost();
@@ -497,7 +508,9 @@ void SslSocketPrivate::transportReadable()
 
 qint64 SslSocketPrivate::writeApplicationData(const char *data, qint64 size)
 {
-    if (mode == QSslSocket::UnencryptedMode)
+    // As Qt: after connectToHostEncrypted(), what is written before the handshake starts waits
+    // for it too (it must never go out in clear text).
+    if (mode == QSslSocket::UnencryptedMode && !autoStartHandshake)
         return AbstractSocketPrivate::writeApplicationData(data, size);
     if (!connectionEncrypted || !engine) {
         pendingPlaintext.append(data, size);
@@ -543,7 +556,7 @@ void SslSocketPrivate::flushEngineOutput()
 
 qint64 SslSocketPrivate::applicationBytesToWrite() const
 {
-    if (mode == QSslSocket::UnencryptedMode)
+    if (mode == QSslSocket::UnencryptedMode && !autoStartHandshake)
         return AbstractSocketPrivate::applicationBytesToWrite();
     return pendingPlaintext.size() + plaintextUnsent;
 }
