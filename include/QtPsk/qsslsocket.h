@@ -54,15 +54,44 @@ namespace QtPskPrivate { class SslSocketPrivate; }
     \li There are no certificates or private keys (QSslCertificate, QSslKey): QtPsk does PSK.
         Certificate-authenticated suites (RSA-PSK, ECDHE-RSA, ...) cannot be used, and a peer
         certificate is never verified.
-    \li A slot that calls abort(), close() or deleteLater() on the socket from any signal,
-        preSharedKeyAuthenticationRequired() included, ends the connection cleanly (Qt 6.4
-        crashes when the PSK slot aborts).
+    \li A slot that calls abort(), close(), disconnectFromHost() or deleteLater() on the socket,
+        or deletes it, from any signal, preSharedKeyAuthenticationRequired() included, ends the
+        connection cleanly (Qt 6.4 crashes when the PSK slot aborts). A waitFor...() function
+        during which a slot deleted the socket returns \c false (do not touch the socket then).
     \li The client-side identity hint is a deep copy (Qt's points into OpenSSL's memory).
     \li A client whose preSharedKeyAuthenticationRequired() signal is connected offers its key
         as a TLS 1.3 external PSK (Qt does so only with \c QT_USE_TLS_1_3_PSK set, and fails
         against TLS 1.3 PSK servers otherwise). Qt's exact behaviour:
         QSslConfiguration::setTls13PreSharedKeyMode(QSsl::Tls13PreSharedKeyMode::QtCompatible).
     \endlist
+
+    \section1 Exceptions thrown from slots
+
+    Qt does not support exceptions that leave a slot; QtPsk still keeps them from doing harm.
+    \list
+    \li A slot that runs inside OpenSSL (preSharedKeyAuthenticationRequired(), on a client or,
+        through QSslServer, on a server) never lets its exception unwind through OpenSSL's C
+        frames. The exception is caught at OpenSSL's border and kept; the callback fails, so
+        OpenSSL ends the handshake with a fatal alert. Once OpenSSL has returned, the
+        connection ends as any failed handshake does: error() is
+        QAbstractSocket::SslHandshakeFailedError (QAbstractSocket::SslInternalError after the
+        handshake), errorString() says that a slot threw (it holds no identity or key),
+        errorOccurred() is emitted and the socket is aborted (UnconnectedState, disconnected()).
+        Then the exception is rethrown, unchanged, to the caller of the socket function that
+        was running: waitForEncrypted() and the other waitFor...() functions throw it, and
+        from the event loop it leaves QCoreApplication::processEvents() or QEventLoop::exec()
+        like an exception from any Qt slot (Qt prints a warning that exceptions through its
+        event loop are unsupported; with Qt 6.4 the event loop keeps working). If a slot of
+        those end-of-connection signals throws as well, that second exception is dropped:
+        the first one propagates.
+    \li A slot of any other signal (readyRead(), encrypted(), bytesWritten(), ...) runs outside
+        OpenSSL; its exception propagates at once to the caller, like an exception from any Qt
+        slot. The socket stays consistent: the connection is not ended, the data stays readable,
+        later signals are still emitted, and bytes written before the handshake are already on
+        their way when encrypted() is emitted.
+    \endlist
+    The socket can be connected again after either case. Nothing leaks, and no key material is
+    left behind (keys are wiped as always).
 */
 class QTPSK_EXPORT QSslSocket : public QTcpSocket
 {

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <QtCore/qcoreapplication.h>
+#include <QtCore/qeventloop.h>
 #include <QtCore/qpointer.h>
 #include <QtCore/qthread.h>
 #include <QtCore/qtimer.h>
@@ -217,6 +218,32 @@ TEST_P(SlotExceptionTest, ClientPskSlotThrowsOutOfTheEventLoop)
     good.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
     EXPECT_TRUE(waitUntil([&] { return received == kMessage + kSecond; }, kTimeoutMs))
             << "after the exception, the event loop no longer serves sockets";
+}
+
+// The same through QEventLoop::exec(): Qt prints its warning and rethrows.
+TEST_P(SlotExceptionTest, ClientPskSlotThrowsOutOfEventLoopExec)
+{
+    EchoServerThread server(GetParam());
+    const quint16 port = server.startServer();
+    ASSERT_NE(port, 0);
+
+    QSslSocket socket;
+    socket.setSslConfiguration(pskConfiguration(GetParam()));
+    QObject::connect(&socket, &QSslSocket::preSharedKeyAuthenticationRequired,
+                     [](QSslPreSharedKeyAuthenticator *) { throw SlotError("thrown into exec()"); });
+    QEventLoop loop;
+    QTimer::singleShot(kTimeoutMs, &loop, &QEventLoop::quit); // bound: the test fails, not hangs
+    QObject::connect(&socket, &QAbstractSocket::disconnected, &loop, &QEventLoop::quit);
+    socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+    bool caught = false;
+    try {
+        loop.exec();
+    } catch (const SlotError &error) {
+        caught = true;
+        EXPECT_STREQ(error.what(), "thrown into exec()");
+    }
+    EXPECT_TRUE(caught) << "the exception was lost";
+    expectAbortedByThrowingSlot(socket);
 }
 
 // The server's PSK slot (QSslServer's forwarded signal) throws: the exception reaches the event
