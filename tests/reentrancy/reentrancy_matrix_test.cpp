@@ -25,6 +25,8 @@
 #include <QtCore/qthread.h>
 #include <QtCore/qtimer.h>
 
+#include <openssl/crypto.h>
+
 #include <atomic>
 #include <cstdio>
 #include <map>
@@ -334,8 +336,9 @@ private:
 
     void takePending()
     {
-        while (server && server->hasPendingConnections()) {
-            QTcpSocket *socket = server->nextPendingConnection();
+        for (;;) {
+            QTcpServer *const current = server.data(); // a slot may have deleted it
+            QTcpSocket *socket = current ? current->nextPendingConnection() : nullptr;
             if (!socket)
                 break;
             if (isPlain(m_scenario))
@@ -381,6 +384,12 @@ public:
 protected:
     void run() override
     {
+        // Qt's threads are detached: free OpenSSL's per-thread state before wait() returns, or
+        // it may outlive the process's leak check.
+        struct ThreadStop
+        {
+            ~ThreadStop() { OPENSSL_thread_stop(); }
+        } const threadStop;
         ServerSide side(m_scenario, nullptr, nullptr);
         if (!side.listen()) {
             m_failed = true;

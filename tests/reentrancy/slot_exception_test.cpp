@@ -17,6 +17,8 @@
 #include <QtCore/qthread.h>
 #include <QtCore/qtimer.h>
 
+#include <openssl/crypto.h>
+
 #include <atomic>
 #include <stdexcept>
 #include <string>
@@ -55,6 +57,14 @@ void giveKey(QSslPreSharedKeyAuthenticator *authenticator)
     authenticator->setPreSharedKey(kKey);
 }
 
+// Qt's threads are detached: QThread::wait() returns before the thread's thread-local
+// destructors ran, so OpenSSL's per-thread state could still be alive when the process exits
+// (LeakSanitizer then reports it under load). Each thread of these tests frees it itself.
+struct OpenSslThreadStop
+{
+    ~OpenSslThreadStop() { OPENSSL_thread_stop(); }
+};
+
 // A PSK server in its own thread (so that a blocking client can run in the main thread): it
 // answers every message with kSecond after echoing it, and counts failed handshakes.
 class EchoServerThread : public QThread
@@ -80,6 +90,7 @@ public:
 protected:
     void run() override
     {
+        const OpenSslThreadStop threadStop; // destroyed last, after the server
         QSslServer server;
         server.setSslConfiguration(pskConfiguration(m_protocol));
         QObject::connect(&server, &QSslServer::preSharedKeyAuthenticationRequired, &server,
@@ -273,6 +284,7 @@ TEST_P(SlotExceptionTest, ServerPskSlotThrowsOutOfTheEventLoop)
     // The client blocks in its own thread.
     std::atomic<int> clientResult{-1};
     QThread *client = QThread::create([&] {
+        const OpenSslThreadStop threadStop;
         QSslSocket socket;
         socket.setSslConfiguration(pskConfiguration(GetParam()));
         QObject::connect(&socket, &QSslSocket::preSharedKeyAuthenticationRequired, &giveKey);
