@@ -107,9 +107,19 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
                     disconnect(socket, nullptr, this, nullptr);
                     // No abort() here: the other slots of this errorOccurred() have not run yet
                     // and must see the error before disconnected(). A failed handshake closes
-                    // the socket right after the emission, the time-out above does, and
-                    // deleteLater() closes whatever is left.
-                    socket->deleteLater();
+                    // the socket right after the emission, the time-out above does, and what is
+                    // left (a close_notify on its way) is aborted from the event loop, not from
+                    // the destructor: a slot of the closing signals may then delete the socket,
+                    // as Qt allows, which it cannot while deleteLater() is destroying it.
+                    QMetaObject::invokeMethod(
+                            socket,
+                            [socket] {
+                                QPointer<QSslSocket> alive(socket);
+                                socket->abort(); // also closes the device: aboutToClose()
+                                if (alive)
+                                    socket->deleteLater();
+                            },
+                            Qt::QueuedConnection);
                 }
             });
     connect(socket, &QSslSocket::encrypted, this, [this, socket, timer] {
