@@ -569,18 +569,32 @@ void AbstractSocketPrivate::resetConnection()
         transport->close();
 }
 
+bool AbstractSocketPrivate::closeDevice()
+{
+    if (!q->isOpen())
+        return true;
+    // QIODevice::close() goes on with the device after it emitted aboutToClose(): a slot that
+    // deleted the socket there would make Qt touch freed memory. So the signal is emitted here,
+    // guarded, and QIODevice closes silently (it emits nothing else).
+    QPointer<QAbstractSocket> guard(q);
+    Q_EMIT q->aboutToClose();
+    if (!guard)
+        return false;
+    if (q->isOpen()) { // unless a slot closed it already
+        const QSignalBlocker blocker(q);
+        q->QIODevice::close();
+    }
+    return true;
+}
+
 bool AbstractSocketPrivate::abortConnection()
 {
     const QAbstractSocket::SocketState previous = state;
     lookup.cancel();
     aboutToAbort();
     resetConnection();
-    QPointer<QAbstractSocket> guard(q);
-    if (q->isOpen()) {
-        q->QIODevice::close(); // aboutToClose()
-        if (!guard)
-            return false;
-    }
+    if (!closeDevice())
+        return false;
     readBuffer.clear();
     if (previous == QAbstractSocket::UnconnectedState || state == QAbstractSocket::UnconnectedState)
         return true;
@@ -1024,8 +1038,7 @@ void QAbstractSocket::close()
 {
     AbstractSocketPrivate *d = d_ptr.get();
     QPointer<QAbstractSocket> guard(this);
-    QIODevice::close(); // aboutToClose()
-    if (!guard)
+    if (!d->closeDevice())
         return;
     if (d->state == HostLookupState || d->state == ConnectingState) {
         d->abortConnection();

@@ -169,6 +169,8 @@ public:
     void onWritable();
     void updateReadNotification();
     bool abortConnection();
+    // Closes the QIODevice (aboutToClose()); false if a slot destroyed the socket.
+    bool closeDevice();
     void resetConnection();
     void applySocketOptions();
     bool applySocketOption(QAbstractSocket::SocketOption option, const QVariant &value);
