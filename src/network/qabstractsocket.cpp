@@ -139,7 +139,17 @@ qint64 AbstractSocketPrivate::applicationBytesToWrite() const
 
 void AbstractSocketPrivate::transportBytesWritten(qint64 size)
 {
+    emitBytesWritten(size);
+}
+
+bool AbstractSocketPrivate::emitBytesWritten(qint64 size)
+{
+    QPointer<QAbstractSocket> guard(q);
     Q_EMIT q->bytesWritten(size);
+    if (!guard)
+        return false;
+    Q_EMIT q->channelBytesWritten(0, size); // as Qt, right after bytesWritten()
+    return !guard.isNull();
 }
 
 void AbstractSocketPrivate::beginDisconnect()
@@ -211,16 +221,20 @@ qint64 AbstractSocketPrivate::readBufferSpace() const
 bool AbstractSocketPrivate::emitReadyRead()
 {
     ++readyReadCount;
-    if (emittingReadyRead)
-        return true; // never recursively; the data waits in the buffer
     QPointer<QAbstractSocket> guard(q);
-    emittingReadyRead = true;
-    // Also when a slot throws: readyRead() must not stay suppressed for good.
-    const auto reset = qScopeGuard([&] {
-        if (guard)
-            emittingReadyRead = false;
-    });
-    Q_EMIT q->readyRead();
+    if (!emittingReadyRead) { // never recursively; the data waits in the buffer
+        emittingReadyRead = true;
+        // Also when a slot throws: readyRead() must not stay suppressed for good.
+        const auto reset = qScopeGuard([&] {
+            if (guard)
+                emittingReadyRead = false;
+        });
+        Q_EMIT q->readyRead();
+        if (!guard)
+            return false;
+    }
+    // As Qt: after readyRead(), and also when recursing; the sockets have one channel, 0.
+    Q_EMIT q->channelReadyRead(0);
     return !guard.isNull();
 }
 

@@ -90,7 +90,8 @@ inline int remainingMsecs(const QDeadlineTimer &deadline)
       transportBytesToWrite() bytes in writeBuffer.
       appendToReadBuffer()   add application bytes (no signal).
       readBufferSpace()      how many more bytes readBufferSize allows (-1: no limit).
-      emitReadyRead()        emit readyRead() (never recursively).
+      emitReadyRead()        emit readyRead() (never recursively), then channelReadyRead(0).
+      emitBytesWritten()     emit bytesWritten(), then channelBytesWritten(0, ...).
       setErrorAndEmit()      set error()/errorString(), then emit errorOccurred().
       setStateAndEmit()      set state, then emit stateChanged() if it changed.
       closeWithError()       error, then ClosingState, UnconnectedState, readChannelFinished,
@@ -142,6 +143,7 @@ public:
     void appendToReadBuffer(const QByteArray &data) { readBuffer.append(data); }
     qint64 readBufferSpace() const;
     bool emitReadyRead();
+    bool emitBytesWritten(qint64 size);
     bool setErrorAndEmit(QAbstractSocket::SocketError error, const QString &errorString);
     void setError(QAbstractSocket::SocketError error, const QString &errorString);
     bool setStateAndEmit(QAbstractSocket::SocketState newState);

@@ -577,7 +577,7 @@ void SslSocketPrivate::transportBytesWritten(qint64 size)
     QPointer<QAbstractSocket> guard(q);
     Q_EMIT sslQ()->encryptedBytesWritten(size);
     if (guard && plaintextSent > 0)
-        Q_EMIT q->bytesWritten(plaintextSent);
+        emitBytesWritten(plaintextSent);
 }
 
 void SslSocketPrivate::beginDisconnect()

@@ -959,10 +959,6 @@ namespace {
 const std::map<QByteArray, const char *> &neverEmitted()
 {
     static const std::map<QByteArray, const char *> list = {
-        // QIODevice's multi-channel signals: QtPsk's sockets have one read and one write channel
-        // and emit readyRead()/bytesWritten() only (Qt also emits these two for channel 0).
-        {"channelReadyRead(int)", "single-channel device: readyRead() only"},
-        {"channelBytesWritten(int,qlonglong)", "single-channel device: bytesWritten() only"},
         // QtPsk surfaces no TLS 1.3 session tickets (no session resumption API).
         {"newSessionTicketReceived()", "no session tickets are surfaced"},
     };
