@@ -63,6 +63,8 @@ namespace QtPskPrivate { class SslSocketPrivate; }
         as a TLS 1.3 external PSK (Qt does so only with \c QT_USE_TLS_1_3_PSK set, and fails
         against TLS 1.3 PSK servers otherwise). Qt's exact behaviour:
         QSslConfiguration::setTls13PreSharedKeyMode(QSsl::Tls13PreSharedKeyMode::QtCompatible).
+    \li bytesToWrite() counts written bytes until they are on the wire; Qt's counts only bytes
+        not yet encrypted, which is 0 soon after a write once the socket is encrypted.
     \endlist
 
     \section1 Exceptions thrown from slots
