@@ -679,9 +679,13 @@ void QSslSocket::connectToHost(const QString &hostName, quint16 port, OpenMode o
                                NetworkLayerProtocol protocol)
 {
     SslSocketPrivate *d = d_func();
-    if (!d->autoStartHandshake || d->state != UnconnectedState) {
+    // Only the application calls this (connectToHostEncrypted() goes to QTcpSocket directly): a
+    // plain connection, as in Qt, also after an earlier connectToHostEncrypted(). A socket that
+    // is not unconnected is left alone; QAbstractSocket warns.
+    if (d->state == UnconnectedState) {
         d->resetTlsState();
         d->mode = UnencryptedMode;
+        d->autoStartHandshake = false;
     }
     QTcpSocket::connectToHost(hostName, port, openMode, protocol);
 }

@@ -4,6 +4,8 @@
 #include <QSslConfiguration>
 #include <QSslPreSharedKeyAuthenticator>
 #include <QSslSocket>
+#include <QTcpServer>
+#include <QTcpSocket>
 
 #include <gtest/gtest.h>
 
@@ -194,4 +196,32 @@ TEST(QSslServer, HandsOutOnlyEncryptedSocketsAndStopsForwardingTheirSignals)
     EXPECT_EQ(acceptedAlerts, 1);
     EXPECT_EQ(alerts, 0);
     EXPECT_TRUE(fixture.errors.empty());
+}
+
+// As Qt: a plain connectToHost() after an encrypted connection stays plain; the earlier
+// connectToHostEncrypted() does not leave the handshake switched on.
+TEST(QSslSocket, PlainConnectAfterAnEncryptedConnectionStaysPlain)
+{
+    PskServerFixture fixture;
+    ASSERT_TRUE(fixture.server.listen(QHostAddress::LocalHost, 0));
+    QSslSocket client;
+    ASSERT_TRUE(connectPskClient(client, fixture.server.serverPort()));
+    client.abort();
+
+    QTcpServer plainServer;
+    ASSERT_TRUE(plainServer.listen(QHostAddress::LocalHost, 0));
+    int pskRequests = 0;
+    QObject::connect(&client, &QSslSocket::preSharedKeyAuthenticationRequired, &client,
+                     [&pskRequests] { ++pskRequests; });
+    client.connectToHost(QStringLiteral("127.0.0.1"), plainServer.serverPort());
+    ASSERT_TRUE(client.waitForConnected(10000));
+    EXPECT_EQ(client.mode(), QSslSocket::UnencryptedMode);
+    ASSERT_TRUE(QtPskTest::waitUntil([&] { return plainServer.hasPendingConnections(); }));
+    std::unique_ptr<QTcpSocket> peer(plainServer.nextPendingConnection());
+    ASSERT_TRUE(peer);
+    client.write("plain\n");
+    ASSERT_TRUE(QtPskTest::waitUntil([&] { return peer->canReadLine(); }));
+    EXPECT_EQ(peer->readLine(), QByteArray("plain\n")); // no ClientHello in front of it
+    EXPECT_FALSE(client.isEncrypted());
+    EXPECT_EQ(pskRequests, 0);
 }
