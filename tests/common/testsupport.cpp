@@ -9,9 +9,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
@@ -179,6 +181,17 @@ void PeerProcess::stop()
     }
     m_output += m_process->readAll();
     m_process.reset();
+}
+
+bool raiseDescriptorLimit(unsigned long wanted)
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return false;
+    if (limit.rlim_cur >= wanted)
+        return true;
+    limit.rlim_cur = std::min<rlim_t>(wanted, limit.rlim_max);
+    return setrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur >= wanted;
 }
 
 } // namespace QtPskTest

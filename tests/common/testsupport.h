@@ -30,6 +30,10 @@ quint16 freeLoopbackPort(const QString &host = QStringLiteral("127.0.0.1"));
 // Waits until something accepts TCP connections on host:port.
 bool waitForListening(const QString &host, quint16 port, int timeoutMs = 10000);
 
+// Raises the soft limit of open descriptors to \a wanted (at most the hard limit); true when the
+// soft limit is at least \a wanted afterwards.
+bool raiseDescriptorLimit(unsigned long wanted);
+
 // A child process (a real TLS peer) owned by a test: started with start(), stopped by PID
 // (SIGTERM, then SIGKILL) in stop() or the destructor, so that nothing outlives the test.
 class PeerProcess

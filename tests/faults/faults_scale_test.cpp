@@ -19,7 +19,6 @@
 #include "faultsupport.h"
 
 #include <malloc.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -73,16 +72,6 @@ qint64 residentBytes()
     return qint64(resident) * sysconf(_SC_PAGESIZE);
 }
 
-bool raiseDescriptorLimit(rlim_t wanted)
-{
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
-        return false;
-    if (limit.rlim_cur >= wanted)
-        return true;
-    limit.rlim_cur = std::min(wanted, limit.rlim_max);
-    return setrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur >= wanted;
-}
 
 // Lets deferred deletes run, then frees the TLS contexts nobody uses any more.
 void settle()
@@ -208,7 +197,7 @@ TEST(FaultsScale, SequentialHandshakesLeaveMemoryFlat)
 TEST(FaultsScale, ConcurrentHandshakesLeaveMemoryFlat)
 {
     const int count = countFromEnvironment("QTPSK_FAULTS_CONCURRENT", 1000);
-    ASSERT_TRUE(raiseDescriptorLimit(rlim_t(2 * count + 256)))
+    ASSERT_TRUE(QtPskTest::raiseDescriptorLimit(static_cast<unsigned long>(2 * count + 256)))
             << "raise the descriptor limit (ulimit -n) to at least " << 2 * count + 256;
     ScaleServer server;
     ASSERT_TRUE(server.listening);

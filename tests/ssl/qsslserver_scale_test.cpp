@@ -10,7 +10,6 @@
 
 #include <gtest/gtest.h>
 
-#include <sys/resource.h>
 
 #include <memory>
 #include <vector>
@@ -22,17 +21,6 @@ namespace {
 constexpr int ConnectionCount = 1000;
 const QByteArray Key = QByteArray::fromHex("00112233445566778899aabbccddeeff");
 
-// Two descriptors a connection (client and server side) plus some for the process.
-bool raiseDescriptorLimit(rlim_t wanted)
-{
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
-        return false;
-    if (limit.rlim_cur >= wanted)
-        return true;
-    limit.rlim_cur = std::min(wanted, limit.rlim_max);
-    return setrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur >= wanted;
-}
 
 QSslConfiguration pskConfiguration()
 {
@@ -47,7 +35,8 @@ QSslConfiguration pskConfiguration()
 
 TEST(QSslServerScale, HoldsAThousandConcurrentPskConnectionsAndEchoesOnEach)
 {
-    ASSERT_TRUE(raiseDescriptorLimit(2 * ConnectionCount + 256))
+    // Two descriptors a connection (client and server side) plus some for the process.
+    ASSERT_TRUE(QtPskTest::raiseDescriptorLimit(2 * ConnectionCount + 256))
             << "raise the descriptor limit (ulimit -n) to at least " << 2 * ConnectionCount + 256;
 
     QSslServer server;
