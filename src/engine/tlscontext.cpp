@@ -30,6 +30,18 @@ struct ContextCache
     std::mutex mutex;
     QHash<TlsSettings, std::weak_ptr<TlsContext>> contexts;
     std::deque<std::shared_ptr<TlsContext>> recent; // most recently used first
+
+    ContextCache() = default;
+    ContextCache(const ContextCache &) = delete;
+    ContextCache &operator=(const ContextCache &) = delete;
+    // At exit, after the last thread that used the cache: the lock orders this destruction after
+    // that thread's last get() (visible to ThreadSanitizer even when Qt joined the thread).
+    ~ContextCache()
+    {
+        const std::lock_guard<std::mutex> lock(mutex);
+        recent.clear();
+        contexts.clear();
+    }
 };
 
 ContextCache &contextCache()

@@ -370,6 +370,13 @@ class ServerThread : public QThread
 {
 public:
     explicit ServerThread(Scenario scenario) : m_scenario(scenario) { }
+    ServerThread(const ServerThread &) = delete;
+    ServerThread &operator=(const ServerThread &) = delete;
+    ~ServerThread() override
+    {
+        if (isRunning()) // a test that failed before its teardown
+            stop();
+    }
 
     quint16 startServer()
     {
@@ -381,9 +388,25 @@ public:
     bool allEnded() const { return m_seen.load() > 0 && m_ended.load(); }
     int seen() const { return m_seen.load(); }
 
+    // quit() and wait(), then an acquire of the flag run() sets last: Qt's threads are detached
+    // and wait() synchronises inside Qt, where ThreadSanitizer cannot see it, so without this the
+    // destruction of this object would look like a race with the thread's last writes.
+    void stop()
+    {
+        quit();
+        wait();
+        while (!m_finished.load(std::memory_order_acquire))
+            QThread::yieldCurrentThread(); // already set once wait() has returned
+    }
+
 protected:
     void run() override
     {
+        struct Finished
+        {
+            std::atomic<bool> &flag;
+            ~Finished() { flag.store(true, std::memory_order_release); }
+        } const finished{m_finished}; // destroyed last: after the server and OpenSSL's state
         // Qt's threads are detached: free OpenSSL's per-thread state before wait() returns, or
         // it may outlive the process's leak check.
         struct ThreadStop
@@ -408,6 +431,7 @@ protected:
 private:
     Scenario m_scenario;
     std::atomic<quint16> m_port{0};
+    std::atomic<bool> m_finished{false};
     std::atomic<bool> m_failed{false};
     std::atomic<int> m_seen{0};
     std::atomic<bool> m_ended{false};
@@ -545,8 +569,7 @@ public:
             m_server.reset();
         }
         if (m_thread) {
-            m_thread->quit();
-            m_thread->wait();
+            m_thread->stop();
             m_thread.reset();
         }
         waitUntil([&] {
