@@ -511,6 +511,11 @@ void TlsEngine::setHostName(const QByteArray &hostName)
     ERR_clear_error();
 }
 
+QString TlsEngine::alertDescription(int type)
+{
+    return QString::fromLatin1(SSL_alert_desc_string_long(type & 0xff));
+}
+
 std::vector<TlsAlert> TlsEngine::takeAlerts()
 {
     std::vector<TlsAlert> alerts;
@@ -810,7 +815,7 @@ void TlsEngine::infoTrampoline(const SSL *ssl, int where, int value)
         alert.sent = (where & SSL_CB_WRITE) != 0;
         alert.level = (value >> 8) & 0xff;
         alert.type = value & 0xff;
-        alert.text = QString::fromLatin1(SSL_alert_desc_string_long(value));
+        alert.text = alertDescription(value);
         engine->m_alerts.push_back(std::move(alert));
     } catch (...) {
         keepException(engine); // cannot fail this callback: call() fails the connection

@@ -148,6 +148,9 @@ public:
     // call is on the stack; the engine itself dies after that call returns).
     void clearCallbacks() { m_callbacks = nullptr; }
 
+    // OpenSSL's long description of the alert \a type, e.g. "close notify" for 0.
+    static QString alertDescription(int type);
+
     // The identity and key limits of this OpenSSL, as Qt reports them to a client.
     static int clientMaximumIdentityLength() { return PSK_MAX_IDENTITY_LEN - 1; }
     static int maximumPreSharedKeyLength() { return PSK_MAX_PSK_LEN; }

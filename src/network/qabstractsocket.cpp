@@ -152,8 +152,24 @@ bool AbstractSocketPrivate::emitBytesWritten(qint64 size)
     return !guard.isNull();
 }
 
-void AbstractSocketPrivate::beginDisconnect()
+bool AbstractSocketPrivate::beginDisconnect()
 {
+    return true;
+}
+
+bool AbstractSocketPrivate::closeDeferred() const
+{
+    return false;
+}
+
+bool AbstractSocketPrivate::connectionEnding()
+{
+    return true;
+}
+
+bool AbstractSocketPrivate::closesDeviceAfterAbort() const
+{
+    return false;
 }
 
 void AbstractSocketPrivate::transportClosed()
@@ -234,6 +250,8 @@ bool AbstractSocketPrivate::emitReadyRead()
             return false;
     }
     // As Qt: after readyRead(), and also when recursing; the sockets have one channel, 0.
+    if (std::exchange(channelReadyReadDropped, false))
+        return true;
     Q_EMIT q->channelReadyRead(0);
     return !guard.isNull();
 }
@@ -302,6 +320,10 @@ bool AbstractSocketPrivate::becomeUnconnected(QAbstractSocket::SocketState previ
     Q_EMIT q->readChannelFinished();
     if (!guard)
         return false;
+    if (state != QAbstractSocket::UnconnectedState)
+        return true;
+    if (!connectionEnding())
+        return false;
     if (isConnectedState(previous) && state == QAbstractSocket::UnconnectedState) {
         Q_EMIT q->disconnected();
         if (!guard)
@@ -312,8 +334,10 @@ bool AbstractSocketPrivate::becomeUnconnected(QAbstractSocket::SocketState previ
 
 bool AbstractSocketPrivate::maybeFinishClosing()
 {
+    // Bytes sent eagerly are reported (bytesWritten) before the socket closes, from the event
+    // loop, as Qt reports them.
     if (state != QAbstractSocket::ClosingState || transportBytesToWrite() > 0
-        || applicationBytesToWrite() > 0)
+        || sentNotReported > 0 || applicationBytesToWrite() > 0 || closeDeferred())
         return true;
     return finishClosing();
 }
@@ -390,7 +414,9 @@ bool AbstractSocketPrivate::waitForTransport(QDeadlineTimer deadline)
     bool readable = false;
     bool writable = false;
     const bool wantRead = !readPaused && state != QAbstractSocket::ConnectingState;
-    const bool wantWrite = state == QAbstractSocket::ConnectingState || !writeBuffer.isEmpty();
+    // Bytes sent eagerly are reported once the descriptor is writable (at once, normally).
+    const bool wantWrite = state == QAbstractSocket::ConnectingState || !writeBuffer.isEmpty()
+            || sentNotReported > 0;
     const WaitResult result = transport->wait(wantRead, wantWrite, deadline, &readable, &writable);
     if (result == WaitResult::Timeout) {
         // As in Qt: reported with errorOccurred(); the socket stays as it is.
@@ -607,6 +633,17 @@ bool AbstractSocketPrivate::abortConnection()
     lookup.cancel();
     aboutToAbort();
     resetConnection();
+    if (closesDeviceAfterAbort()) {
+        // Qt's QSslSocket: the connection's closing signals first, then aboutToClose().
+        readBuffer.clear();
+        if (previous != QAbstractSocket::UnconnectedState && state != QAbstractSocket::UnconnectedState
+            && !becomeUnconnected(previous)) {
+            return false;
+        }
+        if (state != QAbstractSocket::UnconnectedState)
+            return true; // reconnected from a slot
+        return closeDevice();
+    }
     if (!closeDevice())
         return false;
     readBuffer.clear();
@@ -614,6 +651,15 @@ bool AbstractSocketPrivate::abortConnection()
         return true;
     resetConnection(); // a slot of aboutToClose() may have written
     return becomeUnconnected(previous);
+}
+
+void AbstractSocketPrivate::forgetEndpoints()
+{
+    localPort = 0;
+    localAddress.clear();
+    peerPort = 0;
+    peerAddress.clear();
+    peerName.clear();
 }
 
 void AbstractSocketPrivate::fetchAddresses()
@@ -876,16 +922,15 @@ void QAbstractSocket::disconnectFromHost()
     case ConnectedState:
         break;
     }
-    QPointer<QAbstractSocket> guard(this);
-    d->beginDisconnect();
-    if (!guard || d->state != ConnectedState)
-        return;
+    // As Qt: ClosingState first; then what the layer on top does (SSL: close_notify).
     if (!d->setStateAndEmit(ClosingState) || d->state != ClosingState)
         return;
     if (d->transport)
         d->transport->setReadNotificationEnabled(false);
-    if (d->transportBytesToWrite() > 0) {
-        d->transport->setWriteNotificationEnabled(true);
+    if (!d->beginDisconnect() || d->state != ClosingState)
+        return;
+    if (d->transportBytesToWrite() > 0 || d->sentNotReported > 0) {
+        d->transport->setWriteNotificationEnabled(true); // finished by the event loop
         return;
     }
     d->maybeFinishClosing();
@@ -1064,13 +1109,8 @@ void QAbstractSocket::close()
             return;
     }
     d->readBuffer.clear();
-    if (d->state == UnconnectedState) {
-        d->localPort = 0;
-        d->localAddress.clear();
-        d->peerPort = 0;
-        d->peerAddress.clear();
-        d->peerName.clear();
-    }
+    if (d->state == UnconnectedState)
+        d->forgetEndpoints();
 }
 
 bool QAbstractSocket::isSequential() const

@@ -72,8 +72,19 @@ inline int remainingMsecs(const QDeadlineTimer &deadline)
       transportBytesWritten(n) n wire bytes have just been sent from the event loop or from a
                              wait. Default: emit bytesWritten(n). SSL: emit the number of
                              application bytes those records carried (or nothing).
-      beginDisconnect()      disconnectFromHost() on a connected socket, before the state
-                             becomes ClosingState. Default: nothing. SSL: queue close_notify.
+      beginDisconnect()      disconnectFromHost() on a connected socket, after
+                             stateChanged(ClosingState). Default: nothing. SSL: queue
+                             close_notify (or once the written data has gone), emit alertSent()
+                             and stateChanged(ClosingState) again, as Qt's layering does.
+      closeDeferred()        in ClosingState, the close waits for more than the write buffer
+                             (e.g. a close_notify not yet queued). Default: false.
+      connectionEnding()     becomeUnconnected(), after readChannelFinished(), before
+                             disconnected(). Default: nothing. SSL: the close_notify Qt
+                             reports (alertSent) when it had not sent one, and the session
+                             details are cleared.
+      closesDeviceAfterAbort() abort() closes the device (aboutToClose()) after the closing
+                             signals instead of before them. Default: false (QTcpSocket's
+                             order); true for QSslSocket (Qt's order there).
       transportClosed()      the peer closed its side (EOF). Default:
                              closeWithError(RemoteHostClosedError, ...).
       transportError(e, s)   reading or sending failed. Default: closeWithError(e, s).
@@ -98,7 +109,8 @@ inline int remainingMsecs(const QDeadlineTimer &deadline)
                              disconnected (Qt's order for a remote close).
       finishClosing()        ClosingState is done: close and emit UnconnectedState,
                              readChannelFinished, disconnected.
-      maybeFinishClosing()   finishClosing() if in ClosingState with nothing left to send.
+      maybeFinishClosing()   finishClosing() if in ClosingState with nothing left to send or
+                             to report (sent eagerly, not yet reported) and no deferred close.
       waitForTransport()     the poll() primitive of the waitFor*() functions: waits for the
                              descriptor (read unless paused by readBufferSize, write when
                              writeBuffer is not empty) and handles what it finds exactly as the
@@ -122,7 +134,10 @@ public:
     virtual qint64 writeApplicationData(const char *data, qint64 size);
     virtual qint64 applicationBytesToWrite() const;
     virtual void transportBytesWritten(qint64 size);
-    virtual void beginDisconnect();
+    virtual bool beginDisconnect();
+    virtual bool closeDeferred() const;
+    virtual bool connectionEnding();
+    virtual bool closesDeviceAfterAbort() const;
     virtual void transportClosed();
     virtual void transportError(QAbstractSocket::SocketError error, const QString &errorString);
     virtual void aboutToAbort();
@@ -179,6 +194,8 @@ public:
     bool bindTo(const SocketAddress &address, QAbstractSocket::BindMode mode,
                 bool reportErrors = true);
     void fetchAddresses();
+    // close() of an unconnected socket: the local and peer address, port and name are cleared.
+    void forgetEndpoints();
     static QAbstractSocket::SocketError errorFromErrno(int error, QString *errorString,
                                                        bool connecting);
 
@@ -212,6 +229,7 @@ public:
     QHash<int, QVariant> socketOptions; // SocketOption -> value, re-applied to new descriptors
 
     bool emittingReadyRead = false;
+    bool channelReadyReadDropped = false; // the layer above took over in readyRead()
     bool emittingBytesWritten = false;
     quint64 readyReadCount = 0;    // readyRead() emissions (or suppressed recursive ones)
     quint64 bytesWrittenCount = 0; // transportBytesWritten() calls

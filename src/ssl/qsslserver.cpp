@@ -10,6 +10,8 @@
 #include <QtCore/qpointer.h>
 #include <QtCore/qtimer.h>
 
+#include <memory>
+
 QTPSK_BEGIN_NAMESPACE
 namespace QtPskPrivate {
 
@@ -115,7 +117,10 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
                             socket,
                             [socket] {
                                 QPointer<QSslSocket> alive(socket);
-                                socket->abort(); // also closes the device: aboutToClose()
+                                // As Qt, a socket that has closed already is only deleted (no
+                                // aboutToClose()); one still open is aborted first.
+                                if (socket->state() != QAbstractSocket::UnconnectedState)
+                                    socket->abort();
                                 if (alive)
                                     socket->deleteLater();
                             },
@@ -131,15 +136,37 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
         addPendingConnection(socket);
     });
 
-    QPointer<QSslSocket> guard(socket);
-    Q_EMIT startedEncryptionHandshake(socket);
-    if (!guard || socket->state() != QAbstractSocket::ConnectedState)
-        return;
-    qCDebug(lcQtPskSslServer, "%p: descriptor %lld, server handshake starts (timeout %d ms)",
+    // As Qt: the server handshake starts when the client's first byte arrives (a first byte that
+    // is not a TLS handshake record, 0x16, closes the connection without a signal), and
+    // startedEncryptionHandshake() is emitted once it runs, with the socket in SslServerMode.
+    auto helloWait = std::make_shared<QMetaObject::Connection>();
+    *helloWait = connect(socket, &QIODevice::readyRead, this, [this, socket, timer, helloWait] {
+        disconnect(*helloWait);
+        char first = 0;
+        if (socket->peek(&first, 1) != 1) {
+            socket->deleteLater();
+            return;
+        }
+        constexpr char TlsHandshakeRecord = 0x16;
+        if (first != TlsHandshakeRecord) {
+            qCDebug(lcQtPskSslServer, "%p: the first byte is no TLS handshake record; the "
+                                      "connection is closed", static_cast<void *>(socket));
+            delete timer;
+            disconnect(socket, nullptr, this, nullptr);
+            socket->disconnectFromHost();
+            socket->deleteLater();
+            return;
+        }
+        timer->start(d->handshakeTimeout); // progress: the time-out starts again, as in Qt
+        QPointer<QSslSocket> guard(socket);
+        socket->startServerEncryption();
+        if (guard) // also when the ClientHello failed at once (errorOccurred came first), as Qt
+            Q_EMIT startedEncryptionHandshake(socket);
+    });
+    qCDebug(lcQtPskSslServer, "%p: descriptor %lld accepted, waiting for the ClientHello (timeout %d ms)",
             static_cast<void *>(socket), static_cast<long long>(socketDescriptor),
             d->handshakeTimeout);
     timer->start(d->handshakeTimeout);
-    socket->startServerEncryption();
 }
 
 QTPSK_END_NAMESPACE

@@ -221,6 +221,9 @@ void SslSocketPrivate::resetTlsState()
     connectionEncrypted = false;
     handshakeInterrupted = false;
     closeAfterHandshake = false;
+    shutdownPending = false;
+    closeNotifyOwed = false;
+    closeNotifyReceived = false;
     QSslConfigurationAccess::setSessionCipher(configuration, QSslCipher());
     QSslConfigurationAccess::setSessionProtocol(configuration, QSsl::UnknownProtocol);
 }
@@ -234,9 +237,31 @@ void SslSocketPrivate::aboutToAbort()
     pendingPlaintext.clear();
     plaintextRecords.clear();
     plaintextUnsent = 0;
-    connectionEncrypted = false;
     handshakeInterrupted = false;
     closeAfterHandshake = false;
+    shutdownPending = false;
+    // isEncrypted(), sessionCipher() and the close_notify Qt reports stay until the connection's
+    // last signals: connectionEnding() clears them.
+}
+
+bool SslSocketPrivate::connectionEnding()
+{
+    shutdownPending = false;
+    if (closeNotifyOwed) {
+        // As Qt: a session that ends without our close_notify reports one before disconnected()
+        // (Qt's backend shuts the session down once the TCP connection has gone).
+        closeNotifyOwed = false;
+        QPointer<QAbstractSocket> guard(q);
+        Q_EMIT sslQ()->alertSent(QSsl::AlertLevel::Warning, QSsl::AlertType::CloseNotify,
+                                 TlsEngine::alertDescription(0));
+        if (!guard)
+            return false;
+    }
+    // As Qt: the session's details are gone once disconnected() is emitted.
+    connectionEncrypted = false;
+    QSslConfigurationAccess::setSessionCipher(configuration, QSslCipher());
+    QSslConfigurationAccess::setSessionProtocol(configuration, QSsl::UnknownProtocol);
+    return true;
 }
 
 bool SslSocketPrivate::preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator)
@@ -286,7 +311,16 @@ bool SslSocketPrivate::startEncryption(QSslSocket::SslMode newMode)
     if (newMode == QSslSocket::SslClientMode)
         engine->setHostName((peerVerifyName.isEmpty() ? peerName : peerVerifyName).toUtf8());
 
-    // Bytes that arrived before encryption started belong to the handshake.
+    // Bytes that arrived before encryption started belong to the handshake: first those that
+    // QIODevice buffered (a peek() at the unencrypted socket, as QSslServer does), then ours.
+    if (const qint64 buffered = q->QIODevice::bytesAvailable(); buffered > 0) {
+        const QByteArray early = q->read(buffered);
+        engine->feed(early.constData(), early.size());
+    }
+    // As Qt: a readyRead() slot that started encryption sees no channelReadyRead() after it
+    // (Qt's QSslSocket relays the plain socket's channel signals only while unencrypted).
+    if (emittingReadyRead)
+        channelReadyReadDropped = true;
     while (!readBuffer.isEmpty()) {
         char chunk[16 * 1024];
         const qint64 n = readBuffer.read(chunk, sizeof chunk);
@@ -394,6 +428,7 @@ bool SslSocketPrivate::completeEncryption()
     QPointer<QAbstractSocket> guard(q);
     handshakeInterrupted = false;
     connectionEncrypted = true;
+    closeNotifyOwed = true;
     // What was written before the handshake goes first, before any slot runs: a write() from
     // the encrypted() slot then follows it, and a slot that throws leaves nothing behind.
     // (encryptAndQueue() emits nothing.)
@@ -449,8 +484,13 @@ bool SslSocketPrivate::decryptAvailable()
     case TlsEngine::Result::Closed:
         if (state == QAbstractSocket::ClosingState)
             return maybeFinishClosing(); // the peer answered our close_notify
-        return closeWithError(QAbstractSocket::RemoteHostClosedError,
-                              QSslSocket::tr("The TLS/SSL connection has been closed"));
+        if (closeNotifyReceived)
+            return true;
+        // As Qt: the peer's close_notify is reported at once; the connection closes with the
+        // transport (the peer's FIN is "The remote host closed the connection").
+        closeNotifyReceived = true;
+        return setErrorAndEmit(QAbstractSocket::RemoteHostClosedError,
+                               QSslSocket::tr("The TLS/SSL connection has been closed"));
     case TlsEngine::Result::Failed:
         break;
     }
@@ -574,19 +614,46 @@ void SslSocketPrivate::transportBytesWritten(qint64 size)
         plaintextRecords.pop_front();
     }
     plaintextUnsent -= plaintextSent;
+    // As Qt: bytesWritten() for the application's bytes, then encryptedBytesWritten().
     QPointer<QAbstractSocket> guard(q);
+    if (plaintextSent > 0 && !emitBytesWritten(plaintextSent))
+        return;
     Q_EMIT sslQ()->encryptedBytesWritten(size);
-    if (guard && plaintextSent > 0)
-        emitBytesWritten(plaintextSent);
+    if (guard && shutdownPending && plaintextUnsent == 0 && state == QAbstractSocket::ClosingState)
+        sendCloseNotify(); // disconnectFromHost() waited for the data to go
 }
 
-void SslSocketPrivate::beginDisconnect()
+bool SslSocketPrivate::beginDisconnect()
 {
-    if (!engine || !engine->isHandshakeComplete() || inEngineCall)
-        return;
+    if (mode == QSslSocket::UnencryptedMode || !engine)
+        return true; // a plain connection: one ClosingState, as Qt
+    if (engine->isHandshakeComplete() && !inEngineCall) {
+        if (plaintextUnsent > 0) {
+            shutdownPending = true; // after the data's bytesWritten(), as Qt
+            return true;
+        }
+        return sendCloseNotify();
+    }
+    // During the handshake Qt closes the TCP connection without a close_notify; its TCP layer
+    // reports ClosingState a second time.
+    QPointer<QAbstractSocket> guard(q);
+    Q_EMIT q->stateChanged(QAbstractSocket::ClosingState);
+    return !guard.isNull();
+}
+
+bool SslSocketPrivate::sendCloseNotify()
+{
+    shutdownPending = false;
+    closeNotifyOwed = false;
     engine->shutdown();
-    flushEngineOutput();
-    emitAlerts(); // close_notify sent; the caller re-checks the socket
+    flushEngineOutput(); // sent at once; the event loop reports it, then the socket closes
+    if (!emitAlerts())
+        return false;
+    if (state != QAbstractSocket::ClosingState)
+        return true;
+    QPointer<QAbstractSocket> guard(q);
+    Q_EMIT q->stateChanged(QAbstractSocket::ClosingState); // as Qt's TCP layer reports it again
+    return !guard.isNull();
 }
 
 bool SslSocketPrivate::emitAlerts()
@@ -609,9 +676,13 @@ bool SslSocketPrivate::emitAlerts()
 bool SslSocketPrivate::failConnection(QAbstractSocket::SocketError error, const QString &message)
 {
     QPointer<QAbstractSocket> guard(q);
-    if (!flushTransport()) // let a pending fatal alert leave before the connection goes
-        return false;
+    closeNotifyOwed = false; // a failed session is not shut down
+    shutdownPending = false;
+    sendEagerly(); // a pending fatal alert leaves before the connection goes
     if (!setErrorAndEmit(error, message))
+        return false;
+    // As Qt: what was sent is reported after the error, then the socket aborts.
+    if (!flushTransport() || !guard)
         return false;
     if (state != QAbstractSocket::UnconnectedState)
         q->abort();
@@ -645,7 +716,10 @@ QSslSocket::QSslSocket(QObject *parent)
 
 QSslSocket::~QSslSocket()
 {
-    abort();
+    // As in Qt: a connected socket emits its closing signals from here (the QSslSocket part must
+    // still exist for them).
+    if (state() != UnconnectedState)
+        abort();
 }
 
 void QSslSocket::resume()
@@ -704,12 +778,20 @@ void QSslSocket::disconnectFromHost()
     SslSocketPrivate *d = d_func();
     const bool handshaking = (d->autoStartHandshake || d->mode != UnencryptedMode)
             && !(d->engine && d->engine->isHandshakeComplete());
-    if (handshaking && (d->state == HostLookupState || d->state == ConnectingState
-                        || (d->state == ConnectedState && d->engine))) {
-        // As Qt: finish the handshake and send what was written, then close.
+    if (handshaking && (d->state == HostLookupState || d->state == ConnectingState)) {
+        // As Qt: connect, finish the handshake, then close.
         d->closeAfterHandshake = true;
         return;
     }
+    if (handshaking && d->state == ConnectedState && d->engine && !d->pendingPlaintext.isEmpty()) {
+        // Finish the handshake and send what was written, then close. (Qt 6.4 never completes
+        // such a handshake: it stays in ClosingState.)
+        d->closeAfterHandshake = true;
+        return;
+    }
+    // Otherwise as Qt: ClosingState, the close_notify of an established session, ClosingState
+    // again, and the rest from the event loop once everything is sent. During the handshake
+    // the connection is closed without a close_notify.
     QTcpSocket::disconnectFromHost();
 }
 
@@ -730,8 +812,8 @@ QSslSocket::SslMode QSslSocket::mode() const
 
 bool QSslSocket::isEncrypted() const
 {
-    const SslSocketPrivate *d = d_func();
-    return d->connectionEncrypted && d->state != UnconnectedState;
+    // As Qt: true from encrypted() until disconnected() (also in UnconnectedState's slots).
+    return d_func()->connectionEncrypted;
 }
 
 QSsl::SslProtocol QSslSocket::protocol() const
@@ -795,7 +877,38 @@ bool QSslSocket::canReadLine() const
 
 void QSslSocket::close()
 {
-    QTcpSocket::close();
+    // As Qt's QSslSocket: the TCP connection closes the way a plain socket closes (what was
+    // written is sent first, but no close_notify: Qt reports one with alertSent() before
+    // disconnected()), and aboutToClose() comes after the closing signals.
+    SslSocketPrivate *d = d_func();
+    QPointer<QSslSocket> guard(this);
+    if (d->state == HostLookupState || d->state == ConnectingState) {
+        d->abortConnection(); // also closes the device
+        return;
+    }
+    if (d->state == ConnectedState || d->state == ClosingState) {
+        d->closeAfterHandshake = false;
+        d->shutdownPending = false;
+        if (!d->flushTransport() || !guard)
+            return;
+        if (d->state == ConnectedState) {
+            if (!d->setStateAndEmit(ClosingState))
+                return;
+            if (d->transport)
+                d->transport->setReadNotificationEnabled(false);
+        }
+        if (d->state == ClosingState) {
+            if (d->transportBytesToWrite() > 0)
+                d->armWriteNotifier(); // the event loop sends the rest, then closes
+            else if (!d->finishClosing())
+                return;
+        }
+    }
+    if (!d->closeDevice())
+        return;
+    d->readBuffer.clear();
+    if (d->state == UnconnectedState)
+        d->forgetEndpoints();
 }
 
 bool QSslSocket::atEnd() const

@@ -52,7 +52,10 @@ public:
     qint64 writeApplicationData(const char *data, qint64 size) override;
     qint64 applicationBytesToWrite() const override;
     void transportBytesWritten(qint64 size) override;
-    void beginDisconnect() override;
+    bool beginDisconnect() override;
+    bool closeDeferred() const override { return shutdownPending; }
+    bool connectionEnding() override;
+    bool closesDeviceAfterAbort() const override { return true; }
     void aboutToAbort() override;
 
     // TlsEngineCallbacks
@@ -71,6 +74,9 @@ public:
     bool decryptAvailable();
     bool encryptAndQueue(const char *data, qint64 size);
     void flushEngineOutput();
+    // Queues close_notify and reports it (alertSent(), then stateChanged(ClosingState) once more,
+    // as Qt's layering emits it). False if the socket was destroyed.
+    bool sendCloseNotify();
     bool emitAlerts();
     bool failHandshake();
     bool failConnection(QAbstractSocket::SocketError error, const QString &message);
@@ -111,6 +117,13 @@ public:
     bool *destroyedFlag = nullptr;
     std::unique_ptr<TlsEngine> *engineKeeper = nullptr;
     bool closeAfterHandshake = false; // disconnectFromHost() came during the handshake
+    // disconnectFromHost() came while written data was not yet reported sent: close_notify
+    // follows once it is (as in Qt, whose close_notify follows the data's bytesWritten()).
+    bool shutdownPending = false;
+    // The session is established and no close_notify was sent: Qt reports one (alertSent) when
+    // the connection ends, also when it is never written (abort, close, the peer's close).
+    bool closeNotifyOwed = false;
+    bool closeNotifyReceived = false; // the peer's close_notify was reported (errorOccurred)
 };
 
 } // namespace QtPskPrivate

@@ -66,6 +66,8 @@ public:
 
     const std::vector<std::string> &lines() const { return m_lines; }
     void clear() { m_lines.clear(); }
+    // Adds a line of the test's own (e.g. a state read right after a call), in order.
+    void note(const QString &line) { m_lines.push_back(line.toStdString()); }
 
     // Every line that starts with \a prefix (e.g. "client.").
     std::vector<std::string> linesOf(const std::string &prefix) const
@@ -159,12 +161,48 @@ private:
                         return QString::fromLatin1(key);
                 }
             }
+            if (const char *key = knownEnumerator(enumName, number))
+                return QString::fromLatin1(key);
             return QString::fromLatin1(enumName) + QLatin1Char('(') + QString::number(number)
                     + QLatin1Char(')');
         }
         if (type.isValid())
             return QVariant(type, value).toString();
         return QStringLiteral("<%1>").arg(QString::fromLatin1(typeName));
+    }
+
+    // Names of the enumerators Qt 6.4 declares without a meta-enum (QSslSocket::SslMode, the QSsl
+    // namespace): the same text whichever library declares them how.
+    static const char *knownEnumerator(const QByteArray &enumName, qint64 value)
+    {
+        if (enumName == "SslMode") {
+            static const char *const names[] = {"UnencryptedMode", "SslClientMode", "SslServerMode"};
+            return value >= 0 && value < 3 ? names[value] : nullptr;
+        }
+        if (enumName == "AlertLevel") {
+            static const char *const names[] = {"Warning", "Fatal", "Unknown"};
+            return value >= 0 && value < 3 ? names[value] : nullptr;
+        }
+        if (enumName == "AlertType") {
+            switch (value) {
+            case 0: return "CloseNotify";
+            case 10: return "UnexpectedMessage";
+            case 20: return "BadRecordMac";
+            case 22: return "RecordOverflow";
+            case 40: return "HandshakeFailure";
+            case 47: return "IllegalParameter";
+            case 50: return "DecodeError";
+            case 51: return "DecryptError";
+            case 70: return "ProtocolVersion";
+            case 80: return "InternalError";
+            case 86: return "InappropriateFallback";
+            case 90: return "UserCancelled";
+            case 109: return "MissingExtension";
+            case 115: return "UnknownPskIdentity";
+            default: return nullptr;
+            }
+        }
+        return nullptr;
     }
 
     std::vector<Entry> m_entries;
