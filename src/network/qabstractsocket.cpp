@@ -414,9 +414,10 @@ bool AbstractSocketPrivate::waitForTransport(QDeadlineTimer deadline)
     bool readable = false;
     bool writable = false;
     const bool wantRead = !readPaused && state != QAbstractSocket::ConnectingState;
-    // Bytes sent eagerly are reported once the descriptor is writable (at once, normally).
+    // A closing socket reports what it sent eagerly, then closes (waitForDisconnected()); the
+    // descriptor is writable at once. Otherwise such bytes are left to waitForBytesWritten().
     const bool wantWrite = state == QAbstractSocket::ConnectingState || !writeBuffer.isEmpty()
-            || sentNotReported > 0;
+            || (sentNotReported > 0 && state == QAbstractSocket::ClosingState);
     const WaitResult result = transport->wait(wantRead, wantWrite, deadline, &readable, &writable);
     if (result == WaitResult::Timeout) {
         // As in Qt: reported with errorOccurred(); the socket stays as it is.

@@ -375,6 +375,10 @@ bool SslSocketPrivate::continueHandshake()
 bool SslSocketPrivate::handshakeSucceeded()
 {
     QPointer<QAbstractSocket> guard(q);
+    // OpenSSL's session exists from here on: unless the socket sends one, Qt reports the
+    // close_notify of its shutdown when the connection ends (also when the application's
+    // verification refuses the session).
+    closeNotifyOwed = true;
     QSslConfigurationAccess::setSessionCipher(
             configuration, QSslCipher(QString::fromLatin1(engine->cipherName())));
     QSslConfigurationAccess::setSessionProtocol(configuration,
@@ -415,8 +419,10 @@ bool SslSocketPrivate::handshakeSucceeded()
             if (!setErrorAndEmit(QAbstractSocket::SslHandshakeFailedError,
                                  handshakeErrors.constFirst().errorString()))
                 return false;
+            // As Qt: the TCP connection closes like a plain one (no close_notify; Qt reports
+            // the one its shutdown owes before disconnected()).
             if (state == QAbstractSocket::ConnectedState)
-                sslQ()->disconnectFromHost();
+                return closeWithoutNotify();
             return bool(guard);
         }
     }
@@ -428,7 +434,6 @@ bool SslSocketPrivate::completeEncryption()
     QPointer<QAbstractSocket> guard(q);
     handshakeInterrupted = false;
     connectionEncrypted = true;
-    closeNotifyOwed = true;
     // What was written before the handshake goes first, before any slot runs: a write() from
     // the encrypted() slot then follows it, and a slot that throws leaves nothing behind.
     // (encryptAndQueue() emits nothing.)
@@ -627,7 +632,9 @@ bool SslSocketPrivate::beginDisconnect()
 {
     if (mode == QSslSocket::UnencryptedMode || !engine)
         return true; // a plain connection: one ClosingState, as Qt
-    if (engine->isHandshakeComplete() && !inEngineCall) {
+    // A session the application saw established (encrypted()) is shut down with a close_notify;
+    // one refused after OpenSSL's handshake (sslErrors() not ignored) is not, as in Qt.
+    if (connectionEncrypted && engine->isHandshakeComplete() && !inEngineCall) {
         if (plaintextUnsent > 0) {
             shutdownPending = true; // after the data's bytesWritten(), as Qt
             return true;
@@ -639,6 +646,28 @@ bool SslSocketPrivate::beginDisconnect()
     QPointer<QAbstractSocket> guard(q);
     Q_EMIT q->stateChanged(QAbstractSocket::ClosingState);
     return !guard.isNull();
+}
+
+bool SslSocketPrivate::closeWithoutNotify()
+{
+    closeAfterHandshake = false;
+    shutdownPending = false;
+    QPointer<QAbstractSocket> guard(q);
+    if (!flushTransport() || !guard) // what was written goes first (and is reported)
+        return false;
+    if (state == QAbstractSocket::ConnectedState) {
+        if (!setStateAndEmit(QAbstractSocket::ClosingState))
+            return false;
+        if (transport)
+            transport->setReadNotificationEnabled(false);
+    }
+    if (state != QAbstractSocket::ClosingState)
+        return true;
+    if (transportBytesToWrite() > 0 || sentNotReported > 0) {
+        armWriteNotifier(); // the event loop sends the rest, then closes
+        return true;
+    }
+    return finishClosing();
 }
 
 bool SslSocketPrivate::sendCloseNotify()
@@ -881,29 +910,12 @@ void QSslSocket::close()
     // written is sent first, but no close_notify: Qt reports one with alertSent() before
     // disconnected()), and aboutToClose() comes after the closing signals.
     SslSocketPrivate *d = d_func();
-    QPointer<QSslSocket> guard(this);
     if (d->state == HostLookupState || d->state == ConnectingState) {
         d->abortConnection(); // also closes the device
         return;
     }
-    if (d->state == ConnectedState || d->state == ClosingState) {
-        d->closeAfterHandshake = false;
-        d->shutdownPending = false;
-        if (!d->flushTransport() || !guard)
-            return;
-        if (d->state == ConnectedState) {
-            if (!d->setStateAndEmit(ClosingState))
-                return;
-            if (d->transport)
-                d->transport->setReadNotificationEnabled(false);
-        }
-        if (d->state == ClosingState) {
-            if (d->transportBytesToWrite() > 0)
-                d->armWriteNotifier(); // the event loop sends the rest, then closes
-            else if (!d->finishClosing())
-                return;
-        }
-    }
+    if ((d->state == ConnectedState || d->state == ClosingState) && !d->closeWithoutNotify())
+        return;
     if (!d->closeDevice())
         return;
     d->readBuffer.clear();

@@ -77,6 +77,10 @@ public:
     // Queues close_notify and reports it (alertSent(), then stateChanged(ClosingState) once more,
     // as Qt's layering emits it). False if the socket was destroyed.
     bool sendCloseNotify();
+    // Closes the TCP connection as a plain socket closes: what was written goes first, one
+    // ClosingState, no close_notify (close(), and a session the verification refused, as Qt).
+    // False if the socket was destroyed.
+    bool closeWithoutNotify();
     bool emitAlerts();
     bool failHandshake();
     bool failConnection(QAbstractSocket::SocketError error, const QString &message);

@@ -315,7 +315,11 @@ public:
         writeToTransport(upper.toUpper().constData(), size);
         return size;
     }
-    void beginDisconnect() override { writeToTransport("<bye>", 5); }
+    bool beginDisconnect() override
+    {
+        writeToTransport("<bye>", 5);
+        return true;
+    }
     void transportClosed() override
     {
         ++closedHookCalls;

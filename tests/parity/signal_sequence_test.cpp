@@ -834,3 +834,56 @@ TEST_F(SignalSequence, ServerWithoutKeyIsTracedAsInQt)
                         "server.errorOccurred(ssock, SslHandshakeFailedError)",
                 });
 }
+
+TEST_F(SignalSequence, ClientVerificationRefusesThePskSessionAsInQt)
+{
+    // The client's default AutoVerifyPeer: a PSK server presents no certificate.
+    QSslConfiguration configuration = client->sslConfiguration();
+    configuration.setPeerVerifyMode(QSslSocket::AutoVerifyPeer);
+    client->setSslConfiguration(configuration);
+    client->connectToHostEncrypted(loopback(), server.serverPort());
+    ASSERT_TRUE(waitUntil(
+            [&] {
+                return client->state() == QAbstractSocket::UnconnectedState && server.hasPendingConnections()
+                        && server.nextPendingConnection()->state() == QAbstractSocket::UnconnectedState;
+            },
+            timeoutMs))
+            << trace.text();
+    QCoreApplication::processEvents();
+    expectTrace(QStringLiteral("client"),
+                {
+                        "client.stateChanged(HostLookupState)",
+                        "client.stateChanged(ConnectingState)",
+                        "client.hostFound()",
+                        "client.stateChanged(ConnectedState)",
+                        "client.modeChanged(SslClientMode)",
+                        "client.connected()",
+                        "client.encryptedBytesWritten(112)",
+                        "client.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
+                        "client.encryptedBytesWritten(105)",
+                        "client.peerVerifyError(21)",
+                        "client.sslErrors([21])",
+                        "client.errorOccurred(SslHandshakeFailedError)",
+                        "client:errorString=The peer did not present any certificate",
+                        "client.stateChanged(ClosingState)",
+                        "client.stateChanged(UnconnectedState)",
+                        "client.readChannelFinished()",
+                        "client.alertSent(Warning, CloseNotify, \"close notify\")",
+                        "client.disconnected()",
+                });
+    expectTrace(QStringLiteral("ssock"),
+                {
+                        "ssock:mode=SslServerMode",
+                        "ssock.encryptedBytesWritten(*)",
+                        "ssock.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
+                        "ssock.encrypted()",
+                        "ssock.encryptedBytesWritten(*)",
+                        "ssock.errorOccurred(RemoteHostClosedError)",
+                        "ssock:errorString=The remote host closed the connection",
+                        "ssock.stateChanged(ClosingState)",
+                        "ssock.stateChanged(UnconnectedState)",
+                        "ssock.readChannelFinished()",
+                        "ssock.alertSent(Warning, CloseNotify, \"close notify\")",
+                        "ssock.disconnected()",
+                });
+}

@@ -926,6 +926,15 @@ std::vector<MatrixParam> matrixParams()
         for (Target target : {Target::Client, Target::ServerSocket, Target::Server}) {
             if (isAcceptFailure(scenario) && target != Target::Server)
                 continue; // the clients of these scenarios are those of the good ones
+            // As in Qt, QSslServer emits startedEncryptionHandshake() (where the application
+            // first sees the socket) only once the handshake has taken in the client's first
+            // bytes: in these scenarios the socket has failed (or never started) by then, and its
+            // emissions are seen only through QSslServer's signals (the Server target).
+            if (target == Target::ServerSocket
+                && (scenario == Scenario::WrongKeyTls13 || scenario == Scenario::HandshakeTimeout
+                    || scenario == Scenario::Garbage)) {
+                continue;
+            }
             params.push_back({target, scenario, Style::Signals});
             if (target == Target::Client) // the in-process server needs the event loop
                 params.push_back({target, scenario, Style::WaitFor});
