@@ -144,6 +144,7 @@ private:
 };
 
 constexpr unsigned int kPreSharedKeyExtension = 41; // RFC 8446 section 4.2.11
+constexpr unsigned int kSupportedVersionsExtension = 43; // RFC 8446 section 4.2.1
 
 } // namespace
 
@@ -351,6 +352,14 @@ TlsEngine::Result TlsEngine::call(Call what, void *buffer, qsizetype size, qsize
         fail(QStringLiteral("Unexpected TLS state"));
         return Result::Failed;
     }
+}
+
+bool TlsEngine::isRefusedWithoutTls13Psk() const
+{
+    // The server answered the ClientHello itself with handshake_failure: no ServerHello (nor a
+    // HelloRetryRequest) was read, so the client is still where it sent its ClientHello.
+    return m_ssl && !isServer() && m_diagnosis == Diagnosis::ClientOfferedNoTls13Psk
+            && SSL_get_state(m_ssl.get()) == TLS_ST_CW_CLNT_HELLO;
 }
 
 void TlsEngine::diagnoseHandshakeFailure()
@@ -650,7 +659,13 @@ void TlsEngine::clientHello()
     m_offeredIdentities.clear();
     const unsigned char *data = nullptr;
     size_t size = 0;
-    if (!SSL_client_hello_get0_ext(m_ssl.get(), kPreSharedKeyExtension, &data, &size))
+    const bool offersPsk = SSL_client_hello_get0_ext(m_ssl.get(), kPreSharedKeyExtension, &data, &size);
+    if (!m_clientHelloSeen) {
+        m_clientHelloSeen = true;
+        if (!offersPsk)
+            preferTls12WithoutTls13Psk();
+    }
+    if (!offersPsk)
         return;
     WireReader extension(data, size);
     WireReader identities(nullptr, 0);
@@ -679,6 +694,61 @@ void TlsEngine::clientHello()
         entry.binderLength = int(length);
     }
     m_offeredIdentities = std::move(offered);
+}
+
+// A client that offers TLS 1.3 without a PSK (Qt's default client: QT_USE_TLS_1_3_PSK unset) but
+// TLS 1.2 PSK suites this server accepts would fail in TLS 1.3: a PSK server has no certificate.
+// Such a connection is limited to TLS 1.2 here, in the ClientHello callback, before the version is
+// negotiated: the server then is a TLS 1.2 server for it, so RFC 8446's downgrade sentinel is not
+// set and the client's downgrade check passes. A client that offers a TLS 1.3 PSK keeps TLS 1.3.
+void TlsEngine::preferTls12WithoutTls13Psk()
+{
+    SSL *const ssl = m_ssl.get();
+    const TlsSettings &settings = m_context->settings();
+    const bool serverHasTls12 = settings.minVersion == 0 || settings.minVersion <= TLS1_2_VERSION;
+    const bool serverHasTls13 = settings.maxVersion == 0 || settings.maxVersion >= TLS1_3_VERSION;
+    if (!serverHasTls12 || !serverHasTls13)
+        return;
+    const unsigned char *versions = nullptr;
+    size_t versionsSize = 0;
+    if (!SSL_client_hello_get0_ext(ssl, kSupportedVersionsExtension, &versions, &versionsSize))
+        return; // a TLS 1.2 client: nothing to decide
+    WireReader reader(versions, versionsSize);
+    WireReader list(nullptr, 0);
+    quint32 length = 0;
+    if (!reader.number(1, &length) || !reader.sub(length, &list))
+        return;
+    bool clientHasTls12 = false;
+    bool clientHasTls13 = false;
+    quint32 version = 0;
+    while (list.number(2, &version)) {
+        clientHasTls12 = clientHasTls12 || version == TLS1_2_VERSION;
+        clientHasTls13 = clientHasTls13 || version == TLS1_3_VERSION;
+    }
+    if (!clientHasTls12 || !clientHasTls13)
+        return;
+    // One of the client's TLS 1.2 PSK suites must be one of ours.
+    const unsigned char *suites = nullptr;
+    const size_t suitesSize = SSL_client_hello_get0_ciphers(ssl, &suites);
+    const STACK_OF(SSL_CIPHER) *ours = SSL_get_ciphers(ssl);
+    bool sharedPskSuite = false;
+    for (size_t i = 0; i + 1 < suitesSize && !sharedPskSuite; i += 2) {
+        const SSL_CIPHER *cipher = SSL_CIPHER_find(ssl, suites + i);
+        if (!cipher || SSL_CIPHER_get_auth_nid(cipher) != NID_auth_psk)
+            continue; // TLS 1.3 suites authenticate with "any"
+        for (int j = 0; ours && j < sk_SSL_CIPHER_num(ours); ++j) {
+            if (SSL_CIPHER_get_id(sk_SSL_CIPHER_value(ours, j)) == SSL_CIPHER_get_id(cipher)) {
+                sharedPskSuite = true;
+                break;
+            }
+        }
+    }
+    if (!sharedPskSuite)
+        return;
+    if (SSL_set_max_proto_version(ssl, TLS1_2_VERSION) == 1) {
+        qCDebug(lcQtPskEngine, "%p: the client offers TLS 1.3 without a PSK and TLS 1.2 PSK suites: "
+                               "TLS 1.2 for this connection", static_cast<void *>(this));
+    }
 }
 
 int TlsEngine::pskUseSession(const EVP_MD *md, const unsigned char **id, size_t *idLength,

@@ -123,6 +123,10 @@ public:
         ServerAcceptedNoTls13Psk,
     };
     Diagnosis diagnosis() const { return m_diagnosis; }
+    // Client: the handshake failed because the server refused the ClientHello itself
+    // (ClientOfferedNoTls13Psk, before any ServerHello): the same server may accept a ClientHello
+    // that offers a TLS 1.3 PSK.
+    bool isRefusedWithoutTls13Psk() const;
 
     // The session for resumption (after the handshake; for TLS 1.3 the newest ticket read so
     // far), and a session to resume on a client before its first handshake().
@@ -180,6 +184,7 @@ private:
                       SSL_SESSION **session);
     int pskFindSession(const unsigned char *identity, size_t identityLength, SSL_SESSION **session);
     void clientHello();
+    void preferTls12WithoutTls13Psk();
     void handshakeDone();
     bool askCallbacks(QSslPreSharedKeyAuthenticator &authenticator);
     void forgetCredentials();
@@ -207,6 +212,7 @@ private:
     bool m_sessionReused = false; // a ticket or a TLS 1.2 session ID, not an external PSK
     bool m_tls13ClientHelloPending = false; // armed by the psk_use_session callback
     bool m_tls13IdentityPending = false; // armed by the psk_find_session callback (server)
+    bool m_clientHelloSeen = false; // server: the first ClientHello (not one after an HRR)
     Diagnosis m_diagnosis = Diagnosis::None;
 
     // The one answer of this handshake's TLS 1.3 request (client: at the first ClientHello;

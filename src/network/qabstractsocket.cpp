@@ -172,6 +172,51 @@ bool AbstractSocketPrivate::closesDeviceAfterAbort() const
     return false;
 }
 
+bool AbstractSocketPrivate::transportReconnected(bool)
+{
+    return true;
+}
+
+bool AbstractSocketPrivate::reconnectTransport()
+{
+    if (!transport || !transport->isOpen() || state != QAbstractSocket::ConnectedState)
+        return false;
+    const SocketAddress peer = transport->peerAddress();
+    if (!peer.isValid())
+        return false;
+    // What the old connection still held is gone with it.
+    writeBuffer.clear();
+    sentNotReported = 0;
+    transport->close();
+    if (!transport->open(peer.family()))
+        return false;
+    applySocketOptions();
+    const int rc = transport->connectTo(peer);
+    if (rc != 0 && rc != EINPROGRESS) {
+        transport->close();
+        return false;
+    }
+    qCDebug(lcQtPskSocket, "%p: reconnecting to the same peer", static_cast<void *>(q));
+    reconnecting = true;
+    transport->setReadNotificationEnabled(false);
+    transport->setWriteNotificationEnabled(true); // writable once connected (or failed)
+    return true;
+}
+
+bool AbstractSocketPrivate::finishReconnect()
+{
+    const int rc = transport ? transport->connectResult() : ENOTCONN;
+    if (rc == EINPROGRESS)
+        return true;
+    reconnecting = false;
+    if (rc != 0)
+        return transportReconnected(false);
+    fetchAddresses(); // a new local port
+    transport->setWriteNotificationEnabled(!writeBuffer.isEmpty());
+    updateReadNotification();
+    return transportReconnected(true);
+}
+
 void AbstractSocketPrivate::transportClosed()
 {
     closeWithError(QAbstractSocket::RemoteHostClosedError,
@@ -346,7 +391,7 @@ bool AbstractSocketPrivate::flushTransport(bool *wrote)
 {
     if (wrote)
         *wrote = false;
-    if (!transport || !transport->isOpen() || !isConnectedState(state))
+    if (!transport || !transport->isOpen() || !isConnectedState(state) || reconnecting)
         return true;
     qint64 total = std::exchange(sentNotReported, 0);
     bool failed = false;
@@ -392,7 +437,7 @@ bool AbstractSocketPrivate::flushTransport(bool *wrote)
 
 void AbstractSocketPrivate::sendEagerly()
 {
-    if (!transport || !transport->isOpen() || !isConnectedState(state))
+    if (!transport || !transport->isOpen() || !isConnectedState(state) || reconnecting)
         return;
     while (!writeBuffer.isEmpty()) {
         qint64 length = 0;
@@ -411,6 +456,18 @@ bool AbstractSocketPrivate::waitForTransport(QDeadlineTimer deadline)
 {
     if (!transport || !transport->isOpen())
         return false;
+    if (reconnecting) {
+        bool writable = false;
+        const WaitResult result = transport->wait(false, true, deadline, nullptr, &writable);
+        if (result == WaitResult::Timeout) {
+            setErrorAndEmit(QAbstractSocket::SocketTimeoutError, timeoutString());
+            return false;
+        }
+        if (result == WaitResult::Failed)
+            return false;
+        QPointer<QAbstractSocket> guard(q);
+        return finishReconnect() && !guard.isNull();
+    }
     bool readable = false;
     bool writable = false;
     const bool wantRead = !readPaused && state != QAbstractSocket::ConnectingState;
@@ -573,12 +630,16 @@ bool AbstractSocketPrivate::connectionEstablished()
 
 void AbstractSocketPrivate::onReadable()
 {
-    if (isConnectedState(state))
+    if (isConnectedState(state) && !reconnecting)
         transportReadable();
 }
 
 void AbstractSocketPrivate::onWritable()
 {
+    if (reconnecting) {
+        finishReconnect();
+        return;
+    }
     if (state == QAbstractSocket::ConnectingState) {
         testConnection();
         return;
@@ -602,6 +663,7 @@ void AbstractSocketPrivate::resetConnection()
     lookup.cancel();
     pendingAddresses.clear();
     pendingClose = false;
+    reconnecting = false;
     bound = false;
     readPaused = false;
     writeBuffer.clear();

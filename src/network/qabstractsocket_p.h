@@ -82,6 +82,10 @@ inline int remainingMsecs(const QDeadlineTimer &deadline)
                              disconnected(). Default: nothing. SSL: the close_notify Qt
                              reports (alertSent) when it had not sent one, and the session
                              details are cleared.
+      transportReconnected(ok) reconnectTransport() has finished: the new TCP connection to
+                             the same peer is up (\a ok) or could not be made. Default:
+                             nothing. SSL: the handshake starts again, or the first one's
+                             error is reported.
       closesDeviceAfterAbort() abort() closes the device (aboutToClose()) after the closing
                              signals instead of before them. Default: false (QTcpSocket's
                              order); true for QSslSocket (Qt's order there).
@@ -111,6 +115,10 @@ inline int remainingMsecs(const QDeadlineTimer &deadline)
                              readChannelFinished, disconnected.
       maybeFinishClosing()   finishClosing() if in ClosingState with nothing left to send or
                              to report (sent eagerly, not yet reported) and no deferred close.
+      reconnectTransport()   replaces the TCP connection by a new one to the same peer
+                             address and port, without any signal: the state stays
+                             ConnectedState (nothing is read or sent meanwhile); then
+                             transportReconnected(). False if the attempt cannot start.
       waitForTransport()     the poll() primitive of the waitFor*() functions: waits for the
                              descriptor (read unless paused by readBufferSize, write when
                              writeBuffer is not empty) and handles what it finds exactly as the
@@ -138,6 +146,7 @@ public:
     virtual bool closeDeferred() const;
     virtual bool connectionEnding();
     virtual bool closesDeviceAfterAbort() const;
+    virtual bool transportReconnected(bool ok);
     virtual void transportClosed();
     virtual void transportError(QAbstractSocket::SocketError error, const QString &errorString);
     virtual void aboutToAbort();
@@ -169,6 +178,9 @@ public:
     // was connected (\a previous), disconnected().
     bool becomeUnconnected(QAbstractSocket::SocketState previous);
     bool waitForTransport(QDeadlineTimer deadline);
+    bool reconnectTransport();
+    // The new connection of reconnectTransport() is writable: it is up, or it failed.
+    bool finishReconnect();
     // Sends what writeBuffer holds without blocking; reports it via transportBytesWritten().
     // Returns false if the socket was destroyed. *wrote: whether anything was sent.
     bool flushTransport(bool *wrote = nullptr);
@@ -218,6 +230,7 @@ public:
     int lastConnectErrno = 0;
     bool bound = false;          // the transport was bound by bind() before connecting
     bool pendingClose = false;   // disconnectFromHost() during lookup/connect: close when up
+    bool reconnecting = false;   // reconnectTransport() is connecting
     QIODevice::OpenMode openModeForConnect = QIODevice::ReadWrite;
 
     ChunkBuffer readBuffer;      // application bytes for read()

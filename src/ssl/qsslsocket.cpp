@@ -3,6 +3,7 @@
 
 #include "ssl/qsslcipher_p.h"
 #include "ssl/qsslconfiguration_p.h"
+#include "ssl/tls13pskpolicy_p.h"
 #include "qtpsklogging_p.h"
 
 #include <QtPsk/qsslpresharedkeyauthenticator.h>
@@ -29,23 +30,6 @@ struct SignalProbe : QObject
         return (object->*(&SignalProbe::isSignalConnected))(signal);
     }
 };
-
-// Resolves the configuration's TLS 1.3 PSK mode for a client handshake that starts now.
-Tls13Psk tls13PskFor(const QSslConfiguration &configuration, const QSslSocket *socket)
-{
-    switch (configuration.tls13PreSharedKeyMode()) {
-    case QSsl::Tls13PreSharedKeyMode::Always:
-        return Tls13Psk::Offer;
-    case QSsl::Tls13PreSharedKeyMode::QtCompatible:
-        return Tls13Psk::QtCompatible;
-    case QSsl::Tls13PreSharedKeyMode::Automatic:
-        break;
-    }
-    const bool slotConnected = SignalProbe::isConnected(
-            socket, QMetaMethod::fromSignal(&QSslSocket::preSharedKeyAuthenticationRequired));
-    return slotConnected || qEnvironmentVariableIsSet("QT_USE_TLS_1_3_PSK") ? Tls13Psk::Offer
-                                                                            : Tls13Psk::QtCompatible;
-}
 
 // The explanation a failed handshake gets beyond OpenSSL's words (spec §2.6, the cipher trap).
 QString diagnosisText(TlsEngine::Diagnosis diagnosis, const QSslConfiguration &configuration,
@@ -224,6 +208,9 @@ void SslSocketPrivate::resetTlsState()
     shutdownPending = false;
     closeNotifyOwed = false;
     closeNotifyReceived = false;
+    retryOnRefusal = false;
+    retryingWithTls13Psk = false;
+    retryError.clear();
     QSslConfigurationAccess::setSessionCipher(configuration, QSslCipher());
     QSslConfigurationAccess::setSessionProtocol(configuration, QSsl::UnknownProtocol);
 }
@@ -294,22 +281,8 @@ bool SslSocketPrivate::startEncryption(QSslSocket::SslMode newMode)
     if (mode != newMode || state != QAbstractSocket::ConnectedState)
         return true;
 
-    TlsSettings settings;
-    QString errorString;
-    std::shared_ptr<TlsContext> context;
-    if (settingsFor(configuration, newMode == QSslSocket::SslServerMode, &settings, &errorString)) {
-        if (newMode == QSslSocket::SslClientMode)
-            settings.tls13Psk = tls13PskFor(configuration, sslQ());
-        context = TlsContext::get(settings, &errorString);
-    }
-    if (!context)
-        return failConnection(QAbstractSocket::SslInvalidUserDataError, errorString);
-
-    qCDebug(lcQtPskSsl, "%p: %s handshake starts", static_cast<void *>(q),
-            newMode == QSslSocket::SslServerMode ? "server" : "client");
-    engine = std::make_unique<TlsEngine>(std::move(context), this);
-    if (newMode == QSslSocket::SslClientMode)
-        engine->setHostName((peerVerifyName.isEmpty() ? peerName : peerVerifyName).toUtf8());
+    if (!createEngine())
+        return bool(guard);
 
     // Bytes that arrived before encryption started belong to the handshake: first those that
     // QIODevice buffered (a peek() at the unencrypted socket, as QSslServer does), then ours.
@@ -326,6 +299,77 @@ bool SslSocketPrivate::startEncryption(QSslSocket::SslMode newMode)
         const qint64 n = readBuffer.read(chunk, sizeof chunk);
         engine->feed(chunk, n);
     }
+    return processEngine();
+}
+
+bool SslSocketPrivate::createEngine()
+{
+    const bool server = mode == QSslSocket::SslServerMode;
+    TlsSettings settings;
+    QString errorString;
+    std::shared_ptr<TlsContext> context;
+    if (settingsFor(configuration, server, &settings, &errorString)) {
+        if (!server) {
+            const QString host = peerVerifyName.isEmpty() ? peerName : peerVerifyName;
+            tls13PskPeer = Tls13PskPeer{host + QLatin1Char('@') + peerAddress.toString(), peerPort,
+                                        settings};
+            if (retryingWithTls13Psk) {
+                settings.tls13Psk = Tls13Psk::Offer;
+            } else {
+                const bool slotConnected = SignalProbe::isConnected(
+                        q, QMetaMethod::fromSignal(&QSslSocket::preSharedKeyAuthenticationRequired));
+                const Tls13PskPolicy::Decision decision = Tls13PskPolicy::decide(
+                        configuration.tls13PreSharedKeyMode(), slotConnected, tls13PskPeer);
+                settings.tls13Psk = decision.offer;
+                retryOnRefusal = decision.retryOnRefusal;
+            }
+        }
+        context = TlsContext::get(settings, &errorString);
+    }
+    if (!context) {
+        failConnection(QAbstractSocket::SslInvalidUserDataError, errorString);
+        return false;
+    }
+    qCDebug(lcQtPskSsl, "%p: %s handshake starts%s", static_cast<void *>(q),
+            server ? "server" : "client",
+            retryingWithTls13Psk ? " again, offering a TLS 1.3 PSK" : "");
+    engine = std::make_unique<TlsEngine>(std::move(context), this);
+    if (!server)
+        engine->setHostName((peerVerifyName.isEmpty() ? peerName : peerVerifyName).toUtf8());
+    return true;
+}
+
+bool SslSocketPrivate::retryWithTls13Psk()
+{
+    // The application has seen nothing of this attempt: no emission (Qt's first ClientHello asks
+    // nothing), no alert, no error. Only if the new connection cannot be made is the first
+    // attempt's failure reported.
+    retryOnRefusal = false;
+    retryingWithTls13Psk = true;
+    Tls13PskPolicy::rememberWantsPsk(tls13PskPeer);
+    retryError = QSslSocket::tr("Error during SSL handshake: %1").arg(engine->errorString())
+            + diagnosisText(engine->diagnosis(), configuration, engine->context()->settings().tls13Psk);
+    engine.reset();
+    // The old connection's bytes will never be reported sent: the accounting starts again
+    // (what the application wrote waits in pendingPlaintext).
+    wireQueued = 0;
+    wireSent = 0;
+    plaintextRecords.clear();
+    plaintextUnsent = 0;
+    qCDebug(lcQtPskSsl, "%p: the server refused a ClientHello without a TLS 1.3 PSK; connecting "
+                        "again to offer one", static_cast<void *>(q));
+    if (reconnectTransport())
+        return true;
+    return failConnection(QAbstractSocket::SslHandshakeFailedError, retryError);
+}
+
+bool SslSocketPrivate::transportReconnected(bool ok)
+{
+    if (!ok)
+        return failConnection(QAbstractSocket::SslHandshakeFailedError, retryError);
+    QPointer<QAbstractSocket> guard(q);
+    if (!createEngine())
+        return bool(guard);
     return processEngine();
 }
 
@@ -348,6 +392,10 @@ bool SslSocketPrivate::continueHandshake()
     TlsEngine::Result result = TlsEngine::Result::WantInput;
     if (!callEngine([&] { result = engine->handshake(); }))
         return bool(guard); // a slot aborted the socket: it is closed already
+    if (result == TlsEngine::Result::Failed && retryOnRefusal && engine->isRefusedWithoutTls13Psk()
+        && state == QAbstractSocket::ConnectedState) {
+        return retryWithTls13Psk();
+    }
     flushEngineOutput();
     if (!emitAlerts())
         return false;
@@ -379,6 +427,8 @@ bool SslSocketPrivate::handshakeSucceeded()
     // close_notify of its shutdown when the connection ends (also when the application's
     // verification refuses the session).
     closeNotifyOwed = true;
+    if (mode == QSslSocket::SslClientMode && engine->protocolVersion() <= TLS1_2_VERSION)
+        Tls13PskPolicy::negotiatedTls12(tls13PskPeer); // this peer does not insist on TLS 1.3
     QSslConfigurationAccess::setSessionCipher(
             configuration, QSslCipher(QString::fromLatin1(engine->cipherName())));
     QSslConfigurationAccess::setSessionProtocol(configuration,
@@ -812,7 +862,8 @@ void QSslSocket::disconnectFromHost()
         d->closeAfterHandshake = true;
         return;
     }
-    if (handshaking && d->state == ConnectedState && d->engine && !d->pendingPlaintext.isEmpty()) {
+    if (handshaking && d->state == ConnectedState && (d->engine || d->reconnecting)
+        && !d->pendingPlaintext.isEmpty()) {
         // Finish the handshake and send what was written, then close. (Qt 6.4 never completes
         // such a handshake: it stays in ClosingState.)
         d->closeAfterHandshake = true;
@@ -990,8 +1041,13 @@ bool QSslSocket::waitForEncrypted(int msecs)
             return false;
     }
     while (!d->connectionEncrypted) {
-        if (d->state != ConnectedState || !d->engine || d->handshakeInterrupted)
+        if (d->state != ConnectedState || (!d->engine && !d->reconnecting) || d->handshakeInterrupted)
             return false;
+        // As Qt: the handshake's flights are reported (encryptedBytesWritten()) while it waits.
+        if (d->sentNotReported > 0 && (!d->flushTransport() || !guard))
+            return false;
+        if (d->connectionEncrypted || d->state != ConnectedState)
+            continue;
         if (!d->waitForTransport(deadline) || !guard)
             return false;
     }

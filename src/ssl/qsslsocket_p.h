@@ -9,6 +9,7 @@
 
 #include "engine/tlsengine_p.h"
 #include "network/qabstractsocket_p.h"
+#include "ssl/tls13pskpolicy_p.h"
 #include "qtpsk_p.h"
 
 #include <deque>
@@ -56,6 +57,7 @@ public:
     bool closeDeferred() const override { return shutdownPending; }
     bool connectionEnding() override;
     bool closesDeviceAfterAbort() const override { return true; }
+    bool transportReconnected(bool ok) override;
     void aboutToAbort() override;
 
     // TlsEngineCallbacks
@@ -65,6 +67,12 @@ public:
     void resetTlsState();
     // Creates the engine for \a newMode and starts the handshake. False if the socket died.
     bool startEncryption(QSslSocket::SslMode newMode);
+    // The engine for `mode` and the configuration (the TLS 1.3 PSK policy decides a client's
+    // offer). False if it could not be made (the connection failed) or the socket died.
+    bool createEngine();
+    // The server refused the ClientHello for want of a TLS 1.3 PSK: connect again, silently,
+    // and offer one (Tls13PskPolicy). False if the socket was destroyed.
+    bool retryWithTls13Psk();
     // Processes what the engine holds: handshake progress, then decryption. Each of these
     // returns false when the socket object was destroyed (return at once), true otherwise.
     bool processEngine();
@@ -128,6 +136,12 @@ public:
     // the connection ends, also when it is never written (abort, close, the peer's close).
     bool closeNotifyOwed = false;
     bool closeNotifyReceived = false; // the peer's close_notify was reported (errorOccurred)
+    // Automatic TLS 1.3 PSK mode: this client connects again, offering a PSK, if the server
+    // refuses its first ClientHello; retryingWithTls13Psk once it does.
+    bool retryOnRefusal = false;
+    bool retryingWithTls13Psk = false;
+    QString retryError; // the first attempt's failure, reported if the new connection fails
+    Tls13PskPeer tls13PskPeer;
 };
 
 } // namespace QtPskPrivate

@@ -245,7 +245,9 @@ TEST(Tls13Psk, OfferingClientAndServerAskOnceEachAndUseASha256Suite)
 TEST(Tls13Psk, QtCompatibleClientOffersNothingAndBothSidesNameTheCause)
 {
     const WithoutTheVariable variable;
-    Pair pair(client(Tls13Psk::QtCompatible), server());
+    TlsSettings tls13Only = server();
+    tls13Only.minVersion = TLS1_3_VERSION;
+    Pair pair(client(Tls13Psk::QtCompatible), tls13Only);
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
     EXPECT_EQ(pair.serverResult, Result::Failed);
@@ -350,9 +352,39 @@ TEST(Tls13Psk, UnknownIdentityGetsNoKeyAndFailsWithHandshakeFailure)
     EXPECT_EQ(pair.serverEngine->diagnosis(), Diagnosis::ServerAcceptedNoTls13Psk);
 }
 
+// A Qt client with default settings (TLS 1.3 without a PSK, TLS 1.2 PSK suites) and a server with
+// both versions: the server takes TLS 1.2 before the version is negotiated (no downgrade
+// sentinel, so the client's check passes), and each side is asked once, the client with the hint.
+TEST(Tls13Psk, ServerTakesTls12FromAClientThatOffersNoTls13Psk)
+{
+    const WithoutTheVariable variable;
+    Pair pair(client(Tls13Psk::QtCompatible), server());
+    pair.handshake();
+    ASSERT_TRUE(pair.bothOk()) << pair.clientEngine->errorString().toStdString() << " / "
+                               << pair.serverEngine->errorString().toStdString();
+    EXPECT_EQ(pair.clientEngine->protocolVersion(), TLS1_2_VERSION);
+    EXPECT_EQ(pair.serverEngine->protocolVersion(), TLS1_2_VERSION);
+    ASSERT_EQ(pair.clientCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.seen[0].identityHint(), kHint);
+    EXPECT_EQ(pair.serverCredentials->calls(), 1);
+    EXPECT_EQ(pair.serverToClient("hello"), QByteArray("hello"));
+}
+
+// A client that offers a TLS 1.3 PSK keeps TLS 1.3 with the same server.
+TEST(Tls13Psk, ServerKeepsTls13ForAClientThatOffersAPsk)
+{
+    const WithoutTheVariable variable;
+    Pair pair(client(Tls13Psk::Offer), server());
+    pair.handshake();
+    ASSERT_TRUE(pair.bothOk());
+    EXPECT_EQ(pair.serverEngine->protocolVersion(), TLS1_3_VERSION);
+}
+
 TEST(Tls13Psk, EmptyKeyAtClientHelloOffersNoPskAndAsksOnlyOnce)
 {
-    Pair pair(client(), server());
+    TlsSettings tls13Only = server();
+    tls13Only.minVersion = TLS1_3_VERSION;
+    Pair pair(client(), tls13Only);
     pair.clientCredentials.key.clear();
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);

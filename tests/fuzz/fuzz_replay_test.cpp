@@ -142,7 +142,7 @@ public:
     QByteArray seen;
 };
 
-EmptyIdentityRun runWithEmptyIdentity(int serverMaxVersion)
+EmptyIdentityRun runWithEmptyIdentity(int serverMaxVersion, int serverMinVersion = TLS1_2_VERSION)
 {
     QtPskFuzz::initialize();
     QtPskFuzz::TlsSettings client;
@@ -153,6 +153,7 @@ EmptyIdentityRun runWithEmptyIdentity(int serverMaxVersion)
     QtPskFuzz::TlsSettings server = client;
     server.server = true;
     server.maxVersion = serverMaxVersion;
+    server.minVersion = serverMinVersion;
     SeenIdentity clientSlot;
     clientSlot.identity = QByteArray("");
     clientSlot.key = QtPskFuzz::fixedKey();
@@ -181,9 +182,20 @@ TEST(FuzzRegression, EmptyIdentityWithTls13EnabledReachesTls12Server)
     EXPECT_FALSE(run.serverSawIdentity.isNull());
 }
 
-TEST(FuzzRegression, EmptyIdentityOffersNoTls13PskAndIsDiagnosed)
+// A server with TLS 1.2 and 1.3 takes TLS 1.2 from a client that offers no TLS 1.3 PSK (its
+// ClientHello callback), so the empty identity is used there.
+TEST(FuzzRegression, EmptyIdentityWithTls13EnabledReachesATls12AndTls13Server)
 {
     const EmptyIdentityRun run = runWithEmptyIdentity(TLS1_3_VERSION);
+    EXPECT_TRUE(run.clientComplete) << run.clientError.toStdString();
+    EXPECT_TRUE(run.serverComplete);
+    EXPECT_TRUE(run.serverSawIdentity.isEmpty());
+    EXPECT_FALSE(run.serverSawIdentity.isNull());
+}
+
+TEST(FuzzRegression, EmptyIdentityOffersNoTls13PskAndIsDiagnosed)
+{
+    const EmptyIdentityRun run = runWithEmptyIdentity(TLS1_3_VERSION, TLS1_3_VERSION);
     EXPECT_FALSE(run.clientComplete);
     EXPECT_FALSE(run.clientError.contains(QLatin1String("internal error")))
             << run.clientError.toStdString();

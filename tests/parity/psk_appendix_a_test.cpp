@@ -103,6 +103,10 @@ struct Row
     QByteArray identitySeenByServer = identity();
     Expect without; // QT_USE_TLS_1_3_PSK unset
     Expect with;    // QT_USE_TLS_1_3_PSK=1
+    // QtPsk's deliberate, documented difference from Qt without the variable, if any (the QtPsk
+    // build expects it instead of `without`).
+    bool qtpskDiffersWithout = false;
+    Expect qtpskWithout;
 };
 
 // A failed handshake: \a sentByServer tells which side sent the fatal \a alert.
@@ -221,6 +225,10 @@ std::vector<Row> rows()
         r.serverProtocol = QSsl::SecureProtocols;
         r.tls13Dependent = true;
         r.without = tls13NoPskNoCertificate();
+        // QtPsk's server takes TLS 1.2 from a client that offers TLS 1.3 without a PSK and TLS
+        // 1.2 PSK suites (Qt's client here), before the version is negotiated: the handshake
+        // that fails between two Qt peers succeeds, with Qt's one emission per side.
+        r.qtpskDiffersWithout = true;
         r.with.clientHints = {QByteArray()};
         r.with.cipher = QStringLiteral("TLS_CHACHA20_POLY1305_SHA256");
         r.with.protocol = QSsl::TlsV1_3;
@@ -538,7 +546,12 @@ TEST_P(PskAppendixA, RowBehavesAsMeasuredOnQt6)
 {
     const Row &row = std::get<0>(GetParam());
     const Env env = std::get<1>(GetParam());
+#ifdef QTPSK_PARITY_AGAINST_QTNETWORK
     const Expect &expect = env == Env::Unset ? row.without : row.with;
+#else
+    const Expect &expect = env == Env::Unset ? (row.qtpskDiffersWithout ? row.qtpskWithout : row.without)
+                                             : row.with;
+#endif
 
     // The variable is read on every handshake: set it for this row only.
     const bool hadVariable = qEnvironmentVariableIsSet(tls13PskVariable);

@@ -179,8 +179,11 @@ TEST_P(SlotExceptionTest, ClientPskSlotThrowsOutOfWaitForEncrypted)
     expectAbortedByThrowingSlot(socket);
     EXPECT_EQ(errors, 1);
     EXPECT_LE(disconnected, 1);
-    // The server saw a failed handshake (the client's alert or its close), not a success.
-    EXPECT_TRUE(waitUntil([&] { return server.handshakeErrors.load() >= 1; }, kTimeoutMs));
+    // The server saw a failed handshake, not a success. (In TLS 1.3 the slot runs while the
+    // ClientHello is built: the client's first bytes are its alert, and QSslServer closes such a
+    // connection without a signal, as Qt's does; the count then stays 0.)
+    if (GetParam() != QSsl::TlsV1_3)
+        EXPECT_TRUE(waitUntil([&] { return server.handshakeErrors.load() >= 1; }, kTimeoutMs));
     EXPECT_EQ(server.encrypted.load(), 0);
 
     // The socket is consistent: it connects again, and works.

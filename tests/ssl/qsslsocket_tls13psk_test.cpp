@@ -13,6 +13,8 @@
 #include <QtCore/qprocess.h>
 #include <QtCore/qtemporarydir.h>
 
+#include <QtCore/qcoreapplication.h>
+
 #include <gtest/gtest.h>
 
 #include <openssl/pem.h>
@@ -189,7 +191,9 @@ TEST_F(Tls13PskSocket, UnknownIdentityAgainstOpenSslServerGetsHandshakeFailure)
     EXPECT_EQ(outcome.asked.size(), 1u);
 }
 
-TEST_F(Tls13PskSocket, Tls12OpenSslServerWithHintAsksTwiceTheSecondTimeWithTheHint)
+// As Qt: the first ClientHello offers no TLS 1.3 PSK, so a TLS 1.2 server's hint reaches the one
+// emission.
+TEST_F(Tls13PskSocket, Tls12OpenSslServerWithHintAsksOnceWithTheHint)
 {
     QTPSK_REQUIRE_PROGRAM("openssl");
     PeerProcess peer;
@@ -200,9 +204,8 @@ TEST_F(Tls13PskSocket, Tls12OpenSslServerWithHintAsksTwiceTheSecondTimeWithTheHi
     const Outcome outcome = runClient(port, true);
     EXPECT_TRUE(outcome.encrypted) << outcome.errorString.toStdString();
     EXPECT_EQ(outcome.protocol, QSsl::TlsV1_2);
-    ASSERT_EQ(outcome.asked.size(), 2u);
-    EXPECT_TRUE(outcome.asked[0].identityHint().isNull());
-    EXPECT_EQ(outcome.asked[1].identityHint(), QByteArray("H"));
+    ASSERT_EQ(outcome.asked.size(), 1u);
+    EXPECT_EQ(outcome.asked[0].identityHint(), QByteArray("H"));
 }
 
 TEST_F(Tls13PskSocket, Tls12OpenSslServerWithoutHintAsksOnce)
@@ -283,13 +286,19 @@ TEST_F(Tls13PskSocket, CertificateServerWithoutPskStillCompletesTheOrdinaryHands
     const Outcome outcome = runClient(port, true);
     EXPECT_TRUE(outcome.encrypted) << outcome.errorString.toStdString();
     EXPECT_EQ(outcome.protocol, QSsl::TlsV1_3);
-    EXPECT_EQ(outcome.asked.size(), 1u); // asked at ClientHello; the server ignores the PSK
+    EXPECT_TRUE(outcome.asked.empty()); // as Qt: no PSK is offered, nobody is asked
 }
 
-TEST_F(Tls13PskSocket, QtPskClientAndServerWithDefaultSettingsUseTls13Psk)
+// Two QtPsk peers with default settings: the client's first ClientHello is Qt's (no TLS 1.3 PSK),
+// and the server takes TLS 1.2 for it: one emission on each side, the hint included, no failure.
+TEST_F(Tls13PskSocket, QtPskClientAndServerWithDefaultSettingsUseTls12PskWithOneEmissionEach)
 {
     QSslServer server;
+    QSslConfiguration serverConfiguration = QSslConfiguration::defaultConfiguration();
+    serverConfiguration.setPreSharedKeyIdentityHint("server hint");
+    server.setSslConfiguration(serverConfiguration);
     int serverAsked = 0;
+    int serverErrors = 0;
     QByteArray identitySeen;
     QObject::connect(&server, &QSslServer::preSharedKeyAuthenticationRequired, &server,
                      [&](QSslSocket *, QSslPreSharedKeyAuthenticator *authenticator) {
@@ -297,11 +306,90 @@ TEST_F(Tls13PskSocket, QtPskClientAndServerWithDefaultSettingsUseTls13Psk)
                          identitySeen = authenticator->identity();
                          authenticator->setPreSharedKey(QByteArray::fromHex(kKeyHex));
                      });
+    QObject::connect(&server, &QSslServer::errorOccurred, &server,
+                     [&](QSslSocket *, QAbstractSocket::SocketError) { ++serverErrors; });
     ASSERT_TRUE(server.listen(QHostAddress(QStringLiteral("127.0.0.1")), 0));
     const Outcome outcome = runClient(server.serverPort(), true);
     EXPECT_TRUE(outcome.encrypted) << outcome.errorString.toStdString();
+    EXPECT_EQ(outcome.protocol, QSsl::TlsV1_2);
+    ASSERT_EQ(outcome.asked.size(), 1u);
+    EXPECT_EQ(outcome.asked[0].identityHint(), QByteArray("server hint"));
+    EXPECT_EQ(serverAsked, 1);
+    EXPECT_EQ(serverErrors, 0);
+    EXPECT_EQ(identitySeen, kIdentity);
+}
+
+// A QtPsk server limited to TLS 1.3: the default client's Qt-style ClientHello is refused, the
+// client connects again at once, offering the PSK (one emission, TLS 1.3); the server sees that
+// first attempt fail. The peer is remembered: the next connection offers the PSK at once.
+TEST_F(Tls13PskSocket, DefaultClientConnectsAgainOnceToATls13OnlyServerAndRemembersIt)
+{
+    QSslServer server;
+    QSslConfiguration serverConfiguration = QSslConfiguration::defaultConfiguration();
+    serverConfiguration.setProtocol(QSsl::TlsV1_3);
+    server.setSslConfiguration(serverConfiguration);
+    int serverAsked = 0;
+    int serverErrors = 0;
+    QObject::connect(&server, &QSslServer::preSharedKeyAuthenticationRequired, &server,
+                     [&](QSslSocket *, QSslPreSharedKeyAuthenticator *authenticator) {
+                         ++serverAsked;
+                         authenticator->setPreSharedKey(QByteArray::fromHex(kKeyHex));
+                     });
+    QObject::connect(&server, &QSslServer::errorOccurred, &server,
+                     [&](QSslSocket *, QAbstractSocket::SocketError) { ++serverErrors; });
+    ASSERT_TRUE(server.listen(QHostAddress(QStringLiteral("127.0.0.1")), 0));
+
+    const Outcome first = runClient(server.serverPort(), true);
+    EXPECT_TRUE(first.encrypted) << first.errorString.toStdString();
+    EXPECT_TRUE(first.errors.empty());
+    EXPECT_TRUE(first.alertsReceived.empty()); // the refusal is not the application's business
+    EXPECT_EQ(first.protocol, QSsl::TlsV1_3);
+    ASSERT_EQ(first.asked.size(), 1u);
+    EXPECT_TRUE(first.asked[0].identityHint().isNull());
+    EXPECT_TRUE(waitUntil([&] { return serverErrors == 1; }, 10000)); // the refused attempt
+    EXPECT_EQ(serverAsked, 1);
+
+    const Outcome second = runClient(server.serverPort(), true);
+    EXPECT_TRUE(second.encrypted) << second.errorString.toStdString();
+    EXPECT_EQ(second.protocol, QSsl::TlsV1_3);
+    EXPECT_EQ(second.asked.size(), 1u);
+    QCoreApplication::processEvents();
+    EXPECT_EQ(serverErrors, 1); // offered at once this time
+    EXPECT_EQ(serverAsked, 2);
+}
+
+// Without a slot there is nobody to answer a second ClientHello: the refusal is reported, with
+// the explanation, as before.
+TEST_F(Tls13PskSocket, DefaultClientWithoutSlotReportsTheRefusalOfATls13OnlyServer)
+{
+    QSslServer server;
+    QSslConfiguration serverConfiguration = QSslConfiguration::defaultConfiguration();
+    serverConfiguration.setProtocol(QSsl::TlsV1_3);
+    server.setSslConfiguration(serverConfiguration);
+    ASSERT_TRUE(server.listen(QHostAddress(QStringLiteral("127.0.0.1")), 0));
+    const Outcome outcome = runClient(server.serverPort(), false);
+    EXPECT_FALSE(outcome.encrypted);
+    EXPECT_EQ(outcome.errors, std::vector<QAbstractSocket::SocketError>{QAbstractSocket::SslHandshakeFailedError});
+    EXPECT_EQ(outcome.alertsReceived, std::vector<QSsl::AlertType>{QSsl::AlertType::HandshakeFailure});
+    EXPECT_TRUE(outcome.errorString.contains(QLatin1String("no pre-shared key was offered")))
+            << outcome.errorString.toStdString();
+}
+
+// Tls13PreSharedKeyMode::Always offers the PSK at once, so two QtPsk peers use TLS 1.3.
+TEST_F(Tls13PskSocket, AlwaysModeClientAndDefaultServerUseTls13Psk)
+{
+    QSslServer server;
+    QObject::connect(&server, &QSslServer::preSharedKeyAuthenticationRequired, &server,
+                     [&](QSslSocket *, QSslPreSharedKeyAuthenticator *authenticator) {
+                         authenticator->setPreSharedKey(QByteArray::fromHex(kKeyHex));
+                     });
+    ASSERT_TRUE(server.listen(QHostAddress(QStringLiteral("127.0.0.1")), 0));
+    const Outcome outcome = runClient(server.serverPort(), true, kKeyHex, kIdentity,
+                                      [](QSslConfiguration &configuration) {
+                                          configuration.setTls13PreSharedKeyMode(
+                                                  QSsl::Tls13PreSharedKeyMode::Always);
+                                      });
+    EXPECT_TRUE(outcome.encrypted) << outcome.errorString.toStdString();
     EXPECT_EQ(outcome.protocol, QSsl::TlsV1_3);
     EXPECT_EQ(outcome.asked.size(), 1u);
-    EXPECT_EQ(serverAsked, 1);
-    EXPECT_EQ(identitySeen, kIdentity);
 }
