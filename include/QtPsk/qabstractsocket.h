@@ -159,7 +159,6 @@ public:
         DontShareAddress = 0x2,   /*!< Bind exclusively. */
         ReuseAddressHint = 0x4    /*!< Try to rebind even when the address is in use. */
     };
-    Q_ENUM(BindFlag)
     /*! A combination of BindFlag values. */
     Q_DECLARE_FLAGS(BindMode, BindFlag)
 
@@ -168,7 +167,6 @@ public:
         PauseNever = 0x0,      /*!< Never pause. */
         PauseOnSslErrors = 0x1 /*!< Pause when TLS errors are reported (see QSslSocket). */
     };
-    Q_ENUM(PauseMode)
     /*! A combination of PauseMode values. */
     Q_DECLARE_FLAGS(PauseModes, PauseMode)
 
