@@ -124,7 +124,7 @@ public:
     */
     void setCiphers(const QString &ciphers);
     /*!
-        Returns the cipher suites of OpenSSL's default cipher list (what \c{openssl ciphers}
+        Returns the cipher suites of OpenSSL's default cipher list (what `openssl ciphers`
         prints without an argument), TLS 1.3 suites first, in OpenSSL's order, as Qt does. With
         OpenSSL 3.0 these are 60 suites, 26 of them PSK. Suites OpenSSL implements outside that
         list (CCM, CCM8, ARIA, Camellia, TLS_AES_128_CCM_SHA256, ...) are not included, and
