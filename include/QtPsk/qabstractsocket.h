@@ -18,6 +18,8 @@
 QTPSK_BEGIN_NAMESPACE
 
 class QHostAddress;
+class QNetworkProxy;
+class QAuthenticator;
 namespace QtPskPrivate { class AbstractSocketPrivate; }
 
 /*!
@@ -41,11 +43,31 @@ namespace QtPskPrivate { class AbstractSocketPrivate; }
     Any slot connected to the socket's signals may call abort(), close(), disconnectFromHost()
     or deleteLater() on the socket; the socket re-checks its state after every emission.
 
+    \section1 Proxies
+    setProxy() and proxy() exist with Qt's semantics for the two settings a direct connection
+    needs: QNetworkProxy::NoProxy, and QNetworkProxy::DefaultProxy (the default) while the
+    application proxy (QNetworkProxy::setApplicationProxy()) is NoProxy, as it is unless set.
+    Both connect directly, as in Qt. As in Qt, the application proxy is never used for
+    \c localhost, a name that starts with \c localhost. (such as \c localhost.localdomain) or
+    a loopback address. Any other proxy fails the way
+    Qt fails for a proxy it cannot use for TCP (measured with QNetworkProxy::FtpCachingProxy):
+    connectToHost() emits errorOccurred(UnsupportedSocketOperationError) before it returns,
+    with no state change and the device not opened; bind() returns \c false with that error
+    and no signal. errorString() is Qt's "Operation on socket is not supported" for the caching
+    proxies, and "QtPsk does not support proxies (HttpProxy): use QNetworkProxy::NoProxy to
+    connect directly" (or Socks5Proxy) for the proxies Qt would really use.
+
     \section1 Differences from Qt
     \list
-    \li Not provided: proxies (no setProxy()), and UDP and SCTP sockets (their enum values
-        exist for source compatibility only). Why: a TLS-PSK client or server needs TCP only,
-        and every feature left out is code that cannot fail.
+    \li No proxy engine: where Qt would connect or bind through an HttpProxy or a Socks5Proxy,
+        QtPsk fails with UnsupportedSocketOperationError (see "Proxies"), and
+        proxyAuthenticationRequired() is never emitted. Why: a TLS-PSK device talks to its peer
+        directly.
+    \li Not provided: UDP and SCTP sockets (their enum values exist for source compatibility
+        only). Why: a TLS-PSK client or server needs TCP only, and every feature left out is
+        code that cannot fail.
+    \li Qt's private slots (\c _q_connectToNextAddress() and the like, implementation details
+        that the meta-object lists) do not exist.
     \endlist
     Otherwise the order of states and signals, the error codes and the blocking functions are
     Qt's, as described above.
@@ -53,6 +75,8 @@ namespace QtPskPrivate { class AbstractSocketPrivate; }
 class QTPSK_EXPORT QAbstractSocket : public QIODevice
 {
     Q_OBJECT
+    Q_MOC_INCLUDE(<QtPsk/qauthenticator.h>)
+    Q_MOC_INCLUDE(<QtPsk/qnetworkproxy.h>)
 
 public:
     /*! The transport protocol of a socket. */
@@ -135,7 +159,6 @@ public:
         DontShareAddress = 0x2,   /*!< Bind exclusively. */
         ReuseAddressHint = 0x4    /*!< Try to rebind even when the address is in use. */
     };
-    Q_ENUM(BindFlag)
     /*! A combination of BindFlag values. */
     Q_DECLARE_FLAGS(BindMode, BindFlag)
 
@@ -144,7 +167,6 @@ public:
         PauseNever = 0x0,      /*!< Never pause. */
         PauseOnSslErrors = 0x1 /*!< Pause when TLS errors are reported (see QSslSocket). */
     };
-    Q_ENUM(PauseMode)
     /*! A combination of PauseMode values. */
     Q_DECLARE_FLAGS(PauseModes, PauseMode)
 
@@ -297,6 +319,23 @@ public:
     */
     virtual bool waitForDisconnected(int msecs = 30000);
 
+    /*!
+        Sets the proxy for the next connectToHost() or bind() to \a networkProxy. The default,
+        QNetworkProxy::DefaultProxy, uses QNetworkProxy::applicationProxy(); NoProxy connects
+        directly. QtPsk connects directly only: with any other proxy the next connectToHost()
+        or bind() fails with UnsupportedSocketOperationError (see "Proxies" above).
+    */
+    void setProxy(const QNetworkProxy &networkProxy);
+    /*! Returns the proxy set with setProxy() (QNetworkProxy::DefaultProxy by default). */
+    QNetworkProxy proxy() const;
+    /*!
+        Returns the protocol tag set with setProtocolTag() (empty by default). In Qt the tag
+        goes into the QNetworkProxyQuery of a proxy factory; QtPsk only keeps it.
+    */
+    QString protocolTag() const;
+    /*! Sets the protocol tag to \a tag. */
+    void setProtocolTag(const QString &tag);
+
 Q_SIGNALS:
     /*!
         Emitted after connectToHost() once the host name has been resolved, right after
@@ -313,6 +352,12 @@ Q_SIGNALS:
     void stateChanged(QAbstractSocket::SocketState);
     /*! Emitted after an error; error() and errorString() already describe it. */
     void errorOccurred(QAbstractSocket::SocketError);
+    /*!
+        In Qt, emitted when the proxy \a proxy asks for credentials, which the slot fills into
+        \a authenticator. QtPsk never emits it: it never connects through a proxy. The signal
+        exists so that code connecting to it compiles and the meta-object lists Qt's signals.
+    */
+    void proxyAuthenticationRequired(const QNetworkProxy &proxy, QAuthenticator *authenticator);
 
 protected:
     /*! Reads up to \a maxlen received bytes into \a data; returns -1 when not readable. */

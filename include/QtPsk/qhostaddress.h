@@ -71,22 +71,20 @@ QTPSK_EXPORT size_t qHash(const QHostAddress &key, size_t seed = 0) noexcept;
     a.isEqual(QHostAddress::LocalHost);              // true: isEqual() is tolerant by default
     \endcode
 
-    Strings are parsed in the standard textual forms (inet_pton: four dotted decimal parts for
-    IPv4, RFC 4291 text for IPv6, an optional \c %scope suffix on IPv6); surrounding
-    whitespace is ignored. IPv6 addresses print in lower case with the longest run of zero
-    groups compressed to \c ::, and IPv4-mapped and IPv4-compatible addresses print their last
-    32 bits in dotted form (\c \::ffff:1.2.3.4).
+    Strings are parsed as Qt parses them: IPv4 as inet_aton() reads it (dotted decimal, and the
+    short, octal and hex forms), IPv6 as RFC 4291 text with an optional \c %scope suffix;
+    surrounding whitespace is ignored. IPv6 addresses print in RFC 5952 form: lower case, the
+    first longest run of two or more zero groups compressed to \c ::, and IPv4-mapped and
+    IPv4-compatible addresses with their last 32 bits in dotted form (\c \::ffff:1.2.3.4).
 
     The class is implicitly shared and reentrant.
 
     \section1 Differences from Qt
-    \list
-    \li IPv4 text must be four dotted decimal parts without leading zeros. Qt also accepts the
-        historic short forms and reads \c "127.1" as 127.0.0.1, \c "1.2.3" as 1.2.0.3 and
-        \c "01.2.3.4" as 1.2.3.4; QtPsk gives a null address for them. Why: those forms are
-        ambiguous (other parsers read a leading 0 as octal) and are a known way to smuggle an
-        address past a filter; every address a TLS-PSK peer prints is in the standard form.
-    \endlist
+    None: identical to Qt, also in which text it accepts. Like Qt, setAddress() reads IPv4 text
+    as inet_aton() does: \c "127.1" is 127.0.0.1, \c "010.1.2.3" (octal) is 8.1.2.3,
+    \c "0x7f.1" is 127.0.0.1 and \c "2130706433" is 127.0.0.1 too; IPv6 text prints in
+    RFC 5952 form. (The parity test tests/parity/hostaddress_test.cpp checks a table of inputs
+    against Qt6::Network.)
 */
 class QTPSK_EXPORT QHostAddress
 {
@@ -169,7 +167,9 @@ public:
     void setAddress(const sockaddr *address);
     /*!
         Parses \a address, such as "192.168.1.10", "fe80::1%eth0" or "::ffff:10.0.0.1", and
-        sets it. Returns \c true on success; on failure the address becomes null and \c false
+        sets it. As in Qt, whitespace around the text is ignored, IPv4 text may use the short
+        and legacy forms inet_aton() accepts ("127.1", octal "010.1.2.3", hex "0x7f.1", one
+        number "2130706433"), and an empty scope ID ("fe80::1%") is no scope ID. Returns \c true on success; on failure the address becomes null and \c false
         is returned. Host names are not resolved.
     */
     bool setAddress(const QString &address);

@@ -65,6 +65,10 @@ namespace QtPskPrivate { class SslSocketPrivate; }
         QSslConfiguration::setTls13PreSharedKeyMode(QSsl::Tls13PreSharedKeyMode::QtCompatible).
     \li bytesToWrite() counts written bytes until they are on the wire; Qt's counts only bytes
         not yet encrypted, which is 0 soon after a write once the socket is encrypted.
+    \li Proxies are QAbstractSocket's (see its "Proxies"): no proxy engine. When
+        connectToHostEncrypted() fails on a proxy, the socket stays closed and keeps the peer
+        name, like a QTcpSocket; Qt's QSslSocket has opened its device by then (isOpen() is
+        \c true) and its peerName() is empty.
     \endlist
 
     \section1 Exceptions thrown from slots

@@ -13,6 +13,7 @@
 QTPSK_BEGIN_NAMESPACE
 
 class QTcpSocket;
+class QNetworkProxy;
 namespace QtPskPrivate { class TcpServerPrivate; }
 
 /*!
@@ -47,7 +48,10 @@ namespace QtPskPrivate { class TcpServerPrivate; }
 
     \section1 Differences from Qt
     \list
-    \li No proxy support (setProxy()/proxy() do not exist).
+    \li No proxy engine: listen() goes through no proxy. NoProxy, and DefaultProxy while the
+        application proxy is NoProxy, listen directly as in Qt; where Qt would listen through
+        a Socks5Proxy, listen() fails with QAbstractSocket::UnsupportedSocketOperationError
+        (see setProxy()).
     \li When accept() runs out of descriptors or memory, acceptError() is emitted with
         QAbstractSocket::SocketResourceError and the server retries after a short back-off
         (up to one second) instead of pausing until resumeAccepting().
@@ -139,6 +143,18 @@ public:
     void pauseAccepting();
     /*! Accepts connections again after pauseAccepting(). */
     void resumeAccepting();
+
+    /*!
+        Sets the proxy for the next listen() to \a networkProxy. The default,
+        QNetworkProxy::DefaultProxy, uses QNetworkProxy::applicationProxy(); NoProxy listens
+        directly. As in Qt, listen() on a loopback address never uses a proxy. QtPsk listens
+        directly only: with any other proxy, listen() on another address returns \c false with
+        QAbstractSocket::UnsupportedSocketOperationError, as Qt does for a proxy it cannot
+        listen through (see QAbstractSocket's "Proxies").
+    */
+    void setProxy(const QNetworkProxy &networkProxy);
+    /*! Returns the proxy set with setProxy() (QNetworkProxy::DefaultProxy by default). */
+    QNetworkProxy proxy() const;
 
 protected:
     /*!

@@ -2,6 +2,7 @@
 #include <QtPsk/qabstractsocket.h>
 
 #include "network/qabstractsocket_p.h"
+#include "network/qnetworkproxy_p.h"
 #include "qtpsklogging_p.h"
 
 #include <QtCore/qloggingcategory.h>
@@ -906,6 +907,11 @@ bool QAbstractSocket::bind(const QHostAddress &address, quint16 port, BindMode m
         qCWarning(lcQtPskSocket, "QAbstractSocket::bind() called on a socket that is not unconnected");
         return false;
     }
+    QString proxyError;
+    if (!QtPskPrivate::proxyAllowsBind(d->proxy, &proxyError)) {
+        d->setError(UnsupportedSocketOperationError, proxyError); // as Qt: no signal
+        return false;
+    }
     QtPskPrivate::SocketAddress a;
     if (!QtPskPrivate::SocketAddress::fromLiteral(address.toString(), port, &a)) {
         d->setErrorAndEmit(SocketAddressNotAvailableError, tr("The address is not available"));
@@ -919,6 +925,11 @@ bool QAbstractSocket::bind(quint16 port, BindMode mode)
     AbstractSocketPrivate *d = d_ptr.get();
     if (d->state != UnconnectedState)
         return false;
+    QString proxyError;
+    if (!QtPskPrivate::proxyAllowsBind(d->proxy, &proxyError)) {
+        d->setError(UnsupportedSocketOperationError, proxyError); // as Qt: no signal
+        return false;
+    }
     QtPskPrivate::SocketAddress any;
     QtPskPrivate::SocketAddress::fromLiteral(QStringLiteral("::"), port, &any);
     if (d->bindTo(any, mode, false)) // IPv6 "::" (dual stack) where the system has IPv6
@@ -938,6 +949,16 @@ void QAbstractSocket::connectToHost(const QString &hostName, quint16 port, OpenM
                   "connecting/connected to \"%s\"",
                   qUtf8Printable(hostName));
         d->setErrorAndEmit(OperationError, tr("Trying to connect while connection is in progress"));
+        return;
+    }
+    // As Qt for a proxy it cannot use: errorOccurred() at once, no state change, not opened;
+    // only the peer name is taken.
+    QString proxyError;
+    if (!QtPskPrivate::proxyAllowsConnect(d->proxy, hostName, &proxyError)) {
+        d->peerName = hostName;
+        d->peerPort = 0;
+        d->peerAddress.clear();
+        d->setErrorAndEmit(UnsupportedSocketOperationError, proxyError);
         return;
     }
     const bool keepBound = d->state == BoundState && d->bound;
@@ -1322,6 +1343,26 @@ bool QAbstractSocket::waitForDisconnected(int msecs)
             return guard && d->state == UnconnectedState; // a slot may have deleted the socket
     }
     return d->state == UnconnectedState;
+}
+
+void QAbstractSocket::setProxy(const QNetworkProxy &networkProxy)
+{
+    d_ptr->proxy = networkProxy;
+}
+
+QNetworkProxy QAbstractSocket::proxy() const
+{
+    return d_ptr->proxy;
+}
+
+QString QAbstractSocket::protocolTag() const
+{
+    return d_ptr->protocolTag;
+}
+
+void QAbstractSocket::setProtocolTag(const QString &tag)
+{
+    d_ptr->protocolTag = tag;
 }
 
 qint64 QAbstractSocket::readData(char *data, qint64 maxlen)

@@ -11,6 +11,7 @@
 
 #include <QtPsk/qabstractsocket.h>
 #include <QtPsk/qhostaddress.h>
+#include <QtPsk/qnetworkproxy.h>
 
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qhash.h>
@@ -240,6 +241,9 @@ public:
     bool readPaused = false;     // reading stopped because readBuffer is full
 
     QHash<int, QVariant> socketOptions; // SocketOption -> value, re-applied to new descriptors
+
+    QNetworkProxy proxy;         // setProxy(): checked by connectToHost() and bind()
+    QString protocolTag;
 
     bool emittingReadyRead = false;
     bool channelReadyReadDropped = false; // the layer above took over in readyRead()

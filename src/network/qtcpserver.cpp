@@ -5,6 +5,7 @@
 #include <QtPsk/qtcpsocket.h>
 
 #include "network/qhostaddress_p.h"
+#include "network/qnetworkproxy_p.h"
 #include "transport/tcptransport_p.h"
 
 #include <QtCore/qdeadlinetimer.h>
@@ -278,6 +279,12 @@ bool QTcpServer::listen(const QHostAddress &address, quint16 port)
         qWarning("QTcpServer::listen() called when already listening");
         return false;
     }
+    // As Qt for a proxy it cannot use: false, the error set, no signal (QtPsk never proxies).
+    QString proxyError;
+    if (!QtPskPrivate::proxyAllowsListen(d->proxy, address, &proxyError)) {
+        d->setError(QAbstractSocket::UnsupportedSocketOperationError, proxyError);
+        return false;
+    }
 
     const bool dualStack = address.protocol() == QAbstractSocket::AnyIPProtocol;
     sockaddr_storage native {};
@@ -461,6 +468,16 @@ void QTcpServer::resumeAccepting()
 {
     d->paused = false;
     d->updateNotifier();
+}
+
+void QTcpServer::setProxy(const QNetworkProxy &networkProxy)
+{
+    d->proxy = networkProxy;
+}
+
+QNetworkProxy QTcpServer::proxy() const
+{
+    return d->proxy;
 }
 
 void QTcpServer::incomingConnection(qintptr handle)

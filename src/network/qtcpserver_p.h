@@ -5,6 +5,7 @@
 // Internal to QtPsk: not installed, not part of the API.
 
 #include <QtPsk/qtcpserver.h>
+#include <QtPsk/qnetworkproxy.h>
 
 #include "qtpsk_p.h"
 
@@ -56,6 +57,7 @@ public:
     int backlog = 50;
     QAbstractSocket::SocketError error = QAbstractSocket::UnknownSocketError;
     QString errorString;
+    QNetworkProxy proxy; // setProxy(): checked by listen()
 
     struct Pending
     {

@@ -24,11 +24,6 @@ struct OpenSslDeleter
 };
 using SslCtxPtr = std::unique_ptr<SSL_CTX, OpenSslDeleter<&SSL_CTX_free>>;
 
-// Every TLS 1.3 suite OpenSSL 3 implements; OpenSSL enables only the first three by default.
-constexpr char allTls13Suites[] = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:"
-                                  "TLS_AES_128_GCM_SHA256:TLS_AES_128_CCM_SHA256:"
-                                  "TLS_AES_128_CCM_8_SHA256";
-
 QList<QSslCipher> ciphersOf(const SSL_CTX *context)
 {
     QList<QSslCipher> result;
@@ -46,19 +41,15 @@ QList<QSslCipher> ciphersOf(const SSL_CTX *context)
     return result;
 }
 
+// As Qt: the cipher list of a fresh context, which is OpenSSL's default list (`openssl ciphers`
+// with no argument: 60 suites with OpenSSL 3.0, 26 of them PSK). Suites OpenSSL implements
+// outside that list (CCM, CCM8, ARIA, Camellia, the TLS 1.3 CCM suites, ...) are not supported
+// ciphers, so QSslCipher(name) is null for them, exactly as with Qt (tests/parity/cipherlist).
 QList<QSslCipher> computeSupportedCiphers()
 {
     const SslCtxPtr context(SSL_CTX_new(TLS_method()));
-    if (!context) {
+    if (!context)
         ERR_clear_error();
-        return {};
-    }
-    // The cipher list of a context is not filtered by the security level (that happens per
-    // handshake), so this lists every suite OpenSSL implements, minus the unsafe families.
-    if (SSL_CTX_set_cipher_list(context.get(), "ALL:!aNULL:!eNULL") != 1)
-        ERR_clear_error();
-    if (SSL_CTX_set_ciphersuites(context.get(), allTls13Suites) != 1)
-        ERR_clear_error(); // keeps OpenSSL's default TLS 1.3 suites
     return ciphersOf(context.get());
 }
 
@@ -67,10 +58,7 @@ QList<QSslCipher> computeSupportedCiphers()
 // fails the handshake (peers.md); ECDHE-PSK and plain PSK are also much cheaper.
 QList<QSslCipher> computeDefaultCiphers()
 {
-    const SslCtxPtr context(SSL_CTX_new(TLS_method()));
-    if (!context)
-        ERR_clear_error();
-    QList<QSslCipher> ciphers = ciphersOf(context.get());
+    QList<QSslCipher> ciphers = computeSupportedCiphers();
     std::stable_partition(ciphers.begin(), ciphers.end(), [](const QSslCipher &cipher) {
         return !cipher.name().startsWith(QLatin1String("DHE-PSK-"));
     });

@@ -59,8 +59,11 @@ TEST(QAbstractSocket, EnumsAreRegisteredWithTheMetaObjectSystem)
 {
     const QMetaObject &mo = QAbstractSocket::staticMetaObject;
     for (const char *name : { "SocketType", "NetworkLayerProtocol", "SocketError", "SocketState",
-                              "SocketOption", "BindFlag", "PauseMode" })
+                              "SocketOption" })
         EXPECT_GE(mo.indexOfEnumerator(name), 0) << name;
+    // As in Qt 6.4, the flag enums are not registered (tests/parity/metaobject_test.cpp).
+    for (const char *name : { "BindFlag", "PauseMode" })
+        EXPECT_LT(mo.indexOfEnumerator(name), 0) << name;
     const QMetaEnum errors = QMetaEnum::fromType<QAbstractSocket::SocketError>();
     EXPECT_STREQ(errors.valueToKey(QAbstractSocket::SslInvalidUserDataError),
                  "SslInvalidUserDataError");

@@ -84,13 +84,32 @@ TEST(QHostAddress, ParsesAndPrintsIPv4)
 
 TEST(QHostAddress, RejectsMalformedTextAndBecomesNull)
 {
-    for (const char *bad : {"", "   ", "1.2.3.4.5", "256.1.1.1", "1.2.3", "abc", "1.2.3.4%eth0",
-                            "::1::2", "12345::", "fe80::1%", "[::1]", "1:2:3:4:5:6:7:8:9",
-                            "localhost"}) {
+    for (const char *bad : {"", "   ", "1.2.3.4.5", "256.1.1.1", "1.2.3.", "abc", "1.2.3.4%eth0",
+                            "::1::2", "12345::", "fe80::1%eth0%", "[::1]", "1:2:3:4:5:6:7:8:9",
+                            "localhost", "08.1.2.3", "1.16777216", "-1.2.3.4"}) {
         QHostAddress a = QHostAddress::LocalHost;
         EXPECT_FALSE(a.setAddress(str(bad))) << bad;
         EXPECT_TRUE(a.isNull()) << bad;
     }
+}
+
+TEST(QHostAddress, ReadsTheShortAndLegacyIPv4FormsAsInetAton)
+{
+    // As Qt: one to four parts, decimal, octal (leading 0) or hex (0x); the last part fills
+    // the remaining bytes. (tests/parity/hostaddress_test.cpp has Qt's whole table.)
+    const struct { const char *in; const char *out; } cases[] = {
+        {"127.1", "127.0.0.1"},        {"1.2.3", "1.2.0.3"},     {"010.1.2.3", "8.1.2.3"},
+        {"0x7f.1", "127.0.0.1"},       {"2130706433", "127.0.0.1"}, {"0", "0.0.0.0"},
+        {"1.65536", "1.1.0.0"},        {"0xffffffff", "255.255.255.255"},
+    };
+    for (const auto &c : cases) {
+        QHostAddress a;
+        ASSERT_TRUE(a.setAddress(str(c.in))) << c.in;
+        EXPECT_EQ(a.protocol(), QAbstractSocket::IPv4Protocol) << c.in;
+        EXPECT_EQ(a.toString(), str(c.out)) << c.in;
+    }
+    // An empty scope ID is no scope ID.
+    EXPECT_EQ(addr("fe80::1%").toString(), str("fe80::1"));
 }
 
 TEST(QHostAddress, PrintsIPv6CompressedInLowerCase)
@@ -102,7 +121,7 @@ TEST(QHostAddress, PrintsIPv6CompressedInLowerCase)
         {"FE80:0:0:0:0202:B3FF:FE1E:8329", "fe80::202:b3ff:fe1e:8329"},
         {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},        // the first longest run wins
         {"2001:db8:0:1:0:0:0:1", "2001:db8:0:1::1"},          // the longest run wins
-        {"1:0:2:3:4:5:6:7", "1::2:3:4:5:6:7"},                // even a single zero group
+        {"1:0:2:3:4:5:6:7", "1:0:2:3:4:5:6:7"},               // never for a single zero group
         {"1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"},
         {"1::", "1::"},
         {"::ffff:1.2.3.4", "::ffff:1.2.3.4"},

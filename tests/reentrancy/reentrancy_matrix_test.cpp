@@ -993,6 +993,8 @@ const std::map<QByteArray, const char *> &neverEmitted()
     static const std::map<QByteArray, const char *> list = {
         // QtPsk surfaces no TLS 1.3 session tickets (no session resumption API).
         {"newSessionTicketReceived()", "no session tickets are surfaced"},
+        // QtPsk connects directly only: no proxy ever asks for credentials.
+        {"proxyAuthenticationRequired(QNetworkProxy,QAuthenticator*)", "no proxy engine"},
     };
     return list;
 }
