@@ -280,8 +280,10 @@ TEST_F(SignalSequence, ServerSocketDisconnectFromHostIsSeenByTheClientAsInQt)
 {
     ASSERT_TRUE(connectEncrypted()) << trace.text();
     trace.clear();
-    peer->disconnectFromHost();
-    trace.note(QStringLiteral("ssock:after disconnectFromHost state=%1").arg(stateName(peer->state())));
+    QSslSocket *const serverSocket = peer.data();
+    ASSERT_NE(serverSocket, nullptr);
+    serverSocket->disconnectFromHost();
+    trace.note(QStringLiteral("ssock:after disconnectFromHost state=%1").arg(stateName(serverSocket->state())));
     ASSERT_TRUE(waitUntilBothUnconnected()) << trace.text();
     noteEnd(client.get(), QStringLiteral("client"));
     noteEnd(peer.data(), QStringLiteral("ssock"));

@@ -182,8 +182,9 @@ TEST_P(SlotExceptionTest, ClientPskSlotThrowsOutOfWaitForEncrypted)
     // The server saw a failed handshake, not a success. (In TLS 1.3 the slot runs while the
     // ClientHello is built: the client's first bytes are its alert, and QSslServer closes such a
     // connection without a signal, as Qt's does; the count then stays 0.)
-    if (GetParam() != QSsl::TlsV1_3)
+    if (GetParam() != QSsl::TlsV1_3) {
         EXPECT_TRUE(waitUntil([&] { return server.handshakeErrors.load() >= 1; }, kTimeoutMs));
+    }
     EXPECT_EQ(server.encrypted.load(), 0);
 
     // The socket is consistent: it connects again, and works.
