@@ -180,11 +180,14 @@ Q_ENUM_NS(SupportedFeature)
 */
 enum class Tls13PreSharedKeyMode {
     /*!
-        The default. The client offers a TLS 1.3 PSK when its
-        QSslSocket::preSharedKeyAuthenticationRequired() signal is connected when the handshake
-        starts, or when the environment variable QT_USE_TLS_1_3_PSK is set: the signal is then
-        emitted once, at the start of the handshake, with a null identity hint. Otherwise the
-        socket behaves exactly like QtCompatible without the variable.
+        The default. The client's first ClientHello is Qt's (no TLS 1.3 PSK), so a TLS 1.2
+        server's identity hint reaches the one emission of
+        QSslSocket::preSharedKeyAuthenticationRequired(), as in Qt. If a server refuses that
+        ClientHello for want of a PSK (handshake_failure before any ServerHello) and the signal
+        is connected, the socket connects again at once, without any signal, and offers the
+        TLS 1.3 PSK (one emission, at the ClientHello, with a null hint); that peer is
+        remembered, and later connections to it offer the PSK at once. A client limited to
+        TLS 1.3, or with the environment variable QT_USE_TLS_1_3_PSK set, offers it at once.
     */
     Automatic,
     /*!
@@ -193,7 +196,11 @@ enum class Tls13PreSharedKeyMode {
         server picks TLS 1.2 (and again after a HelloRetryRequest), and only SHA-256 suites work.
     */
     QtCompatible,
-    /*! The client offers a TLS 1.3 PSK in every handshake, as Automatic does when a slot is connected. */
+    /*!
+        The client offers a TLS 1.3 PSK in every ClientHello (the signal is emitted at the
+        ClientHello, with a null hint; again with the hint if a server then picks TLS 1.2 and
+        sends one).
+    */
     Always
 };
 Q_ENUM_NS(Tls13PreSharedKeyMode)

@@ -22,8 +22,12 @@ namespace QtPskPrivate { class SslServerPrivate; }
     handshake has completed.
 
     A source-compatible clone of QtNetwork's QSslServer (Qt 6.4). Every accepted connection
-    becomes a QSslSocket (a child of the server) with the server's sslConfiguration(); its
-    server handshake starts at once (startedEncryptionHandshake() is emitted first). The socket
+    becomes a QSslSocket (a child of the server) with the server's sslConfiguration(). As in Qt,
+    its server handshake starts when the client's first byte arrives: a first byte that is no
+    TLS handshake record (0x16) closes the connection without a signal; otherwise the handshake
+    takes in what arrived and startedEncryptionHandshake() is emitted, with the socket in
+    QSslSocket::SslServerMode (a failure on those first bytes is reported by errorOccurred()
+    before it). The socket
     is queued for nextPendingConnection() (and pendingConnectionAvailable() and newConnection()
     are emitted) only once it is encrypted. A handshake that fails, or that does not finish
     within handshakeTimeout(), ends with errorOccurred(socket, error) and the socket is
@@ -50,6 +54,12 @@ namespace QtPskPrivate { class SslServerPrivate; }
 
     \section1 Differences from Qt
     \list
+    \li A client that offers TLS 1.3 without a PSK but TLS 1.2 PSK suites (Qt's default client)
+        gets TLS 1.2, decided before the version is negotiated, so its handshake succeeds (Qt's
+        server negotiates TLS 1.3 and fails it). A client that offers a TLS 1.3 PSK keeps
+        TLS 1.3.
+    \li DHE-PSK suites work (OpenSSL chooses the Diffie-Hellman parameters); Qt 6.4's server
+        fails them with "no shared cipher".
     \li Connections still in their handshake do not count against maxPendingConnections(), so
         clients that connect and send nothing cannot stop others from being served (in Qt 6.4
         they do, until the handshake timeout clears them).

@@ -59,10 +59,15 @@ namespace QtPskPrivate { class SslSocketPrivate; }
         connection cleanly (Qt 6.4 crashes when the PSK slot aborts). A waitFor...() function
         during which a slot deleted the socket returns \c false (do not touch the socket then).
     \li The client-side identity hint is a deep copy (Qt's points into OpenSSL's memory).
-    \li A client whose preSharedKeyAuthenticationRequired() signal is connected offers its key
-        as a TLS 1.3 external PSK (Qt does so only with \c QT_USE_TLS_1_3_PSK set, and fails
-        against TLS 1.3 PSK servers otherwise). Qt's exact behaviour:
-        QSslConfiguration::setTls13PreSharedKeyMode(QSsl::Tls13PreSharedKeyMode::QtCompatible).
+    \li TLS 1.3 PSK servers work by default: a client whose preSharedKeyAuthenticationRequired()
+        signal is connected and whose Qt-style ClientHello a server refuses for want of a PSK
+        connects again at once, silently, offering its key as a TLS 1.3 external PSK (one
+        emission per connection, as Qt's; the peer is remembered). Qt offers one only with
+        \c QT_USE_TLS_1_3_PSK set and fails otherwise. Qt's exact behaviour:
+        QSslConfiguration::setTls13PreSharedKeyMode(QSsl::Tls13PreSharedKeyMode::QtCompatible);
+        see QSsl::Tls13PreSharedKeyMode.
+    \li disconnectFromHost() called during the handshake after data was written finishes the
+        handshake, sends the data, then closes (Qt 6.4 stays in ClosingState for good).
     \li bytesToWrite() counts written bytes until they are on the wire; Qt's counts only bytes
         not yet encrypted, which is 0 soon after a write once the socket is encrypted.
     \li Proxies are QAbstractSocket's (see its "Proxies"): no proxy engine. When
