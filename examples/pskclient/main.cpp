@@ -99,8 +99,10 @@ int main(int argc, char *argv[])
     // --- Configure TLS: PSK only, so there is no certificate to verify ------------------------
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
     configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
-    // The library's default protocols. QtPsk offers a TLS 1.3 PSK because the PSK slot below is
-    // connected; Qt's own QSslSocket does so only when QT_USE_TLS_1_3_PSK is set.
+    // The library's default protocols. Against a TLS 1.3 PSK server QtPsk offers a TLS 1.3 PSK,
+    // because the PSK slot below is connected (the server's refusal of the first, Qt-style
+    // ClientHello makes it connect again, offering one); Qt's own QSslSocket does so only when
+    // QT_USE_TLS_1_3_PSK is set.
     configuration.setProtocol(*protocol);
     if (parser.isSet(ciphersOption)) {
         configuration.setCiphers(parser.value(ciphersOption)); // unknown names are dropped
