@@ -60,6 +60,10 @@ const QByteArray kGarbage = QByteArray::fromHex("16030100050100000100");
 enum class Scenario {
     GoodTls12,        // PSK handshake, data both ways, the client closes (close_notify)
     GoodTls13,
+    // A TLS 1.3-only server and a client with default protocols: the client's first ClientHello is
+    // refused, it connects again offering the PSK (every action at its emissions, the reconnection
+    // included), then as GoodTls13.
+    Tls13AfterRefusal,
     WrongKeyTls12,    // the client's key differs: the handshake fails with alerts
     WrongKeyTls13,
     NoKeyTls12,       // the client's slot gives no key: the client fails and alerts the server
@@ -80,6 +84,7 @@ const char *scenarioName(Scenario scenario)
     switch (scenario) {
     case Scenario::GoodTls12: return "GoodTls12";
     case Scenario::GoodTls13: return "GoodTls13";
+    case Scenario::Tls13AfterRefusal: return "Tls13AfterRefusal";
     case Scenario::WrongKeyTls12: return "WrongKeyTls12";
     case Scenario::WrongKeyTls13: return "WrongKeyTls13";
     case Scenario::NoKeyTls12: return "NoKeyTls12";
@@ -100,7 +105,8 @@ const char *scenarioName(Scenario scenario)
 const std::vector<Scenario> &allScenarios()
 {
     static const std::vector<Scenario> scenarios = {
-        Scenario::GoodTls12,     Scenario::GoodTls13,        Scenario::WrongKeyTls12,
+        Scenario::GoodTls12,     Scenario::GoodTls13,        Scenario::Tls13AfterRefusal,
+        Scenario::WrongKeyTls12,
         Scenario::WrongKeyTls13, Scenario::NoKeyTls12,       Scenario::VerifyPeer,       Scenario::InterruptOnError,
         Scenario::ServerResets,  Scenario::ClientResets,     Scenario::HandshakeTimeout,
         Scenario::Garbage,       Scenario::AcceptFailure,    Scenario::PlainGood,
@@ -215,12 +221,14 @@ QSslConfiguration configurationFor(Scenario scenario, bool server)
     case Scenario::WrongKeyTls13:
         configuration.setProtocol(QSsl::TlsV1_3);
         break;
+    case Scenario::Tls13AfterRefusal:
+        configuration.setProtocol(server ? QSsl::TlsV1_3 : QSsl::SecureProtocols);
+        break;
     default:
         configuration.setProtocol(QSsl::TlsV1_2);
         configuration.setCiphers(QStringLiteral("PSK-AES256-CBC-SHA"));
         break;
     }
-    Q_UNUSED(server);
     return configuration;
 }
 
@@ -828,6 +836,7 @@ private:
         switch (m_scenario) {
         case Scenario::GoodTls12:
         case Scenario::GoodTls13:
+        case Scenario::Tls13AfterRefusal:
         case Scenario::InterruptOnError:
         case Scenario::PlainGood:
         case Scenario::PlainAcceptFailure:
@@ -932,7 +941,9 @@ std::vector<MatrixParam> matrixParams()
             // emissions are seen only through QSslServer's signals (the Server target).
             if (target == Target::ServerSocket
                 && (scenario == Scenario::WrongKeyTls13 || scenario == Scenario::HandshakeTimeout
-                    || scenario == Scenario::Garbage)) {
+                    || scenario == Scenario::Garbage
+                    // the refused first connection's socket: the second is GoodTls13's
+                    || scenario == Scenario::Tls13AfterRefusal)) {
                 continue;
             }
             params.push_back({target, scenario, Style::Signals});
