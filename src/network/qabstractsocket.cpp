@@ -378,6 +378,15 @@ bool AbstractSocketPrivate::becomeUnconnected(QAbstractSocket::SocketState previ
     return true;
 }
 
+bool AbstractSocketPrivate::enterClosingState()
+{
+    if (!setStateAndEmit(QAbstractSocket::ClosingState))
+        return false;
+    if (transport && state == QAbstractSocket::ClosingState)
+        transport->setReadNotificationEnabled(false); // as Qt: a closing socket reads no more
+    return true;
+}
+
 bool AbstractSocketPrivate::maybeFinishClosing()
 {
     // Bytes sent eagerly are reported (bytesWritten) before the socket closes, from the event
@@ -1007,10 +1016,8 @@ void QAbstractSocket::disconnectFromHost()
         break;
     }
     // As Qt: ClosingState first; then what the layer on top does (SSL: close_notify).
-    if (!d->setStateAndEmit(ClosingState) || d->state != ClosingState)
+    if (!d->enterClosingState() || d->state != ClosingState)
         return;
-    if (d->transport)
-        d->transport->setReadNotificationEnabled(false);
     if (!d->beginDisconnect() || d->state != ClosingState)
         return;
     if (d->transportBytesToWrite() > 0 || d->sentNotReported > 0) {

@@ -175,6 +175,8 @@ public:
     bool closeWithError(QAbstractSocket::SocketError error, const QString &errorString);
     bool finishClosing();
     bool maybeFinishClosing();
+    // ClosingState (emitted) with read notifications off. False if the socket was destroyed.
+    bool enterClosingState();
     // The end of every close: UnconnectedState, then readChannelFinished() and, if the socket
     // was connected (\a previous), disconnected().
     bool becomeUnconnected(QAbstractSocket::SocketState previous);

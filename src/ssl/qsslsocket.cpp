@@ -693,6 +693,11 @@ bool SslSocketPrivate::beginDisconnect()
     }
     // During the handshake Qt closes the TCP connection without a close_notify; its TCP layer
     // reports ClosingState a second time.
+    return emitClosingAgain();
+}
+
+bool SslSocketPrivate::emitClosingAgain()
+{
     QPointer<QAbstractSocket> guard(q);
     Q_EMIT q->stateChanged(QAbstractSocket::ClosingState);
     return !guard.isNull();
@@ -705,12 +710,8 @@ bool SslSocketPrivate::closeWithoutNotify()
     QPointer<QAbstractSocket> guard(q);
     if (!flushTransport() || !guard) // what was written goes first (and is reported)
         return false;
-    if (state == QAbstractSocket::ConnectedState) {
-        if (!setStateAndEmit(QAbstractSocket::ClosingState))
-            return false;
-        if (transport)
-            transport->setReadNotificationEnabled(false);
-    }
+    if (state == QAbstractSocket::ConnectedState && !enterClosingState())
+        return false;
     if (state != QAbstractSocket::ClosingState)
         return true;
     if (transportBytesToWrite() > 0 || sentNotReported > 0) {
@@ -730,9 +731,7 @@ bool SslSocketPrivate::sendCloseNotify()
         return false;
     if (state != QAbstractSocket::ClosingState)
         return true;
-    QPointer<QAbstractSocket> guard(q);
-    Q_EMIT q->stateChanged(QAbstractSocket::ClosingState); // as Qt's TCP layer reports it again
-    return !guard.isNull();
+    return emitClosingAgain(); // as Qt's TCP layer reports it again
 }
 
 bool SslSocketPrivate::emitAlerts()

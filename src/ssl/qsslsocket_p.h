@@ -85,6 +85,8 @@ public:
     // Queues close_notify and reports it (alertSent(), then stateChanged(ClosingState) once more,
     // as Qt's layering emits it). False if the socket was destroyed.
     bool sendCloseNotify();
+    // stateChanged(ClosingState) once more, as Qt's TCP layer under its TLS layer reports it.
+    bool emitClosingAgain();
     // Closes the TCP connection as a plain socket closes: what was written goes first, one
     // ClosingState, no close_notify (close(), and a session the verification refused, as Qt).
     // False if the socket was destroyed.
