@@ -112,7 +112,6 @@ TEST(NetworkProxyValue, EachTypeHasQtsDefaultCapabilities)
         {QNetworkProxy::HttpProxy, 0x19, true, true},
         {QNetworkProxy::HttpCachingProxy, 0x18, true, false},
         {QNetworkProxy::FtpCachingProxy, 0x18, true, false},
-        {QNetworkProxy::ProxyType(9), 0x67, false, true},
     };
     for (const auto &row : rows) {
         const QNetworkProxy proxy(row.type);
@@ -314,11 +313,8 @@ TEST(NetworkProxyValue, DebugOutputIsQts)
     QNetworkProxy odd;
     odd.setCapabilities({});
     EXPECT_EQ(debugText(odd), QStringLiteral("DefaultProxy \"\"\":0\" [\"\"] "));
-    odd.setCapabilities(QNetworkProxy::Capabilities(0x7f));
-    odd.setType(QNetworkProxy::ProxyType(17));
-    EXPECT_EQ(debugText(odd),
-              QStringLiteral("Unknown proxy 17\"\"\":0\" [\"Tunnel Listen UDP Caching NameLookup "
-                             "SctpTunnel SctpListen\"] "));
+    // (A type outside the enumeration is left out: storing one is undefined behaviour, which
+    // UBSan reports.)
     QString chained;
     QDebug(&chained).nospace() << QNetworkProxy(QNetworkProxy::HttpProxy, QStringLiteral("h"), 8080) << 1;
     EXPECT_EQ(chained, QStringLiteral("HttpProxy \"\"h\":8080\" [\"Tunnel Caching NameLookup\"]1"));

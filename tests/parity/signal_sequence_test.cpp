@@ -414,8 +414,9 @@ TEST_F(SignalSequence, DisconnectFromHostDuringTheHandshake)
     client->connectToHostEncrypted(loopback(), server.serverPort());
     ASSERT_TRUE(waitUntil(
             [&] {
-                return client->state() == QAbstractSocket::UnconnectedState
-                        && (!accepted || accepted->state() == QAbstractSocket::UnconnectedState);
+                // The server socket exists once its first bytes arrived (as in Qt): wait for it.
+                return client->state() == QAbstractSocket::UnconnectedState && accepted
+                        && accepted->state() == QAbstractSocket::UnconnectedState;
             },
             timeoutMs))
             << trace.text();
@@ -473,8 +474,9 @@ TEST_F(SignalSequence, WriteAndDisconnectFromHostDuringTheHandshake)
     client->connectToHostEncrypted(loopback(), server.serverPort());
     ASSERT_TRUE(waitUntil(
             [&] {
-                return client->state() == QAbstractSocket::UnconnectedState
-                        && (!accepted || accepted->state() == QAbstractSocket::UnconnectedState);
+                // The server socket exists once its first bytes arrived (as in Qt): wait for it.
+                return client->state() == QAbstractSocket::UnconnectedState && accepted
+                        && accepted->state() == QAbstractSocket::UnconnectedState;
             },
             timeoutMs))
             << trace.text();
@@ -532,8 +534,9 @@ TEST_F(SignalSequence, DisconnectFromHostRightAfterConnectToHostEncrypted)
     trace.note(QStringLiteral("client:after disconnectFromHost state=%1").arg(stateName(client->state())));
     ASSERT_TRUE(waitUntil(
             [&] {
-                return client->state() == QAbstractSocket::UnconnectedState
-                        && (!accepted || accepted->state() == QAbstractSocket::UnconnectedState);
+                // The server socket exists once its first bytes arrived (as in Qt): wait for it.
+                return client->state() == QAbstractSocket::UnconnectedState && accepted
+                        && accepted->state() == QAbstractSocket::UnconnectedState;
             },
             timeoutMs))
             << trace.text();
@@ -681,8 +684,9 @@ TEST_F(SignalSequence, WrongKeyIsTracedAsInQt)
     client->connectToHostEncrypted(loopback(), server.serverPort());
     ASSERT_TRUE(waitUntil(
             [&] {
-                return client->state() == QAbstractSocket::UnconnectedState
-                        && (!accepted || accepted->state() == QAbstractSocket::UnconnectedState);
+                // The server socket exists once its first bytes arrived (as in Qt): wait for it.
+                return client->state() == QAbstractSocket::UnconnectedState && accepted
+                        && accepted->state() == QAbstractSocket::UnconnectedState;
             },
             timeoutMs))
             << trace.text();
@@ -736,8 +740,9 @@ TEST_F(SignalSequence, ClientWithoutKeyIsTracedAsInQt)
     client->connectToHostEncrypted(loopback(), server.serverPort());
     ASSERT_TRUE(waitUntil(
             [&] {
-                return client->state() == QAbstractSocket::UnconnectedState
-                        && (!accepted || accepted->state() == QAbstractSocket::UnconnectedState);
+                // The server socket exists once its first bytes arrived (as in Qt): wait for it.
+                return client->state() == QAbstractSocket::UnconnectedState && accepted
+                        && accepted->state() == QAbstractSocket::UnconnectedState;
             },
             timeoutMs))
             << trace.text();
@@ -788,8 +793,9 @@ TEST_F(SignalSequence, ServerWithoutKeyIsTracedAsInQt)
     client->connectToHostEncrypted(loopback(), server.serverPort());
     ASSERT_TRUE(waitUntil(
             [&] {
-                return client->state() == QAbstractSocket::UnconnectedState
-                        && (!accepted || accepted->state() == QAbstractSocket::UnconnectedState);
+                // The server socket exists once its first bytes arrived (as in Qt): wait for it.
+                return client->state() == QAbstractSocket::UnconnectedState && accepted
+                        && accepted->state() == QAbstractSocket::UnconnectedState;
             },
             timeoutMs))
             << trace.text();
@@ -846,8 +852,10 @@ TEST_F(SignalSequence, ClientVerificationRefusesThePskSessionAsInQt)
     client->connectToHostEncrypted(loopback(), server.serverPort());
     ASSERT_TRUE(waitUntil(
             [&] {
-                return client->state() == QAbstractSocket::UnconnectedState && server.hasPendingConnections()
-                        && server.nextPendingConnection()->state() == QAbstractSocket::UnconnectedState;
+                if (!peer && server.hasPendingConnections())
+                    peer = qobject_cast<QSslSocket *>(server.nextPendingConnection());
+                return client->state() == QAbstractSocket::UnconnectedState && peer
+                        && peer->state() == QAbstractSocket::UnconnectedState;
             },
             timeoutMs))
             << trace.text();
