@@ -708,6 +708,7 @@ TEST_P(PskServerNonPskHandshake, NeverEmitsPreSharedKeyAuthenticationRequired)
         ASSERT_EQ(clientRecorder.pskCalls.size(), 1u);
         EXPECT_EQ(clientRecorder.pskCalls.front().identityHint, hint());
         EXPECT_TRUE(waitUntil([&] { return serverCalls == 1; }, timeoutMs));
+        qtClient.reset(); // before its recorder: its destructor still emits
         return;
 #endif
     } else {
