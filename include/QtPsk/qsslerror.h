@@ -25,8 +25,10 @@ class QSslErrorPrivate;
     is NoPeerCertificate, reported when a client keeps the default QSslSocket::AutoVerifyPeer
     against a server that authenticates with a key only.
 
-    QSslError and QList<QSslError> are registered metatypes, so they work in QVariant,
-    QSignalSpy and queued connections; SslError prints by name through QMetaEnum.
+    QSslError and QList<QSslError> are registered by name when the library loads, so they work
+    in QVariant, QSignalSpy and queued connections; SslError prints by name through QMetaEnum.
+    As in Qt, only QList<QSslError> is a declared metatype: user code may add
+    Q_DECLARE_METATYPE(QSslError).
 
     \section1 Differences from Qt
     \list
@@ -132,7 +134,8 @@ QTPSK_END_NAMESPACE
 
 QTPSK_DECLARE_SHARED(QSslError)
 
-QT_DECL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QSslError), QtPsk_QSslError, QTPSK_EXPORT)
+// As in Qt 6.4, QList<QSslError> is a declared metatype and QSslError is not, so that user code
+// may write Q_DECLARE_METATYPE(QSslError) (Qt's own tests do).
 QT_DECL_METATYPE_EXTERN_TAGGED(QList<QTPSK_PREPEND_NAMESPACE(QSslError)>, QtPsk_QList_QSslError,
                                QTPSK_EXPORT)
 
