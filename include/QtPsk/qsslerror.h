@@ -3,12 +3,21 @@
 #define QTPSK_QSSLERROR_H
 
 #include <QtPsk/qtpskglobal.h>
+#include <QtPsk/qssl.h>
 
 #include <QtCore/qlist.h>
 #include <QtCore/qmetatype.h>
 #include <QtCore/qobjectdefs.h>
 #include <QtCore/qshareddata.h>
 #include <QtCore/qstring.h>
+#include <QtCore/qvariant.h>
+// What Qt's <QSslError> makes complete through <QtNetwork/qsslcertificate.h> (QtPsk has no
+// QSslCertificate): code that includes only <QSslError> may use these, as with Qt.
+#include <QtCore/qcryptographichash.h>
+#include <QtCore/qdatetime.h>
+#include <QtCore/qmap.h>
+#include <QtCore/qnamespace.h>
+#include <QtCore/qsharedpointer.h>
 
 QT_FORWARD_DECLARE_CLASS(QDebug)
 
