@@ -14,6 +14,8 @@
 # before and after QtPsk::QtPsk and runs valgrind-clean (the classes are QtPsk's); a target where
 # Qt's own QtNetwork header is compiled (forced first, a class QtPsk lacks, Qt6::Network linked in
 # either order) fails to build with QtPsk's message naming the cause. Any other outcome fails.
+# The consumers build with make and the default compiler; spellings_find_package also checks the
+# refusals with Clang and Ninja when both are installed.
 cmake_minimum_required(VERSION 3.25)
 
 foreach(var STEP SOURCE_DIR WORK_DIR)
@@ -208,6 +210,25 @@ elseif(STEP MATCHES "^spellings_(find_package|add_subdirectory)$")
         message(FATAL_ERROR "no consumer in ${bdir}: run the ${CMAKE_MATCH_1} step first")
     endif()
     check_spellings(${bdir})
+    # The guard's message through the other generator and compiler: Ninja escapes the definition
+    # differently from make, and Clang must print the #pragma GCC error text as GCC does.
+    find_program(CLANGXX clang++)
+    find_program(NINJA ninja)
+    if(CMAKE_MATCH_1 STREQUAL "find_package" AND CLANGXX AND NINJA)
+        set(clang_bdir ${work}/consumer-clang-ninja)
+        file(STRINGS ${bdir}/CMakeCache.txt prefix_line REGEX "^CMAKE_PREFIX_PATH:")
+        string(REGEX REPLACE "^[^=]*=" "" prefix "${prefix_line}")
+        file(STRINGS ${bdir}/CMakeCache.txt spellings_line REGEX "^SPELLINGS_DIR:")
+        string(REGEX REPLACE "^[^=]*=" "" spellings_dir "${spellings_line}")
+        run(${CMAKE_COMMAND} -S ${consumer_src} -B ${clang_bdir} -G Ninja
+            -DCMAKE_CXX_COMPILER=${CLANGXX} -DCONSUMER_MODE=find_package
+            -DCMAKE_PREFIX_PATH=${prefix} -DSPELLINGS_DIR=${spellings_dir})
+        expect_refused(${clang_bdir} forced_qt_class_header "${qt_header_message}")
+        expect_refused(${clang_bdir} qt_only_class "${qt_header_message}")
+        expect_refused(${clang_bdir} clash_qtnetwork_first "(${qt_header_message}|${qtnetwork_message})")
+    elseif(CMAKE_MATCH_1 STREQUAL "find_package")
+        message(STATUS "clang++ or ninja not found: the guard is checked with this compiler and make only")
+    endif()
 
 elseif(STEP STREQUAL "namespace")
     set(lib_build ${work}/qtpsk-namespaced)
