@@ -3,13 +3,20 @@ include(CMakePackageConfigHelpers)
 
 set(QTPSK_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/QtPsk")
 
+# QtNetwork's spellings (default build only): include/QtPsk/compat/QtNetwork/, an include root.
+if(NOT QTPSK_NAMESPACE)
+    set(qtpsk_install_qtnetwork_headers
+        FILE_SET qtnetwork_headers DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/QtPsk/compat)
+endif()
+
 install(TARGETS QtPsk
     EXPORT QtPskTargets
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
     RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
     FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-    FILE_SET generated_headers DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+    FILE_SET generated_headers DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+    ${qtpsk_install_qtnetwork_headers})
 
 install(EXPORT QtPskTargets
     NAMESPACE QtPsk::

@@ -7,6 +7,17 @@
 #include <QtCore/qflags.h>
 #include <QtCore/qobjectdefs.h>
 
+// Default build: Qt's own qssl.h (enumerations only, no Q_NETWORK_EXPORT) before this header is
+// refused by name; after it, Qt's is skipped, since QtPsk's QSsl is the same (see qtpskglobal.h).
+/*! \cond */
+#ifndef QTPSK_NAMESPACE
+#  ifdef QSSL_H
+QTPSK_QT_NETWORK_HEADER_ERROR
+#  endif
+#  define QSSL_H
+#endif
+/*! \endcond */
+
 QTPSK_BEGIN_NAMESPACE
 
 /*!

@@ -103,6 +103,6 @@ QTPSK_END_NAMESPACE
 
 QTPSK_DECLARE_SHARED(QSslCipher)
 
-QT_DECL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QSslCipher), QtPsk_QSslCipher, QTPSK_EXPORT)
+// No declared metatype, as in Qt 6.4: user code may write Q_DECLARE_METATYPE(QSslCipher).
 
 #endif // QTPSK_QSSLCIPHER_H

@@ -3,12 +3,21 @@
 #define QTPSK_QSSLERROR_H
 
 #include <QtPsk/qtpskglobal.h>
+#include <QtPsk/qssl.h>
 
 #include <QtCore/qlist.h>
 #include <QtCore/qmetatype.h>
 #include <QtCore/qobjectdefs.h>
 #include <QtCore/qshareddata.h>
 #include <QtCore/qstring.h>
+#include <QtCore/qvariant.h>
+// What Qt's <QSslError> makes complete through <QtNetwork/qsslcertificate.h> (QtPsk has no
+// QSslCertificate): code that includes only <QSslError> may use these, as with Qt.
+#include <QtCore/qcryptographichash.h>
+#include <QtCore/qdatetime.h>
+#include <QtCore/qmap.h>
+#include <QtCore/qnamespace.h>
+#include <QtCore/qsharedpointer.h>
 
 QT_FORWARD_DECLARE_CLASS(QDebug)
 
@@ -25,8 +34,10 @@ class QSslErrorPrivate;
     is NoPeerCertificate, reported when a client keeps the default QSslSocket::AutoVerifyPeer
     against a server that authenticates with a key only.
 
-    QSslError and QList<QSslError> are registered metatypes, so they work in QVariant,
-    QSignalSpy and queued connections; SslError prints by name through QMetaEnum.
+    QSslError and QList<QSslError> are registered by name when the library loads, so they work
+    in QVariant, QSignalSpy and queued connections; SslError prints by name through QMetaEnum.
+    As in Qt, only QList<QSslError> is a declared metatype: user code may add
+    Q_DECLARE_METATYPE(QSslError).
 
     \section1 Differences from Qt
     \list
@@ -132,7 +143,8 @@ QTPSK_END_NAMESPACE
 
 QTPSK_DECLARE_SHARED(QSslError)
 
-QT_DECL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QSslError), QtPsk_QSslError, QTPSK_EXPORT)
+// As in Qt 6.4, QList<QSslError> is a declared metatype and QSslError is not, so that user code
+// may write Q_DECLARE_METATYPE(QSslError) (Qt's own tests do).
 QT_DECL_METATYPE_EXTERN_TAGGED(QList<QTPSK_PREPEND_NAMESPACE(QSslError)>, QtPsk_QList_QSslError,
                                QTPSK_EXPORT)
 

@@ -6,14 +6,16 @@
 #include <QtPsk/qssl.h>
 #include <QtPsk/qsslconfiguration.h>
 #include <QtPsk/qsslerror.h>
+#include <QtPsk/qsslpresharedkeyauthenticator.h> // complete for the PSK slot, as with Qt's header
 #include <QtPsk/qsslsocket.h>
 #include <QtPsk/qtcpserver.h>
+
+#include <QtCore/qlist.h>
 
 #include <memory>
 
 QTPSK_BEGIN_NAMESPACE
 
-class QSslPreSharedKeyAuthenticator;
 namespace QtPskPrivate { class SslServerPrivate; }
 
 /*!

@@ -1475,3 +1475,6 @@ QDebug operator<<(QDebug debug, QAbstractSocket::SocketState state)
 #endif
 
 QTPSK_END_NAMESPACE
+
+// moc output here, where every signal parameter type is complete (parameterMetaType() is valid).
+#include "moc_qabstractsocket.cpp"

@@ -508,3 +508,6 @@ void QTcpServer::addPendingConnection(QTcpSocket *socket)
 }
 
 QTPSK_END_NAMESPACE
+
+// moc output here, where every signal parameter type is complete (parameterMetaType() is valid).
+#include "moc_qtcpserver.cpp"

@@ -24,3 +24,6 @@ QTcpSocket::QTcpSocket(QAbstractSocket::SocketType socketType,
 QTcpSocket::~QTcpSocket() = default;
 
 QTPSK_END_NAMESPACE
+
+// moc output here, where every signal parameter type is complete (parameterMetaType() is valid).
+#include "moc_qtcpsocket.cpp"

@@ -10,8 +10,6 @@
 
 #include <memory>
 
-QT_IMPL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QSslCipher), QtPsk_QSslCipher)
-
 QTPSK_BEGIN_NAMESPACE
 
 namespace {

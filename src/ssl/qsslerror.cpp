@@ -5,7 +5,6 @@
 #include <QtCore/qdebug.h>
 #include <QtCore/qhashfunctions.h>
 
-QT_IMPL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QSslError), QtPsk_QSslError)
 QT_IMPL_METATYPE_EXTERN_TAGGED(QList<QTPSK_PREPEND_NAMESPACE(QSslError)>, QtPsk_QList_QSslError)
 
 QTPSK_BEGIN_NAMESPACE

@@ -170,3 +170,6 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
 }
 
 QTPSK_END_NAMESPACE
+
+// moc output here, where every signal parameter type is complete (parameterMetaType() is valid).
+#include "moc_qsslserver.cpp"

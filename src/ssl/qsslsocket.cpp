@@ -1236,3 +1236,6 @@ qint64 QSslSocket::writeData(const char *data, qint64 len)
 }
 
 QTPSK_END_NAMESPACE
+
+// moc output here, where every signal parameter type is complete (parameterMetaType() is valid).
+#include "moc_qsslsocket.cpp"

@@ -22,7 +22,8 @@ QTPSK_USE_NAMESPACE // a no-op unless the build uses -DQTPSK_NAMESPACE
 static_assert(sizeof(QSslCipher) == sizeof(void *), "one d-pointer");
 static_assert(std::is_nothrow_move_assignable_v<QSslCipher>);
 static_assert(QTypeInfo<QSslCipher>::isRelocatable, "Q_DECLARE_SHARED");
-static_assert(QMetaTypeId2<QSslCipher>::Defined);
+// Not a declared metatype, as in Qt 6.4: user code may write Q_DECLARE_METATYPE(QSslCipher).
+static_assert(!QMetaTypeId2<QSslCipher>::Defined);
 static_assert(!std::is_convertible_v<QString, QSslCipher>, "the name constructor is explicit");
 
 namespace {

@@ -22,6 +22,8 @@ QTPSK_USE_NAMESPACE // a no-op unless the build uses -DQTPSK_NAMESPACE
 static_assert(sizeof(QSslError) == sizeof(void *), "one d-pointer");
 static_assert(std::is_nothrow_move_assignable_v<QSslError>);
 static_assert(QTypeInfo<QSslError>::isRelocatable, "Q_DECLARE_SHARED");
+// As in Qt 6.4, QList<QSslError> is a declared metatype and QSslError is not (user code may
+// write Q_DECLARE_METATYPE(QSslError)); QSslError is still a metatype as a Q_GADGET.
 static_assert(QMetaTypeId2<QSslError>::Defined);
 static_assert(QMetaTypeId2<QList<QSslError>>::Defined);
 static_assert(!std::is_convertible_v<QSslError::SslError, QSslError>, "the constructor is explicit");

@@ -1,0 +1,88 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+// QtNetwork's public feature macros after one ordinary include: `#if QT_CONFIG(ssl)` and
+// `#ifndef QT_NO_SSL` are common in real Qt code. Against Qt6::Network the values are Qt's
+// (Debian 12's Qt 6.4.2 build); against QtPsk they say what QtPsk provides. An undefined
+// QT_FEATURE_x makes QT_CONFIG(x) a division by zero in #if, so every macro must be defined.
+#include <QSslSocket>
+
+#include <gtest/gtest.h>
+
+// QT_CONFIG(x) for a feature, as a value a test can compare: 1 on, -1 off.
+#define FEATURE_VALUE(feature) (QT_CONFIG(feature) ? 1 : -1)
+// QT_STRINGIFY(QT_NO_X) is "1" when QT_NO_X is defined as Qt's configuration defines it, and
+// "QT_NO_X" when it is not defined.
+
+namespace {
+
+TEST(NetworkFeatures, SslAndProxyAreOnInBoth)
+{
+#if QT_CONFIG(ssl)
+    SUCCEED();
+#else
+    FAIL() << "QT_CONFIG(ssl) is false";
+#endif
+#ifdef QT_NO_SSL
+    FAIL() << "QT_NO_SSL is defined";
+#endif
+    QT_REQUIRE_CONFIG(ssl); // what Qt's own SSL headers start with
+    EXPECT_EQ(FEATURE_VALUE(ssl), 1);
+    EXPECT_EQ(FEATURE_VALUE(networkproxy), 1);
+    EXPECT_EQ(FEATURE_VALUE(opensslv11), 1);
+#ifdef QT_NO_NETWORKPROXY
+    FAIL() << "QT_NO_NETWORKPROXY is defined";
+#endif
+    // Off on Linux in both: the Apple and Windows backends.
+    EXPECT_EQ(FEATURE_VALUE(securetransport), -1);
+    EXPECT_EQ(FEATURE_VALUE(schannel), -1);
+    EXPECT_EQ(FEATURE_VALUE(sspi), -1);
+    EXPECT_STREQ(QT_STRINGIFY(QT_NO_SSPI), "1");
+}
+
+#ifdef QTPSK_PARITY_AGAINST_QTNETWORK
+// Qt6::Network (Debian 12's build) has everything else.
+TEST(NetworkFeatures, QtHasTheRest)
+{
+    EXPECT_EQ(FEATURE_VALUE(dtls), 1);
+    EXPECT_EQ(FEATURE_VALUE(udpsocket), 1);
+    EXPECT_EQ(FEATURE_VALUE(http), 1);
+    EXPECT_EQ(FEATURE_VALUE(localserver), 1);
+}
+#else
+// What QtPsk does not provide is off, with the QT_NO_ macro Qt's configuration would define
+// (qtbase's src/network/configure.cmake: qt_feature_definition). dnslookup, dtls, ocsp and
+// topleveldomain have none.
+TEST(NetworkFeatures, WhatQtPskLacksIsOff)
+{
+#if QT_CONFIG(dtls)
+    FAIL() << "QT_CONFIG(dtls) is true: QtPsk has no QDtls";
+#endif
+    EXPECT_EQ(FEATURE_VALUE(dtls), -1);
+    EXPECT_EQ(FEATURE_VALUE(udpsocket), -1);
+    EXPECT_EQ(FEATURE_VALUE(ocsp), -1);
+    EXPECT_EQ(FEATURE_VALUE(http), -1);
+    EXPECT_EQ(FEATURE_VALUE(localserver), -1);
+    EXPECT_EQ(FEATURE_VALUE(dnslookup), -1);
+    EXPECT_EQ(FEATURE_VALUE(networkinterface), -1);
+    EXPECT_EQ(FEATURE_VALUE(networkdiskcache), -1);
+    EXPECT_EQ(FEATURE_VALUE(sctp), -1);
+    EXPECT_EQ(FEATURE_VALUE(socks5), -1);
+    EXPECT_EQ(FEATURE_VALUE(gssapi), -1);
+    EXPECT_EQ(FEATURE_VALUE(brotli), -1);
+    EXPECT_EQ(FEATURE_VALUE(topleveldomain), -1);
+    EXPECT_EQ(FEATURE_VALUE(getifaddrs), -1);
+    EXPECT_EQ(FEATURE_VALUE(ipv6ifname), -1);
+    EXPECT_STREQ(QT_STRINGIFY(QT_NO_UDPSOCKET), "1");
+    EXPECT_STREQ(QT_STRINGIFY(QT_NO_HTTP), "1");
+    EXPECT_STREQ(QT_STRINGIFY(QT_NO_LOCALSERVER), "1");
+    EXPECT_STREQ(QT_STRINGIFY(QT_NO_NETWORKINTERFACE), "1");
+    EXPECT_STREQ(QT_STRINGIFY(QT_NO_NETWORKDISKCACHE), "1");
+    EXPECT_STREQ(QT_STRINGIFY(QT_NO_SCTP), "1");
+    EXPECT_STREQ(QT_STRINGIFY(QT_NO_SOCKS5), "1");
+    EXPECT_STREQ(QT_STRINGIFY(QT_NO_GSSAPI), "1");
+    EXPECT_STREQ(QT_STRINGIFY(QT_NO_BROTLI), "1");
+    EXPECT_STREQ(QT_STRINGIFY(QT_NO_GETIFADDRS), "1");
+    EXPECT_STREQ(QT_STRINGIFY(QT_NO_IPV6IFNAME), "1");
+}
+#endif
+
+} // namespace
