@@ -466,24 +466,14 @@ bool AbstractSocketPrivate::waitForTransport(QDeadlineTimer deadline)
 {
     if (!transport || !transport->isOpen())
         return false;
-    if (reconnecting) {
-        bool writable = false;
-        const WaitResult result = transport->wait(false, true, deadline, nullptr, &writable);
-        if (result == WaitResult::Timeout) {
-            setErrorAndEmit(QAbstractSocket::SocketTimeoutError, timeoutString());
-            return false;
-        }
-        if (result == WaitResult::Failed)
-            return false;
-        QPointer<QAbstractSocket> guard(q);
-        return finishReconnect() && !guard.isNull();
-    }
     bool readable = false;
     bool writable = false;
-    const bool wantRead = !readPaused && state != QAbstractSocket::ConnectingState;
+    // A connect in progress (a new connection, or reconnectTransport()'s) waits for writability.
+    const bool connecting = state == QAbstractSocket::ConnectingState || reconnecting;
+    const bool wantRead = !readPaused && !connecting;
     // A closing socket reports what it sent eagerly, then closes (waitForDisconnected()); the
     // descriptor is writable at once. Otherwise such bytes are left to waitForBytesWritten().
-    const bool wantWrite = state == QAbstractSocket::ConnectingState || !writeBuffer.isEmpty()
+    const bool wantWrite = connecting || !writeBuffer.isEmpty()
             || (sentNotReported > 0 && state == QAbstractSocket::ClosingState);
     const WaitResult result = transport->wait(wantRead, wantWrite, deadline, &readable, &writable);
     if (result == WaitResult::Timeout) {
@@ -494,6 +484,8 @@ bool AbstractSocketPrivate::waitForTransport(QDeadlineTimer deadline)
     if (result == WaitResult::Failed)
         return false;
     QPointer<QAbstractSocket> guard(q);
+    if (reconnecting)
+        return (!writable || finishReconnect()) && !guard.isNull();
     if (state == QAbstractSocket::ConnectingState) {
         if (writable)
             testConnection();

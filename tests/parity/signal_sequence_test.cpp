@@ -119,6 +119,20 @@ protected:
                 timeoutMs);
     }
 
+    // Until the client and the server socket (it exists once its first bytes arrived, as in
+    // Qt; a failed one is deleted) have ended, and the events of that end are delivered.
+    bool waitUntilConnectionEnded()
+    {
+        const bool ended = waitUntil(
+                [&] {
+                    return client->state() == QAbstractSocket::UnconnectedState && acceptedSeen
+                            && (!accepted || accepted->state() == QAbstractSocket::UnconnectedState);
+                },
+                timeoutMs);
+        QCoreApplication::processEvents();
+        return ended;
+    }
+
     // Notes the state and the session cipher of \a socket at this point.
     void noteEnd(QSslSocket *socket, const QString &label)
     {
@@ -414,15 +428,7 @@ TEST_F(SignalSequence, DisconnectFromHostDuringTheHandshake)
                            .arg(stateName(client->state())));
     });
     client->connectToHostEncrypted(loopback(), server.serverPort());
-    ASSERT_TRUE(waitUntil(
-            [&] {
-                // The server socket exists once its first bytes arrived (as in Qt): wait for it.
-                return client->state() == QAbstractSocket::UnconnectedState && acceptedSeen
-                        && (!accepted || accepted->state() == QAbstractSocket::UnconnectedState);
-            },
-            timeoutMs))
-            << trace.text();
-    QCoreApplication::processEvents();
+    ASSERT_TRUE(waitUntilConnectionEnded()) << trace.text();
     expectTrace(QStringLiteral("client"),
                 {
                         "client.stateChanged(HostLookupState)",
@@ -474,15 +480,7 @@ TEST_F(SignalSequence, WriteAndDisconnectFromHostDuringTheHandshake)
                            .arg(stateName(client->state())));
     });
     client->connectToHostEncrypted(loopback(), server.serverPort());
-    ASSERT_TRUE(waitUntil(
-            [&] {
-                // The server socket exists once its first bytes arrived (as in Qt): wait for it.
-                return client->state() == QAbstractSocket::UnconnectedState && acceptedSeen
-                        && (!accepted || accepted->state() == QAbstractSocket::UnconnectedState);
-            },
-            timeoutMs))
-            << trace.text();
-    QCoreApplication::processEvents();
+    ASSERT_TRUE(waitUntilConnectionEnded()) << trace.text();
     expectTrace(QStringLiteral("client"),
                 {
                         "client.stateChanged(HostLookupState)",
@@ -534,15 +532,7 @@ TEST_F(SignalSequence, DisconnectFromHostRightAfterConnectToHostEncrypted)
     client->connectToHostEncrypted(loopback(), server.serverPort());
     client->disconnectFromHost();
     trace.note(QStringLiteral("client:after disconnectFromHost state=%1").arg(stateName(client->state())));
-    ASSERT_TRUE(waitUntil(
-            [&] {
-                // The server socket exists once its first bytes arrived (as in Qt): wait for it.
-                return client->state() == QAbstractSocket::UnconnectedState && acceptedSeen
-                        && (!accepted || accepted->state() == QAbstractSocket::UnconnectedState);
-            },
-            timeoutMs))
-            << trace.text();
-    QCoreApplication::processEvents();
+    ASSERT_TRUE(waitUntilConnectionEnded()) << trace.text();
     expectTrace(QStringLiteral("client"),
                 {
                         "client.stateChanged(HostLookupState)",
@@ -684,15 +674,7 @@ TEST_F(SignalSequence, WrongKeyIsTracedAsInQt)
 {
     keys = Keys::Wrong;
     client->connectToHostEncrypted(loopback(), server.serverPort());
-    ASSERT_TRUE(waitUntil(
-            [&] {
-                // The server socket exists once its first bytes arrived (as in Qt): wait for it.
-                return client->state() == QAbstractSocket::UnconnectedState && acceptedSeen
-                        && (!accepted || accepted->state() == QAbstractSocket::UnconnectedState);
-            },
-            timeoutMs))
-            << trace.text();
-    QCoreApplication::processEvents();
+    ASSERT_TRUE(waitUntilConnectionEnded()) << trace.text();
     expectTrace(QStringLiteral("client"),
                 {
                         "client.stateChanged(HostLookupState)",
@@ -740,15 +722,7 @@ TEST_F(SignalSequence, ClientWithoutKeyIsTracedAsInQt)
 {
     keys = Keys::ClientEmpty;
     client->connectToHostEncrypted(loopback(), server.serverPort());
-    ASSERT_TRUE(waitUntil(
-            [&] {
-                // The server socket exists once its first bytes arrived (as in Qt): wait for it.
-                return client->state() == QAbstractSocket::UnconnectedState && acceptedSeen
-                        && (!accepted || accepted->state() == QAbstractSocket::UnconnectedState);
-            },
-            timeoutMs))
-            << trace.text();
-    QCoreApplication::processEvents();
+    ASSERT_TRUE(waitUntilConnectionEnded()) << trace.text();
     expectTrace(QStringLiteral("client"),
                 {
                         "client.stateChanged(HostLookupState)",
@@ -793,15 +767,7 @@ TEST_F(SignalSequence, ServerWithoutKeyIsTracedAsInQt)
 {
     keys = Keys::ServerEmpty;
     client->connectToHostEncrypted(loopback(), server.serverPort());
-    ASSERT_TRUE(waitUntil(
-            [&] {
-                // The server socket exists once its first bytes arrived (as in Qt): wait for it.
-                return client->state() == QAbstractSocket::UnconnectedState && acceptedSeen
-                        && (!accepted || accepted->state() == QAbstractSocket::UnconnectedState);
-            },
-            timeoutMs))
-            << trace.text();
-    QCoreApplication::processEvents();
+    ASSERT_TRUE(waitUntilConnectionEnded()) << trace.text();
     expectTrace(QStringLiteral("client"),
                 {
                         "client.stateChanged(HostLookupState)",
