@@ -188,6 +188,29 @@ public:
     QSsl::SslProtocol sessionProtocol() const;
 
     /*!
+        Returns the client's session in OpenSSL's DER form (a TLS 1.2 session, or the newest TLS
+        1.3 ticket), for resumption with setSessionTicket() on a later connection; empty if there
+        is none. As in Qt it is kept only when QSsl::SslOptionDisableSessionPersistence is off (it
+        is on by default): a TLS 1.2 session at the handshake (only without
+        QSsl::SslOptionDisableSessionSharing), each TLS 1.3 ticket when it arrives
+        (QSslSocket::newSessionTicketReceived()). The bytes hold the session's secrets: keep them
+        as carefully as the pre-shared key.
+    */
+    QByteArray sessionTicket() const;
+    /*!
+        Sets the session a client offers for resumption on its next handshake to \a sessionTicket
+        (from sessionTicket()); used only when QSsl::SslOptionDisableSessionPersistence is off.
+        A resumed TLS 1.2 session asks no pre-shared key; bytes OpenSSL cannot read are ignored
+        (a full handshake follows). Servers ignore it.
+    */
+    void setSessionTicket(const QByteArray &sessionTicket);
+    /*!
+        Returns the lifetime hint, in seconds, the server gave with the session's ticket, or -1
+        if there is none (as Qt).
+    */
+    int sessionTicketLifeTimeHint() const;
+
+    /*!
         Returns \c true if the handshake pauses on verification errors (emitting
         QSslSocket::handshakeInterruptedOnError()) instead of going on; \c false by default.
     */

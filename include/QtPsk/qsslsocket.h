@@ -306,7 +306,11 @@ Q_SIGNALS:
         empty key fails the handshake. Emitted even when nothing is connected.
     */
     void preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator);
-    /*! Emitted when a TLS 1.3 session ticket arrives (not used by QtPsk yet). */
+    /*!
+        Emitted on a client when a TLS 1.3 session ticket arrives after the handshake and
+        QSsl::SslOptionDisableSessionPersistence is off: sslConfiguration().sessionTicket() then
+        holds it, for QSslConfiguration::setSessionTicket() on a later connection (as in Qt).
+    */
     void newSessionTicketReceived();
     /*! Emitted after the socket sent the alert \a type at \a level, described by \a description. */
     void alertSent(QSsl::AlertLevel level, QSsl::AlertType type, const QString &description);

@@ -2,6 +2,7 @@
 #include "engine/tlscontext_p.h"
 
 #include "engine/tlsengine_p.h"
+#include "engine/tlssessionstore_p.h"
 #include "qtpsklogging_p.h"
 
 #include <QtCore/qhash.h>
@@ -62,7 +63,9 @@ size_t qHash(const TlsSettings &settings, size_t seed) noexcept
 {
     return qHashMulti(seed, settings.server, settings.minVersion, settings.maxVersion,
                       settings.cipherList, settings.cipherSuites, settings.identityHint,
-                      int(settings.tls13Psk), settings.allowNoDheKex, settings.groups);
+                      int(settings.tls13Psk), settings.allowNoDheKex, settings.groups,
+                      quint64(settings.options), settings.sessionResumption,
+                      settings.sessionTickets);
 }
 
 TlsContext::TlsContext(const TlsSettings &settings, SslCtxPtr ctx)
@@ -151,6 +154,15 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsSettings &settings, QStr
     }
     if (settings.allowNoDheKex)
         SSL_CTX_set_options(c, SSL_OP_ALLOW_NO_DHE_KEX);
+    // What QSsl::SslOptions ask for. SSL_CTX_new() sets a few options of its own: the mapped
+    // value replaces those that Qt's backend decides (see settingsFor() in qsslsocket.cpp).
+    SSL_CTX_clear_options(c, SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS | SSL_OP_NO_TICKET
+                                     | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_options(c, settings.options);
+    // A PSK session has no reason to renegotiate, and a peer that asks again and again would make
+    // the application's slot (and its key derivation) run each time: refused in both directions.
+    // The peer gets a no_renegotiation warning alert (an OpenSSL peer then ends the connection).
+    SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION);
 
     // The engine's memory BIOs never block and may see a different buffer on a retried write.
     SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
@@ -164,12 +176,27 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsSettings &settings, QStr
         // Always applied, as Qt does. A null hint is sent as "". A hint longer than OpenSSL's
         // limit is refused: the server then works without one. The failure is not reported.
         SSL_CTX_use_psk_identity_hint(c, settings.identityHint.constData());
-        // Stateful TLS 1.3 tickets: a ticket's identity is then the ID of a session in this
-        // context's cache (SSL_has_matching_session_id()), so that the external-PSK lookup can
-        // tell resumption identities from external ones and never shows a ticket to the slot.
-        // TLS 1.2 resumes through session IDs in the same cache.
+        // Stateful TLS 1.3 tickets only: a ticket's identity is then the ID of a session in the
+        // server object's TlsSessionStore, so that the external-PSK lookup tells resumption
+        // identities from external ones and never shows a ticket to the slot. Stateless tickets
+        // (TLS 1.2 RFC 5077 ones too) would be sealed with this context's key, which every server
+        // with equal settings shares.
         SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
-        SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_SERVER);
+        if (settings.sessionResumption) {
+            // OpenSSL's own cache belongs to the SSL_CTX: it stays empty and unused, and the
+            // engine stores and finds sessions in its server's store (TlsEngine's callbacks).
+            SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL);
+            SSL_CTX_set_timeout(c, long(TlsSessionStore::DefaultLifetime.count()));
+            SSL_CTX_set_num_tickets(c, settings.sessionTickets ? 1 : 0);
+        } else {
+            // As Qt's servers: no session ever resumes, every handshake asks the application.
+            SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+            SSL_CTX_set_num_tickets(c, 0);
+        }
+    } else {
+        // The client keeps no sessions itself: the socket takes each new one (a TLS 1.2 session,
+        // every TLS 1.3 ticket) for QSslConfiguration::sessionTicket(), as Qt does.
+        SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
     }
     TlsEngine::installCallbacks(c, settings.server);
     ERR_clear_error();

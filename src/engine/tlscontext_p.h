@@ -11,6 +11,7 @@
 #include <QtCore/qhashfunctions.h>
 #include <QtCore/qstring.h>
 
+#include <cstdint>
 #include <memory>
 
 QTPSK_BEGIN_NAMESPACE
@@ -51,6 +52,17 @@ struct QTPSK_AUTOTEST_EXPORT TlsSettings
     bool allowNoDheKex = false;
     // SSL_CTX_set1_groups_list(); empty = OpenSSL's default groups. Internal (tests use it).
     QByteArray groups;
+    // SSL_CTX_set_options() on top of what every context gets (SSL_OP_NO_RENEGOTIATION; a server
+    // also SSL_OP_NO_TICKET): the socket maps QSsl::SslOptions to these as Qt's backend does.
+    uint64_t options = 0;
+    // Server: sessions may resume, through the TlsSessionStore of the server object an engine is
+    // given (TlsEngine::setSessionStore()); never through the SSL_CTX's own cache. Off: no session
+    // ID, no ticket, every handshake runs the PSK decision (as in Qt, which builds an SSL_CTX per
+    // socket).
+    bool sessionResumption = false;
+    // Server with sessionResumption: TLS 1.3 tickets are issued (one per handshake). Off: TLS 1.2
+    // session IDs only.
+    bool sessionTickets = true;
 
     // Equal settings share one SSL_CTX. A null hint differs from an empty one.
     friend bool operator==(const TlsSettings &lhs, const TlsSettings &rhs) noexcept
@@ -60,7 +72,9 @@ struct QTPSK_AUTOTEST_EXPORT TlsSettings
             && lhs.cipherSuites == rhs.cipherSuites && lhs.identityHint == rhs.identityHint
             && lhs.identityHint.isNull() == rhs.identityHint.isNull()
             && lhs.tls13Psk == rhs.tls13Psk && lhs.allowNoDheKex == rhs.allowNoDheKex
-            && lhs.groups == rhs.groups;
+            && lhs.groups == rhs.groups && lhs.options == rhs.options
+            && lhs.sessionResumption == rhs.sessionResumption
+            && lhs.sessionTickets == rhs.sessionTickets;
     }
     friend bool operator!=(const TlsSettings &lhs, const TlsSettings &rhs) noexcept
     {

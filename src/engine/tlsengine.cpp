@@ -2,6 +2,7 @@
 #include "engine/tlsengine_p.h"
 
 #include "auth/qsslpresharedkeyauthenticator_p.h"
+#include "engine/tlssessionstore_p.h"
 #include "qtpsklogging_p.h"
 
 #include <QtCore/qstringlist.h>
@@ -182,7 +183,19 @@ TlsEngine::TlsEngine(std::shared_ptr<TlsContext> context, TlsEngineCallbacks *ca
 TlsEngine::~TlsEngine()
 {
     Q_ASSERT_X(m_callDepth == 0, "TlsEngine", "destroyed from inside one of its own calls");
+    // As OpenSSL's own cache does: a session whose connection ended without our close_notify
+    // (failed, aborted, cut) is not resumed later.
+    if (m_sessionStore && m_ssl && !(SSL_get_shutdown(m_ssl.get()) & SSL_SENT_SHUTDOWN)) {
+        if (const SSL_SESSION *session = SSL_get_session(m_ssl.get())) {
+            unsigned int idLength = 0;
+            const unsigned char *id = SSL_SESSION_get_id(session, &idLength);
+            if (id && idLength > 0)
+                m_sessionStore->remove(id, idLength);
+        }
+    }
     forgetCredentials();
+    wipe(m_acceptedIdentity);
+    wipe(m_acceptedKeyDigest);
 }
 
 void TlsEngine::forgetCredentials()
@@ -502,6 +515,26 @@ bool TlsEngine::setSession(SSL_SESSION *session)
     return ok;
 }
 
+QByteArray TlsEngine::sessionAsn1() const
+{
+    const SSL_SESSION *session = m_ssl ? SSL_get_session(m_ssl.get()) : nullptr;
+    const int size = session ? i2d_SSL_SESSION(session, nullptr) : 0;
+    if (size <= 0)
+        return QByteArray();
+    QByteArray der(size, Qt::Uninitialized);
+    unsigned char *out = reinterpret_cast<unsigned char *>(der.data());
+    if (i2d_SSL_SESSION(session, &out) != size)
+        return QByteArray();
+    return der;
+}
+
+int TlsEngine::sessionTicketLifetimeHint() const
+{
+    const SSL_SESSION *session = m_ssl ? SSL_get_session(m_ssl.get()) : nullptr;
+    return session ? int(qMin<unsigned long>(SSL_SESSION_get_ticket_lifetime_hint(session), INT_MAX))
+                   : 0;
+}
+
 bool TlsEngine::isServer() const
 {
     return m_context->settings().server;
@@ -552,10 +585,12 @@ void TlsEngine::installCallbacks(SSL_CTX *ctx, bool server)
         SSL_CTX_set_psk_server_callback(ctx, &TlsEngine::pskServerTrampoline);
         SSL_CTX_set_psk_find_session_callback(ctx, &TlsEngine::pskFindSessionTrampoline);
         SSL_CTX_set_client_hello_cb(ctx, &TlsEngine::clientHelloTrampoline, nullptr);
+        SSL_CTX_sess_set_get_cb(ctx, &TlsEngine::getSessionTrampoline);
     } else {
         SSL_CTX_set_psk_client_callback(ctx, &TlsEngine::pskClientTrampoline);
         SSL_CTX_set_psk_use_session_callback(ctx, &TlsEngine::pskUseSessionTrampoline);
     }
+    SSL_CTX_sess_set_new_cb(ctx, &TlsEngine::newSessionTrampoline);
     SSL_CTX_set_info_callback(ctx, &TlsEngine::infoTrampoline);
 }
 
@@ -632,6 +667,118 @@ int TlsEngine::pskFindSessionTrampoline(SSL *ssl, const unsigned char *identity,
         *session = nullptr;
         return 0; // OpenSSL aborts the handshake (internal_error)
     }
+}
+
+// OpenSSL has a new session: a server's after a full handshake (TLS 1.2) or for each TLS 1.3
+// ticket it issues; a client's at the end of a TLS 1.2 handshake and for each TLS 1.3 ticket it
+// reads. Returns 0: OpenSSL keeps its reference (the store takes one of its own).
+int TlsEngine::newSessionTrampoline(SSL *ssl, SSL_SESSION *session)
+{
+    TlsEngine *engine = fromSsl(ssl);
+    try {
+        return engine ? engine->newSession(session) : 0;
+    } catch (...) {
+        keepException(engine);
+        return 0;
+    }
+}
+
+// A server's lookup of a session the ClientHello names (a TLS 1.2 session ID, a TLS 1.3 stateful
+// ticket). *copy = 0: the returned session carries a reference for OpenSSL.
+SSL_SESSION *TlsEngine::getSessionTrampoline(SSL *ssl, const unsigned char *id, int idLength,
+                                             int *copy)
+{
+    *copy = 0;
+    TlsEngine *engine = fromSsl(ssl);
+    if (!engine || idLength <= 0)
+        return nullptr;
+    try {
+        return engine->resumeSession(id, size_t(idLength));
+    } catch (...) {
+        keepException(engine);
+        return nullptr;
+    }
+}
+
+int TlsEngine::newSession(SSL_SESSION *session)
+{
+    if (!isServer()) {
+        // TLS 1.3 tickets arrive after the handshake; a TLS 1.2 session is the handshake's own.
+        if (SSL_version(m_ssl.get()) == TLS1_3_VERSION && m_handshakeDoneSeen)
+            ++m_newTickets;
+        return 0;
+    }
+    if (m_sessionStore && !m_acceptedKeyDigest.isEmpty())
+        m_sessionStore->insert(session, m_acceptedIdentity, m_acceptedKeyDigest);
+    return 0;
+}
+
+// The PSK this handshake authenticated with, for the session the store may keep.
+void TlsEngine::acceptKey(const QByteArray &identity, const QByteArray &key)
+{
+    if (!m_sessionStore)
+        return;
+    wipe(m_acceptedIdentity);
+    wipe(m_acceptedKeyDigest);
+    m_acceptedIdentity = detachedCopy(identity);
+    m_acceptedKeyDigest = TlsSessionStore::digestOf(key);
+}
+
+// A resumption is put to the application again: the slot is asked about the identity the session
+// was authenticated with, and the session resumes only if the slot gives that identity the same
+// key now. So revoking an identity, or changing its key, ends its sessions too. A refused or
+// expired session means a full handshake, whose PSK request for the same identity reuses this
+// answer (the slot is asked once per handshake).
+SSL_SESSION *TlsEngine::resumeSession(const unsigned char *id, size_t idLength)
+{
+    if (!m_sessionStore)
+        return nullptr;
+    const QByteArray sessionId(reinterpret_cast<const char *>(id), qsizetype(idLength));
+    if (!m_takenSessionId.isNull() && m_takenSessionId == sessionId) {
+        // The second ClientHello after a HelloRetryRequest names the session again: the first
+        // one's decision stands (a TLS 1.3 ticket has left the store already).
+        if (!m_takenSession)
+            return nullptr;
+        SSL_SESSION_up_ref(m_takenSession.get());
+        return m_takenSession.get();
+    }
+    TlsSessionStore::Entry entry;
+    if (!m_sessionStore->take(id, idLength, &entry))
+        return nullptr;
+    m_takenSessionId = sessionId;
+    struct Wiper
+    {
+        TlsSessionStore::Entry &entry;
+        ~Wiper()
+        {
+            wipe(entry.identity);
+            wipe(entry.keyDigest);
+        }
+    } const wiper{entry};
+    if (!m_asked || m_pskIdentity != entry.identity) {
+        m_asked = true;
+        wipe(m_pskKey);
+        m_pskIdentity = detachedCopy(entry.identity);
+        QSslPreSharedKeyAuthenticator authenticator;
+        AuthenticatorAccess::setIdentityHint(authenticator, m_context->settings().identityHint);
+        AuthenticatorAccess::setPeerIdentity(authenticator, entry.identity.isNull()
+                                                                    ? QByteArray("", 0)
+                                                                    : entry.identity);
+        AuthenticatorAccess::setMaxima(authenticator, 0, maximumPreSharedKeyLength());
+        if (askCallbacks(authenticator))
+            m_pskKey = detachedCopy(authenticator.preSharedKey(), maximumPreSharedKeyLength());
+    }
+    const bool same = !m_pskKey.isEmpty()
+            && TlsSessionStore::sameDigest(TlsSessionStore::digestOf(m_pskKey), entry.keyDigest);
+    qCDebug(lcQtPskEngine, "%p: %s session offered for resumption: %s", static_cast<void *>(this),
+            entry.tls13 ? "TLS 1.3" : "TLS 1.2",
+            same ? "the slot gave the same key, it resumes" : "the slot refused, a full handshake");
+    if (!same)
+        return nullptr;
+    acceptKey(entry.identity, m_pskKey);
+    m_takenSession.reset(entry.session.get());
+    SSL_SESSION_up_ref(m_takenSession.get());
+    return entry.session.release();
 }
 
 int TlsEngine::clientHelloTrampoline(SSL *ssl, int *alert, void *)
@@ -820,9 +967,10 @@ int TlsEngine::pskFindSession(const unsigned char *identity, size_t identityLeng
                                           return entry.identity == offeredIdentity;
                                       });
     // A resumption ticket: one of our stateful tickets, or any identity with a ticket age
-    // (external PSKs carry age 0). OpenSSL resumes or rejects it; the slot never sees it.
-    if ((identityLength <= SSL_MAX_SSL_SESSION_ID_LENGTH
-         && SSL_has_matching_session_id(ssl, identity, unsigned(identityLength)))
+    // (external PSKs carry age 0). OpenSSL resumes or rejects it (resumeSession()); the slot is
+    // never shown a ticket.
+    if ((m_sessionStore && identityLength <= SSL_MAX_SSL_SESSION_ID_LENGTH
+         && m_sessionStore->contains(identity, identityLength))
         || (offered != m_offeredIdentities.end() && offered->obfuscatedAge != 0)) {
         return 1;
     }
@@ -866,6 +1014,7 @@ int TlsEngine::pskFindSession(const unsigned char *identity, size_t identityLeng
     *session = external;
     m_tls13IdentityPending = false;
     m_externalPskAccepted = true;
+    acceptKey(offeredIdentity, m_pskKey);
     return 1;
 }
 
@@ -970,13 +1119,22 @@ unsigned int TlsEngine::pskServer(const char *identity, unsigned char *psk, unsi
         m_tls13IdentityPending = false;
         return 0;
     }
+    const QByteArray peerIdentity(identity ? identity : "", -1); // deep; empty but not null
+    if (m_asked && m_pskIdentity == peerIdentity) {
+        // resumeSession() asked about this identity in this handshake: its answer stands.
+        if (m_pskKey.isEmpty())
+            return 0;
+        const qsizetype keyLength = qMin(m_pskKey.size(), qsizetype(maxPskLength));
+        std::memcpy(psk, m_pskKey.constData(), size_t(keyLength));
+        acceptKey(peerIdentity, m_pskKey);
+        return unsigned(keyLength);
+    }
     qCDebug(lcQtPskEngine, "%p: server PSK request, identity of %lld bytes, hint of %lld bytes",
             static_cast<void *>(this), static_cast<long long>(identity ? qstrlen(identity) : 0),
             static_cast<long long>(m_context->settings().identityHint.size()));
     QSslPreSharedKeyAuthenticator authenticator;
     AuthenticatorAccess::setIdentityHint(authenticator, m_context->settings().identityHint);
-    // A deep copy; an empty identity is empty but not null.
-    AuthenticatorAccess::setPeerIdentity(authenticator, QByteArray(identity ? identity : "", -1));
+    AuthenticatorAccess::setPeerIdentity(authenticator, peerIdentity);
     AuthenticatorAccess::setMaxima(authenticator, 0, int(maxPskLength));
     const bool answered = askCallbacks(authenticator);
     qCDebug(lcQtPskEngine, "%p: server PSK request %s, key of %lld bytes", static_cast<void *>(this),
@@ -990,6 +1148,7 @@ unsigned int TlsEngine::pskServer(const char *identity, unsigned char *psk, unsi
         return 0;
     const qsizetype keyLength = qMin(key.size(), qsizetype(maxPskLength));
     std::memcpy(psk, key.constData(), size_t(keyLength));
+    acceptKey(peerIdentity, key);
     return unsigned(keyLength);
 }
 

@@ -22,6 +22,8 @@ class QSslPreSharedKeyAuthenticator;
 
 namespace QtPskPrivate {
 
+class TlsSessionStore;
+
 // What an engine asks of its owner (the socket), synchronously, from inside an engine call.
 class QTPSK_AUTOTEST_EXPORT TlsEngineCallbacks
 {
@@ -132,6 +134,15 @@ public:
     // far), and a session to resume on a client before its first handshake().
     SslSessionPtr session() const;
     bool setSession(SSL_SESSION *session);
+    // The session in DER form (i2d_SSL_SESSION), for QSslConfiguration::sessionTicket(); empty
+    // without one. The lifetime hint of its ticket in seconds (0 without one).
+    QByteArray sessionAsn1() const;
+    int sessionTicketLifetimeHint() const;
+    // A client: how many TLS 1.3 tickets (NewSessionTicket messages) arrived since the last call.
+    int takeNewSessionTickets() { return std::exchange(m_newTickets, 0); }
+    // A server: where its sessions are kept for resumption (the server object's store; see
+    // TlsSettings::sessionResumption). Without one no session resumes. Before the first handshake().
+    void setSessionStore(std::shared_ptr<TlsSessionStore> store) { m_sessionStore = std::move(store); }
 
     bool isServer() const;
     // SNI for a client; ignored for servers, empty names and IP address literals. Call it
@@ -177,6 +188,9 @@ private:
                                         size_t identityLength, SSL_SESSION **session);
     static int clientHelloTrampoline(SSL *ssl, int *alert, void *arg);
     static void infoTrampoline(const SSL *ssl, int where, int value);
+    static int newSessionTrampoline(SSL *ssl, SSL_SESSION *session);
+    static SSL_SESSION *getSessionTrampoline(SSL *ssl, const unsigned char *id, int idLength,
+                                             int *copy);
     unsigned int pskClient(const char *hint, char *identity, unsigned int maxIdentityLength,
                            unsigned char *psk, unsigned int maxPskLength);
     unsigned int pskServer(const char *identity, unsigned char *psk, unsigned int maxPskLength);
@@ -184,6 +198,9 @@ private:
                       SSL_SESSION **session);
     int pskFindSession(const unsigned char *identity, size_t identityLength, SSL_SESSION **session);
     void clientHello();
+    int newSession(SSL_SESSION *session);
+    SSL_SESSION *resumeSession(const unsigned char *id, size_t idLength);
+    void acceptKey(const QByteArray &identity, const QByteArray &key);
     void preferTls12WithoutTls13Psk();
     void handshakeDone();
     bool askCallbacks(QSslPreSharedKeyAuthenticator &authenticator);
@@ -232,6 +249,17 @@ private:
         int binderLength = 0; // the hash size of the PSK the client meant
     };
     std::vector<OfferedIdentity> m_offeredIdentities;
+
+    // Server: the store of its server object (null: nothing resumes), and what the session of
+    // this handshake was authenticated with, for the store (the digest is wiped with the rest).
+    std::shared_ptr<TlsSessionStore> m_sessionStore;
+    QByteArray m_acceptedIdentity;
+    QByteArray m_acceptedKeyDigest;
+    int m_newTickets = 0; // client: TLS 1.3 tickets not yet taken by the owner
+    // Server: the session resumeSession() took out of the store in this handshake (a TLS 1.3
+    // ticket is taken once), offered again after a HelloRetryRequest; null if it was refused.
+    QByteArray m_takenSessionId;
+    SslSessionPtr m_takenSession;
 };
 
 } // namespace QtPskPrivate

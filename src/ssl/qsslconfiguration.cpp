@@ -51,6 +51,12 @@ void QSslConfigurationAccess::setSessionCipher(QSslConfiguration &configuration,
     configuration.d->sessionCipher = cipher;
 }
 
+void QSslConfigurationAccess::setSessionTicketLifeTimeHint(QSslConfiguration &configuration,
+                                                           int seconds)
+{
+    configuration.d->sessionTicketLifeTimeHint = seconds;
+}
+
 void QSslConfigurationAccess::setSessionProtocol(QSslConfiguration &configuration,
                                                  QSsl::SslProtocol protocol)
 {
@@ -177,7 +183,9 @@ bool QSslConfiguration::isNull() const
         && d->tls13PreSharedKeyMode == defaults.tls13PreSharedKeyMode
         && d->allowPreSharedKeyWithoutDhe == defaults.allowPreSharedKeyWithoutDhe
         && d->sessionCipher.isNull()
-        && d->sessionProtocol == defaults.sessionProtocol;
+        && d->sessionProtocol == defaults.sessionProtocol
+        && d->sessionTicket.isNull()
+        && d->sessionTicketLifeTimeHint == defaults.sessionTicketLifeTimeHint;
 }
 
 QSsl::SslProtocol QSslConfiguration::protocol() const
@@ -291,6 +299,21 @@ QSsl::SslProtocol QSslConfiguration::sessionProtocol() const
     return d->sessionProtocol;
 }
 
+QByteArray QSslConfiguration::sessionTicket() const
+{
+    return d->sessionTicket;
+}
+
+void QSslConfiguration::setSessionTicket(const QByteArray &sessionTicket)
+{
+    d->sessionTicket = sessionTicket;
+}
+
+int QSslConfiguration::sessionTicketLifeTimeHint() const
+{
+    return d->sessionTicketLifeTimeHint;
+}
+
 bool QSslConfiguration::handshakeMustInterruptOnError() const
 {
     return d->handshakeMustInterruptOnError;
@@ -340,7 +363,9 @@ bool QSslConfiguration::isEqual(const QSslConfiguration &other) const
         && d->tls13PreSharedKeyMode == other.d->tls13PreSharedKeyMode
         && d->allowPreSharedKeyWithoutDhe == other.d->allowPreSharedKeyWithoutDhe
         && d->sessionCipher == other.d->sessionCipher
-        && d->sessionProtocol == other.d->sessionProtocol;
+        && d->sessionProtocol == other.d->sessionProtocol
+        && d->sessionTicket == other.d->sessionTicket
+        && d->sessionTicketLifeTimeHint == other.d->sessionTicketLifeTimeHint;
 }
 
 QTPSK_END_NAMESPACE

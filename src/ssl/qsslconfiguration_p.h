@@ -36,6 +36,8 @@ public:
     // Filled by the socket after a handshake.
     QSslCipher sessionCipher;
     QSsl::SslProtocol sessionProtocol = QSsl::UnknownProtocol;
+    QByteArray sessionTicket; // DER, see QSslConfiguration::sessionTicket()
+    int sessionTicketLifeTimeHint = -1;
 };
 
 namespace QtPskPrivate {
@@ -45,6 +47,7 @@ struct QTPSK_AUTOTEST_EXPORT QSslConfigurationAccess
 {
     static void setSessionCipher(QSslConfiguration &configuration, const QSslCipher &cipher);
     static void setSessionProtocol(QSslConfiguration &configuration, QSsl::SslProtocol protocol);
+    static void setSessionTicketLifeTimeHint(QSslConfiguration &configuration, int seconds);
     // True if the configuration lists ciphers of its own (false: the default ciphers apply).
     static bool hasExplicitCiphers(const QSslConfiguration &configuration);
     // The ciphers a socket uses: the configuration's own, or, when it has none (as Qt does),

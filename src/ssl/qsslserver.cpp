@@ -5,6 +5,7 @@
 
 #include <QtPsk/qsslpresharedkeyauthenticator.h>
 
+#include "engine/tlssessionstore_p.h"
 #include "ssl/qsslsocket_p.h"
 
 #include <QtCore/qpointer.h>
@@ -20,6 +21,9 @@ class SslServerPrivate
 public:
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
     int handshakeTimeout = 5000;
+    // This server's resumable sessions, used only when its configuration allows resumption
+    // (QSsl::SslOptionDisableSessionPersistence off); no other server ever sees them.
+    std::shared_ptr<TlsSessionStore> sessions = std::make_shared<TlsSessionStore>();
 };
 
 } // namespace QtPskPrivate
@@ -59,6 +63,7 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
 {
     auto *socket = new QSslSocket(this);
     socket->setSslConfiguration(d->configuration);
+    QtPskPrivate::SslSocketPrivate::get(socket)->sessionStore = d->sessions;
     if (!socket->setSocketDescriptor(socketDescriptor)) {
         delete socket;
         return;

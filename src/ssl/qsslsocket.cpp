@@ -1,6 +1,7 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
 #include "ssl/qsslsocket_p.h"
 
+#include "engine/tlssessionstore_p.h"
 #include "ssl/qsslcipher_p.h"
 #include "ssl/qsslconfiguration_p.h"
 #include "ssl/tls13pskpolicy_p.h"
@@ -13,7 +14,9 @@
 #include <QtCore/qpointer.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/opensslv.h>
+#include <openssl/ssl.h>
 
 QTPSK_BEGIN_NAMESPACE
 
@@ -63,6 +66,33 @@ QString diagnosisText(TlsEngine::Diagnosis diagnosis, const QSslConfiguration &c
     return QString();
 }
 
+// The OpenSSL options of \a configuration's QSsl::SslOptions, as Qt's OpenSSL backend sets them
+// (SSL_OP_ALL, then each option), except what QtPsk decides itself (TlsContext: no renegotiation;
+// a server issues stateful tickets only).
+uint64_t opensslOptions(const QSslConfiguration &configuration)
+{
+    uint64_t options = SSL_OP_ALL;
+    if (configuration.testSslOption(QSsl::SslOptionDisableEmptyFragments))
+        options |= SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS;
+    else
+        options &= ~uint64_t(SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS);
+    if (!configuration.testSslOption(QSsl::SslOptionDisableLegacyRenegotiation))
+        options |= SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION;
+    if (configuration.testSslOption(QSsl::SslOptionDisableSessionTickets))
+        options |= SSL_OP_NO_TICKET;
+    if (configuration.testSslOption(QSsl::SslOptionDisableCompression))
+        options |= SSL_OP_NO_COMPRESSION;
+    if (!configuration.testSslOption(QSsl::SslOptionDisableServerCipherPreference))
+        options |= SSL_OP_CIPHER_SERVER_PREFERENCE;
+    return options;
+}
+
+// A client keeps its session for sessionTicket() (Qt's rules).
+bool keepsSessions(const QSslConfiguration &configuration)
+{
+    return !configuration.testSslOption(QSsl::SslOptionDisableSessionPersistence);
+}
+
 // The engine settings (one SSL_CTX each) that \a configuration asks for.
 bool settingsFor(const QSslConfiguration &configuration, bool server, TlsSettings *settings,
                  QString *errorString)
@@ -76,8 +106,16 @@ bool settingsFor(const QSslConfiguration &configuration, bool server, TlsSetting
     }
     settings->cipherList = tls12CipherString(configuration);
     settings->cipherSuites = tls13CipherSuites(configuration);
-    if (server)
+    settings->options = opensslOptions(configuration);
+    if (server) {
         settings->identityHint = configuration.preSharedKeyIdentityHint();
+        // A server resumes only when its configuration asks for sessions to be kept and shared
+        // (both off by default: persistence is disabled), and then only within its QSslServer.
+        settings->sessionResumption = keepsSessions(configuration)
+                && !configuration.testSslOption(QSsl::SslOptionDisableSessionSharing);
+        settings->sessionTickets = settings->sessionResumption
+                && !configuration.testSslOption(QSsl::SslOptionDisableSessionTickets);
+    }
     return true;
 }
 
@@ -333,10 +371,40 @@ bool SslSocketPrivate::createEngine()
     qCDebug(lcQtPskSsl, "%p: %s handshake starts%s", static_cast<void *>(q),
             server ? "server" : "client",
             retryingWithTls13Psk ? " again, offering a TLS 1.3 PSK" : "");
+    const bool resumes = settings.sessionResumption;
     engine = std::make_unique<TlsEngine>(std::move(context), this);
-    if (!server)
+    if (server) {
+        if (resumes)
+            engine->setSessionStore(sessionStore);
+        return true;
+    }
+    if (!configuration.testSslOption(QSsl::SslOptionDisableServerNameIndication))
         engine->setHostName((peerVerifyName.isEmpty() ? peerName : peerVerifyName).toUtf8());
+    const QByteArray ticket = configuration.sessionTicket();
+    if (keepsSessions(configuration) && !ticket.isEmpty()) {
+        const unsigned char *der = reinterpret_cast<const unsigned char *>(ticket.constData());
+        SslSessionPtr session(d2i_SSL_SESSION(nullptr, &der, long(ticket.size())));
+        ERR_clear_error();
+        if (!session || !engine->setSession(session.get()))
+            qCDebug(lcQtPskSsl, "%p: the session ticket cannot be used", static_cast<void *>(q));
+    }
     return true;
+}
+
+bool SslSocketPrivate::takeSessionTickets()
+{
+    if (!engine || mode != QSslSocket::SslClientMode)
+        return true;
+    const int tickets = engine->takeNewSessionTickets();
+    if (tickets == 0 || !keepsSessions(configuration))
+        return true;
+    QPointer<QAbstractSocket> guard(q);
+    configuration.setSessionTicket(engine->sessionAsn1());
+    QSslConfigurationAccess::setSessionTicketLifeTimeHint(configuration,
+                                                          engine->sessionTicketLifetimeHint());
+    for (int i = 0; i < tickets && guard; ++i)
+        Q_EMIT sslQ()->newSessionTicketReceived();
+    return bool(guard) && state != QAbstractSocket::UnconnectedState;
 }
 
 bool SslSocketPrivate::retryWithTls13Psk()
@@ -433,6 +501,13 @@ bool SslSocketPrivate::handshakeSucceeded()
             configuration, QSslCipher(QString::fromLatin1(engine->cipherName())));
     QSslConfigurationAccess::setSessionProtocol(configuration,
                                                 protocolFromVersion(engine->protocolVersion()));
+    if (mode == QSslSocket::SslClientMode && keepsSessions(configuration)
+        && !configuration.testSslOption(QSsl::SslOptionDisableSessionSharing)) {
+        // As Qt: the handshake's session, for a later setSessionTicket().
+        configuration.setSessionTicket(engine->sessionAsn1());
+        QSslConfigurationAccess::setSessionTicketLifeTimeHint(
+                configuration, engine->sessionTicketLifetimeHint());
+    }
 
     QSslSocket::PeerVerifyMode verifyMode = configuration.peerVerifyMode();
     if (verifyMode == QSslSocket::AutoVerifyPeer) {
@@ -528,6 +603,8 @@ bool SslSocketPrivate::decryptAvailable()
     flushEngineOutput(); // e.g. a TLS 1.3 key update, or a fatal alert
     if (!emitAlerts())
         return false;
+    if (!takeSessionTickets())
+        return bool(guard);
     if (gotData && !emitReadyRead())
         return false;
     if (!engine || state == QAbstractSocket::UnconnectedState)

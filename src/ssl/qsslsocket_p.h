@@ -73,6 +73,9 @@ public:
     // The server refused the ClientHello for want of a TLS 1.3 PSK: connect again, silently,
     // and offer one (Tls13PskPolicy). False if the socket was destroyed.
     bool retryWithTls13Psk();
+    // Client: TLS 1.3 tickets that arrived go to sessionTicket() with newSessionTicketReceived()
+    // (persistence on). False if a slot ended the connection.
+    bool takeSessionTickets();
     // Processes what the engine holds: handshake progress, then decryption. Each of these
     // returns false when the socket object was destroyed (return at once), true otherwise.
     bool processEngine();
@@ -137,6 +140,9 @@ public:
     // The session is established and no close_notify was sent: Qt reports one (alertSent) when
     // the connection ends, also when it is never written (abort, close, the peer's close).
     bool closeNotifyOwed = false;
+    // A QSslServer's socket: the server object's resumable sessions (used only when the
+    // configuration allows resumption; see settingsFor()).
+    std::shared_ptr<TlsSessionStore> sessionStore;
     bool closeNotifyReceived = false; // the peer's close_notify was reported (errorOccurred)
     // Automatic TLS 1.3 PSK mode: this client connects again, offering a PSK, if the server
     // refuses its first ClientHello; retryingWithTls13Psk once it does.

@@ -4,6 +4,7 @@
 #include "engine/tlsengine_p.h"
 
 #include "engine/tlscontext_p.h"
+#include "engine/tlssessionstore_p.h"
 
 #include <QSslPreSharedKeyAuthenticator>
 
@@ -23,6 +24,7 @@ using QtPskPrivate::TlsAlert;
 using QtPskPrivate::TlsContext;
 using QtPskPrivate::TlsEngine;
 using QtPskPrivate::TlsEngineCallbacks;
+using QtPskPrivate::TlsSessionStore;
 using QtPskPrivate::TlsSettings;
 using QtPskPrivate::Tls13Psk;
 using Result = TlsEngine::Result;
@@ -94,6 +96,14 @@ TlsSettings server(const QByteArray &hint = kHint)
     return settings;
 }
 
+// A server whose sessions may resume (within the store its engines are given).
+TlsSettings resumingServer(const QByteArray &hint = kHint)
+{
+    TlsSettings settings = server(hint);
+    settings.sessionResumption = true;
+    return settings;
+}
+
 TlsSettings tls12PskServer(const QByteArray &hint)
 {
     TlsSettings settings = server(hint);
@@ -104,8 +114,9 @@ TlsSettings tls12PskServer(const QByteArray &hint)
 
 struct Pair
 {
+    // \a sessions: the server object's session store (with TlsSettings::sessionResumption).
     Pair(const TlsSettings &clientSettings, const TlsSettings &serverSettings,
-         Credentials *serverSide = nullptr)
+         Credentials *serverSide = nullptr, std::shared_ptr<TlsSessionStore> sessions = {})
         : serverCredentials(serverSide ? serverSide : &ownServerCredentials)
     {
         QString error;
@@ -115,6 +126,7 @@ struct Pair
         if (clientContext && serverContext) {
             clientEngine = std::make_unique<TlsEngine>(clientContext, &clientCredentials);
             serverEngine = std::make_unique<TlsEngine>(serverContext, serverCredentials);
+            serverEngine->setSessionStore(std::move(sessions));
         }
     }
 
@@ -460,9 +472,12 @@ TEST(Tls13Psk, PskWithoutKeyExchangeOnlyWhenBothSidesAllowIt)
     }
 }
 
+// The slot is asked about the identity the ticket's session was made with (never about the
+// ticket's bytes), and the ticket resumes because the slot gives that identity the same key.
 TEST(Tls13Psk, ResumptionTicketNeverReachesTheServerSlotAndResumes)
 {
-    Pair first(client(), server());
+    const auto sessions = std::make_shared<TlsSessionStore>();
+    Pair first(client(), resumingServer(), nullptr, sessions);
     first.handshake();
     ASSERT_TRUE(first.bothOk());
     EXPECT_EQ(first.serverToClient("tickets"), QByteArray("tickets"));
@@ -470,27 +485,31 @@ TEST(Tls13Psk, ResumptionTicketNeverReachesTheServerSlotAndResumes)
     ASSERT_TRUE(ticket);
     ASSERT_TRUE(SSL_SESSION_is_resumable(ticket.get()));
 
-    Pair second(client(), server());
+    Pair second(client(), resumingServer(), nullptr, sessions);
     ASSERT_TRUE(second.clientEngine->setSession(ticket.get()));
     second.handshake();
     ASSERT_TRUE(second.bothOk()) << second.serverEngine->errorString().toStdString();
     EXPECT_TRUE(second.serverEngine->isSessionReused());
     EXPECT_TRUE(second.clientEngine->isSessionReused());
-    EXPECT_EQ(second.serverCredentials->calls(), 0);
+    ASSERT_EQ(second.serverCredentials->calls(), 1);
+    EXPECT_EQ(second.serverCredentials->seen[0].identity(), kIdentity);
     // The client still offers its external PSK beside the ticket, so it is asked once.
     EXPECT_EQ(second.clientCredentials.calls(), 1);
 }
 
 TEST(Tls13Psk, ForeignTicketIsNotShownToTheSlotAndTheExternalPskIsUsed)
 {
-    Pair first(client(), server(QByteArrayLiteral("another server")));
+    Pair first(client(), resumingServer(QByteArrayLiteral("another server")), nullptr,
+               std::make_shared<TlsSessionStore>());
     first.handshake();
     ASSERT_TRUE(first.bothOk());
     first.serverToClient("tickets");
     const SslSessionPtr ticket = first.clientEngine->session();
     ASSERT_TRUE(ticket);
+    ASSERT_TRUE(SSL_SESSION_has_ticket(ticket.get()));
 
-    Pair second(client(), server()); // another SSL_CTX: it has never seen that ticket
+    // Another server object (its own store): it has never seen that ticket.
+    Pair second(client(), resumingServer(), nullptr, std::make_shared<TlsSessionStore>());
     ASSERT_TRUE(second.clientEngine->setSession(ticket.get()));
     second.handshake();
     ASSERT_TRUE(second.bothOk()) << second.serverEngine->errorString().toStdString();

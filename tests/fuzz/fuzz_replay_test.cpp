@@ -226,7 +226,8 @@ TEST(FuzzRegression, FreshTls13ExternalPskHandshakeIsNoSessionReuse)
         const QtPskPrivate::SslSessionPtr session = first.engine(true).session();
         ASSERT_TRUE(session);
         QtPskFuzz::EnginePair second(QtPskFuzz::TlsContext::get(config.client, nullptr),
-                                     QtPskFuzz::TlsContext::get(config.server, nullptr));
+                                     QtPskFuzz::TlsContext::get(config.server, nullptr), nullptr,
+                                     nullptr, first.sessions());
         ASSERT_TRUE(second.engine(true).setSession(session.get()));
         second.step(true);
         second.step(false);

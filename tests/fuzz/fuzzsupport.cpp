@@ -88,8 +88,10 @@ TlsSettings settings(bool server, int minVersion, int maxVersion, const char *ci
     result.cipherSuites = cipherSuites;
     result.groups = groups;
     result.tls13Psk = QtPskPrivate::Tls13Psk::Offer;
-    if (server)
+    if (server) {
         result.identityHint = fixedHint();
+        result.sessionResumption = true; // sessions resume within one EnginePair's store
+    }
     return result;
 }
 
@@ -304,7 +306,10 @@ const std::vector<EngineConfig> &engineConfigs()
 EnginePair::EnginePair(std::shared_ptr<TlsContext> clientContext,
                        std::shared_ptr<TlsContext> serverContext,
                        QtPskPrivate::TlsEngineCallbacks *clientCallbacks,
-                       QtPskPrivate::TlsEngineCallbacks *serverCallbacks)
+                       QtPskPrivate::TlsEngineCallbacks *serverCallbacks,
+                       std::shared_ptr<QtPskPrivate::TlsSessionStore> serverSessions)
+    : m_sessions(serverSessions ? std::move(serverSessions)
+                                : std::make_shared<QtPskPrivate::TlsSessionStore>())
 {
     clientCredentials.identity = fixedIdentity();
     clientCredentials.key = fixedKey();
@@ -317,6 +322,7 @@ EnginePair::EnginePair(std::shared_ptr<TlsContext> clientContext,
     const RandomScope scope(RandomStream::Server);
     m_server = std::make_unique<TlsEngine>(
             std::move(serverContext), serverCallbacks ? serverCallbacks : &serverCredentials);
+    m_server->setSessionStore(m_sessions);
 }
 
 TlsEngine::Result EnginePair::step(bool client)
@@ -414,9 +420,10 @@ Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t s
     flushSessions(config.server);
     resetRandom();
     QtPskPrivate::SslSessionPtr session;
+    const auto sessions = std::make_shared<QtPskPrivate::TlsSessionStore>();
     if (stageByte & kResume) {
         // A whole real handshake first, for a session (TLS 1.3: the ticket it read) to resume.
-        EnginePair first(config.client, config.server);
+        EnginePair first(config.client, config.server, nullptr, nullptr, sessions);
         first.step(true);
         first.step(false);
         first.run(32);
@@ -429,7 +436,7 @@ Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t s
         if (!first.engine(true).isHandshakeComplete() || !session)
             violated("the real handshake of every engine config completes with a session");
     }
-    EnginePair pair(config.client, config.server);
+    EnginePair pair(config.client, config.server, nullptr, nullptr, sessions);
     const bool target = clientUnderTest;
     const bool peer = !clientUnderTest;
     TlsEngine &engine = pair.engine(target);

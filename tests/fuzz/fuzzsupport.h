@@ -8,6 +8,7 @@
 
 #include "engine/tlscontext_p.h"
 #include "engine/tlsengine_p.h"
+#include "engine/tlssessionstore_p.h"
 
 #include <QtCore/qbytearray.h>
 
@@ -108,9 +109,14 @@ class EnginePair
 public:
     // Without callbacks of its own, an engine answers with clientCredentials/serverCredentials
     // (the fixed identity and key).
+    // \a serverSessions: the store of the "server object" (a new one if null), so that a later
+    // pair given the same store can resume a session of this one.
     EnginePair(std::shared_ptr<TlsContext> clientContext, std::shared_ptr<TlsContext> serverContext,
                QtPskPrivate::TlsEngineCallbacks *clientCallbacks = nullptr,
-               QtPskPrivate::TlsEngineCallbacks *serverCallbacks = nullptr);
+               QtPskPrivate::TlsEngineCallbacks *serverCallbacks = nullptr,
+               std::shared_ptr<QtPskPrivate::TlsSessionStore> serverSessions = {});
+
+    const std::shared_ptr<QtPskPrivate::TlsSessionStore> &sessions() const { return m_sessions; }
 
     TlsEngine &engine(bool client) { return client ? *m_client : *m_server; }
     Credentials &credentials(bool client) { return client ? clientCredentials : serverCredentials; }
@@ -132,6 +138,7 @@ public:
     QByteArray serverReceived;
 
 private:
+    std::shared_ptr<QtPskPrivate::TlsSessionStore> m_sessions;
     std::unique_ptr<TlsEngine> m_client;
     std::unique_ptr<TlsEngine> m_server;
 };

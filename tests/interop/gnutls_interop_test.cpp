@@ -145,7 +145,10 @@ ServerRow serverBase(const char *name, const char *scenario)
     row.name = name;
     row.scenario = QString::fromLatin1(scenario);
     row.cipherLabel = QStringLiteral("default");
-    row.client.cipher = QStringLiteral("NORMAL:-VERS-ALL:+VERS-TLS1.2:+PSK:+ECDHE-PSK:+DHE-PSK");
+    // No ECDHE-PSK: QtPsk's server prefers its own order (as Qt's does, SslOptionDisableServer-
+    // CipherPreference off), which puts ECDHE-PSK first, and gnutls-cli 3.7.9 crashes (SIGSEGV)
+    // after a TLS 1.2 ECDHE-PSK handshake (peers.md; measured with ChaCha20 too).
+    row.client.cipher = QStringLiteral("NORMAL:-VERS-ALL:+VERS-TLS1.2:+PSK:+DHE-PSK");
     row.server.hint = serverHint;
     row.clientShowsHint = serverHint;
     return row;
