@@ -62,6 +62,17 @@ namespace QtPskPrivate { class SslServerPrivate; }
         TLS 1.3.
     \li DHE-PSK suites work (OpenSSL chooses the Diffie-Hellman parameters); Qt 6.4's server
         fails them with "no shared cipher".
+    \li Session resumption: by default nothing resumes, as in Qt (every handshake asks the
+        slot). With QSsl::SslOptionDisableSessionPersistence off (and
+        QSsl::SslOptionDisableSessionSharing off) the server keeps up to 1024 sessions for 300 s,
+        for itself alone (never another server, even with an equal configuration); a TLS 1.3
+        ticket resumes once (QSsl::SslOptionDisableSessionTickets: TLS 1.2 session IDs only),
+        and each resumption still emits preSharedKeyAuthenticationRequired() for the session's
+        identity: it resumes only if the slot gives the same key, so revoking an identity or
+        changing its key ends its sessions. Qt's server never resumes, and shows a TLS 1.3 ticket
+        to the slot as an identity; QtPsk never does.
+    \li Renegotiation is refused (a no_renegotiation warning alert), as Qt's server does; Qt's
+        client accepts it.
     \li Connections still in their handshake do not count against maxPendingConnections(), so
         clients that connect and send nothing cannot stop others from being served (in Qt 6.4
         they do, until the handshake timeout clears them).

@@ -51,6 +51,10 @@ namespace QtPskPrivate { class SslSocketPrivate; }
 
     \section1 Differences from Qt
     \list
+    \li Renegotiation is refused in both directions: a peer's request gets a no_renegotiation
+        warning alert (alertSent()), and preSharedKeyAuthenticationRequired() is never emitted
+        again for the connection. Qt's client renegotiates when a server asks, and asks its slot
+        again each time.
     \li There are no certificates or private keys (QSslCertificate, QSslKey): QtPsk does PSK.
         Certificate-authenticated suites (RSA-PSK, ECDHE-RSA, ...) cannot be used, and a peer
         certificate is never verified.

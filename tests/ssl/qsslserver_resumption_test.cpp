@@ -12,7 +12,10 @@
 
 #include "common/rawtlspeer.h"
 #include "common/testsupport.h"
+#include "engine/tlscontext_p.h"
+#include "engine/tlsengine_p.h"
 #include "engine/tlssessionstore_p.h"
+#include "ssl/qsslsocket_p.h"
 
 #include <QtCore/qcoreapplication.h>
 
@@ -411,4 +414,73 @@ TEST(DocumentedLimitsEarlyData, EarlyDataIsNeverAccepted)
     SSL_SESSION_free(altered);
     ASSERT_TRUE(second.result().handshakeOk) << second.result().error;
     EXPECT_EQ(second.result().earlyDataStatus, SSL_EARLY_DATA_REJECTED);
+}
+
+// --- Each QSsl::SslOption reaches OpenSSL as in Qt's backend -------------------------------------
+
+namespace {
+
+// The OpenSSL options of the client's context for \a configuration, read from a real connection.
+uint64_t clientContextOptions(const QSslConfiguration &configuration)
+{
+    Server server(false);
+    QSslSocket socket;
+    socket.setSslConfiguration(configuration);
+    QObject::connect(&socket, &QSslSocket::preSharedKeyAuthenticationRequired, &socket,
+                     [](QSslPreSharedKeyAuthenticator *authenticator) {
+                         authenticator->setIdentity(kIdentity);
+                         authenticator->setPreSharedKey(kKey);
+                     });
+    uint64_t options = 0;
+    QObject::connect(&socket, &QSslSocket::encrypted, &socket, [&] {
+        options = SSL_CTX_get_options(
+                QtPskPrivate::SslSocketPrivate::get(&socket)->engine->context()->handle());
+    });
+    socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server.server.serverPort());
+    waitUntil([&] { return options != 0; }, 20000);
+    return options;
+}
+
+} // namespace
+
+TEST(SslOptionsMapping, EachOptionReachesOpenSslAsInQtsBackend)
+{
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+    const uint64_t defaults = clientContextOptions(configuration);
+    ASSERT_NE(defaults, 0u);
+    // Qt's defaults: empty fragments, legacy renegotiation and compression disabled; the server's
+    // cipher order preferred; tickets allowed. QtPsk adds: no renegotiation at all.
+    EXPECT_EQ(defaults & SSL_OP_ALL & ~uint64_t(SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS),
+              uint64_t(SSL_OP_ALL) & ~uint64_t(SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS));
+    EXPECT_TRUE(defaults & SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS);
+    EXPECT_FALSE(defaults & SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION);
+    EXPECT_TRUE(defaults & SSL_OP_NO_COMPRESSION);
+    EXPECT_TRUE(defaults & SSL_OP_CIPHER_SERVER_PREFERENCE);
+    EXPECT_FALSE(defaults & SSL_OP_NO_TICKET);
+    EXPECT_TRUE(defaults & SSL_OP_NO_RENEGOTIATION);
+
+    struct Flip
+    {
+        QSsl::SslOption option;
+        bool on;
+        uint64_t bit;
+        bool expected;
+    };
+    const Flip flips[] = {
+        {QSsl::SslOptionDisableEmptyFragments, false, SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS, false},
+        {QSsl::SslOptionDisableLegacyRenegotiation, false, SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION, true},
+        {QSsl::SslOptionDisableSessionTickets, true, SSL_OP_NO_TICKET, true},
+        {QSsl::SslOptionDisableServerCipherPreference, true, SSL_OP_CIPHER_SERVER_PREFERENCE, false},
+    };
+    for (const Flip &flip : flips) {
+        SCOPED_TRACE(int(flip.option));
+        QSslConfiguration flipped = configuration;
+        flipped.setSslOption(flip.option, flip.on);
+        const uint64_t options = clientContextOptions(flipped);
+        ASSERT_NE(options, 0u);
+        EXPECT_EQ(bool(options & flip.bit), flip.expected);
+        EXPECT_TRUE(options & SSL_OP_NO_RENEGOTIATION);
+    }
+    // SSL_OP_NO_COMPRESSION is on in OpenSSL 3 whatever Qt asks (it has no TLS compression).
 }
