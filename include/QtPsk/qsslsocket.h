@@ -203,7 +203,12 @@ public:
     void close() override;
     /*! Returns \c true if there is nothing to read and the connection is closed. */
     bool atEnd() const override;
-    /*! Limits the decrypted bytes the socket buffers to \a size (0: no limit). */
+    /*!
+        Limits the decrypted bytes the socket buffers to \a size (0: no limit). Once the
+        buffer holds \a size bytes the socket stops reading from the network (at most one TLS
+        record, 16 KiB, is decrypted beyond it) and resumes when the application reads, in the
+        event loop and inside waitForReadyRead() alike (Qt resumes only from the event loop).
+    */
     void setReadBufferSize(qint64 size) override;
 
     /*! Returns the number of received encrypted bytes not yet decrypted. */

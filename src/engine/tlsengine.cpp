@@ -224,6 +224,16 @@ void TlsEngine::feedEndOfStream()
         BIO_set_mem_eof_return(m_input, 0); // once drained, reads report EOF instead of "retry"
 }
 
+qsizetype TlsEngine::pendingInput() const
+{
+    return m_input ? qsizetype(BIO_ctrl_pending(m_input)) : 0;
+}
+
+bool TlsEngine::hasPendingInput() const
+{
+    return pendingInput() > 0 || (m_ssl && SSL_has_pending(m_ssl.get()) == 1);
+}
+
 qsizetype TlsEngine::pendingOutput() const
 {
     return m_output ? qsizetype(BIO_ctrl_pending(m_output)) : 0;

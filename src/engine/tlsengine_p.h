@@ -82,6 +82,11 @@ public:
     // Ciphertext from the network, and the end of the transport's stream.
     void feed(const char *data, qsizetype size);
     void feedEndOfStream();
+    // Fed ciphertext not yet processed.
+    qsizetype pendingInput() const;
+    // Fed ciphertext not yet processed, or decrypted bytes a short read() left inside OpenSSL: a
+    // read() may return more without anything new being fed.
+    bool hasPendingInput() const;
 
     // Ciphertext for the network.
     qsizetype pendingOutput() const;

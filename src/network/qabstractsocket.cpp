@@ -234,6 +234,16 @@ void AbstractSocketPrivate::aboutToAbort()
 {
 }
 
+bool AbstractSocketPrivate::hasBufferedInput() const
+{
+    return false;
+}
+
+bool AbstractSocketPrivate::processBufferedInput()
+{
+    return true;
+}
+
 // --- services -------------------------------------------------------------------------
 
 qint64 AbstractSocketPrivate::readFromTransport(char *buffer, qint64 maxSize)
@@ -466,6 +476,12 @@ bool AbstractSocketPrivate::waitForTransport(QDeadlineTimer deadline)
 {
     if (!transport || !transport->isOpen())
         return false;
+    // Input already taken from the kernel goes first: the descriptor may never become readable
+    // for it (the peer sent everything before the read buffer filled up).
+    if (bufferedInputQueued && !readPaused && !reconnecting && isConnectedState(state)) {
+        QPointer<QAbstractSocket> guard(q);
+        return runBufferedInput() && !guard.isNull();
+    }
     bool readable = false;
     bool writable = false;
     // A connect in progress (a new connection, or reconnectTransport()'s) waits for writability.
@@ -660,6 +676,26 @@ void AbstractSocketPrivate::updateReadNotification()
     transport->setReadNotificationEnabled(state == QAbstractSocket::ConnectedState && !readPaused);
 }
 
+void AbstractSocketPrivate::readBufferSpaceChanged()
+{
+    updateReadNotification();
+    if (readPaused || bufferedInputQueued || !hasBufferedInput())
+        return;
+    bufferedInputQueued = true;
+    // Queued, never from inside read(): readyRead() must not be emitted by a read. The socket is
+    // the context, so the call is dropped if it is destroyed first.
+    QMetaObject::invokeMethod(q, [this] { runBufferedInput(); }, Qt::QueuedConnection);
+}
+
+bool AbstractSocketPrivate::runBufferedInput()
+{
+    if (!std::exchange(bufferedInputQueued, false))
+        return true;
+    if (!isConnectedState(state) || readPaused || !hasBufferedInput())
+        return true;
+    return processBufferedInput();
+}
+
 void AbstractSocketPrivate::resetConnection()
 {
     lookup.cancel();
@@ -668,6 +704,7 @@ void AbstractSocketPrivate::resetConnection()
     reconnecting = false;
     bound = false;
     readPaused = false;
+    bufferedInputQueued = false;
     writeBuffer.clear();
     sentNotReported = 0;
     if (transport)
@@ -1067,7 +1104,7 @@ qint64 QAbstractSocket::readBufferSize() const
 void QAbstractSocket::setReadBufferSize(qint64 size)
 {
     d_ptr->readBufferMaxSize = qMax<qint64>(0, size);
-    d_ptr->updateReadNotification();
+    d_ptr->readBufferSpaceChanged();
 }
 
 void QAbstractSocket::abort()
@@ -1371,7 +1408,7 @@ qint64 QAbstractSocket::readData(char *data, qint64 maxlen)
         return (d->state == ConnectedState || maxlen == 0) ? 0 : -1;
     const qint64 n = d->readBuffer.read(data, maxlen);
     if (d->readPaused)
-        d->updateReadNotification();
+        d->readBufferSpaceChanged();
     return n;
 }
 
@@ -1382,7 +1419,7 @@ qint64 QAbstractSocket::readLineData(char *data, qint64 maxlen)
         return (d->state == ConnectedState || maxlen == 0) ? 0 : -1;
     const qint64 n = d->readBuffer.readLine(data, maxlen);
     if (d->readPaused)
-        d->updateReadNotification();
+        d->readBufferSpaceChanged();
     return n;
 }
 
@@ -1391,7 +1428,7 @@ qint64 QAbstractSocket::skipData(qint64 maxSize)
     AbstractSocketPrivate *d = d_ptr.get();
     const qint64 n = d->readBuffer.skip(maxSize);
     if (d->readPaused)
-        d->updateReadNotification();
+        d->readBufferSpaceChanged();
     return n;
 }
 

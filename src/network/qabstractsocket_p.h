@@ -95,6 +95,14 @@ inline int remainingMsecs(const QDeadlineTimer &deadline)
       transportError(e, s)   reading or sending failed. Default: closeWithError(e, s).
       aboutToAbort()         abort() (also from the destructor) or a reconnect is about to
                              discard the connection: free per-connection state. Do not emit.
+      hasBufferedInput()     bytes taken from the kernel that can still become application
+                             data without new network input. Default: false. SSL: the
+                             engine holds ciphertext (or plaintext) that a full read buffer
+                             left undecrypted.
+      processBufferedInput() the read buffer has room again and hasBufferedInput(): turn that
+                             input into application data (and readyRead()). Runs queued on
+                             the event loop after a read, as Qt's _q_flushReadBuffer, or at the
+                             start of a waitFor*() wait. Default: nothing.
     A hook may emit signals; every emission can run user code that aborts, closes or
     deletes the socket. Use the services below, which report whether the socket survived,
     and re-check `state` after each.
@@ -151,6 +159,8 @@ public:
     virtual void transportClosed();
     virtual void transportError(QAbstractSocket::SocketError error, const QString &errorString);
     virtual void aboutToAbort();
+    virtual bool hasBufferedInput() const;
+    virtual bool processBufferedInput();
 
     // --- services ----------------------------------------------------------------------
     qint64 readFromTransport(char *buffer, qint64 maxSize);
@@ -200,6 +210,11 @@ public:
     void onReadable();
     void onWritable();
     void updateReadNotification();
+    // The read buffer has room again (the application read, or setReadBufferSize()): reading
+    // resumes, and input a derived private buffered runs from the event loop (queued, as Qt).
+    void readBufferSpaceChanged();
+    // Runs the queued processBufferedInput(), if any; false if a slot destroyed the socket.
+    bool runBufferedInput();
     bool abortConnection();
     // Closes the QIODevice (aboutToClose()); false if a slot destroyed the socket.
     bool closeDevice();
@@ -241,6 +256,7 @@ public:
     qint64 sentNotReported = 0;  // sent by sendEagerly(), not yet reported by bytesWritten
     qint64 readBufferMaxSize = 0;
     bool readPaused = false;     // reading stopped because readBuffer is full
+    bool bufferedInputQueued = false; // runBufferedInput() is queued on the event loop
 
     QHash<int, QVariant> socketOptions; // SocketOption -> value, re-applied to new descriptors
 

@@ -587,9 +587,20 @@ bool SslSocketPrivate::decryptAvailable()
     QPointer<QAbstractSocket> guard(q);
     bool gotData = false;
     TlsEngine::Result result = TlsEngine::Result::WantInput;
+    // setReadBufferSize(): what does not fit stays in the engine (and further ciphertext in the
+    // kernel) until the application reads. A closing socket reads nothing more from the kernel,
+    // so what the engine holds then is decrypted whole.
+    const bool limited = readBufferMaxSize > 0 && state == QAbstractSocket::ConnectedState;
     for (;;) {
         qint64 space = 0;
         char *to = readBuffer.reserve(&space);
+        if (limited) {
+            space = qMin(space, readBufferSpace());
+            if (space <= 0) {
+                readBuffer.releaseUnusedSpace();
+                break; // result is Ok: nothing ended
+            }
+        }
         qsizetype got = 0;
         if (!callEngine([&] { result = engine->read(to, space, &got); }))
             return bool(guard);
@@ -600,6 +611,8 @@ bool SslSocketPrivate::decryptAvailable()
         }
         gotData = gotData || got > 0;
     }
+    if (limited)
+        updateReadNotification(); // a full buffer stops reading from the kernel
     flushEngineOutput(); // e.g. a TLS 1.3 key update, or a fatal alert
     if (!emitAlerts())
         return false;
@@ -633,6 +646,16 @@ bool SslSocketPrivate::decryptAvailable()
                           QSslSocket::tr("Error while reading: %1").arg(engine->errorString()));
 }
 
+bool SslSocketPrivate::hasBufferedInput() const
+{
+    return engine && connectionEncrypted && engine->hasPendingInput();
+}
+
+bool SslSocketPrivate::processBufferedInput()
+{
+    return processEngine();
+}
+
 void SslSocketPrivate::transportReadable()
 {
     if (!engine) {
@@ -643,7 +666,11 @@ void SslSocketPrivate::transportReadable()
     bool endOfStream = false;
     bool failed = false;
     char buffer[64 * 1024];
-    for (int round = 0; round < 8; ++round) { // bounded: the notifier fires again for more
+    // With setReadBufferSize(), the engine holds at most about one read of ciphertext besides the
+    // limit: what it holds already is decrypted first (it fills the buffer or is used up).
+    const bool limited = readBufferMaxSize > 0 && connectionEncrypted;
+    const int rounds = !limited ? 8 : engine->pendingInput() >= qint64(sizeof buffer) ? 0 : 1;
+    for (int round = 0; round < rounds; ++round) { // bounded: the notifier fires again for more
         const qint64 n = readFromTransport(buffer, sizeof buffer);
         if (n > 0) {
             engine->feed(buffer, n);
@@ -1062,8 +1089,10 @@ void QSslSocket::setReadBufferSize(qint64 size)
 
 qint64 QSslSocket::encryptedBytesAvailable() const
 {
-    // Ciphertext is handed to the engine as soon as it is read from the kernel.
-    return 0;
+    // Ciphertext is handed to the engine as soon as it is read from the kernel; it stays there
+    // undecrypted only while a full read buffer (setReadBufferSize()) holds it back.
+    const SslSocketPrivate *d = d_func();
+    return d->engine ? d->engine->pendingInput() : 0;
 }
 
 qint64 QSslSocket::encryptedBytesToWrite() const

@@ -59,6 +59,8 @@ public:
     bool closesDeviceAfterAbort() const override { return true; }
     bool transportReconnected(bool ok) override;
     void aboutToAbort() override;
+    bool hasBufferedInput() const override;
+    bool processBufferedInput() override;
 
     // TlsEngineCallbacks
     bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) override;
