@@ -73,10 +73,36 @@ namespace QtPskPrivate { class SslServerPrivate; }
         to the slot as an identity; QtPsk never does.
     \li Renegotiation is refused (a no_renegotiation warning alert), as Qt's server does; Qt's
         client accepts it.
+    \li clientHelloTimeout(), maxHandshakesPerAddress() and a listen backlog of 1024 guard
+        against floods of silent connections (see below); Qt has none of them.
     \li Connections still in their handshake do not count against maxPendingConnections(), so
         clients that connect and send nothing cannot stop others from being served (in Qt 6.4
         they do, until the handshake timeout clears them).
     \endlist
+
+    \section1 Floods of silent connections (QtPsk extensions)
+    A connection costs the server a descriptor and a socket from accept() on, before the client
+    has said anything. So that clients that connect and stay silent cannot take them all, QtPsk
+    adds two limits Qt does not have (both on by default, both can be turned off):
+    \list
+    \li clientHelloTimeout(): a connection whose first byte has not arrived within this time
+        (2000 ms by default, never longer than handshakeTimeout()) is dropped, with
+        errorOccurred(socket, QAbstractSocket::SocketTimeoutError) as for the handshake
+        time-out. Once the first byte is in, handshakeTimeout() starts again, as in Qt.
+    \li maxHandshakesPerAddress(): at most this many connections from one peer address (an
+        IPv4 address, or an IPv6 /64 network) are in their handshake at once (128 by default).
+        A new connection beyond the limit makes room by dropping the oldest one from that
+        address that has not sent a byte (errorOccurred(socket,
+        QAbstractSocket::SocketResourceError)); when every one of them is already
+        handshaking, the new connection is closed at once, without a signal.
+    \endlist
+    And listenBacklogSize() is 1024 for a QSslServer (Qt: 50, which QTcpServer keeps): with 50,
+    a burst of connections fills the kernel's accept queue and a legitimate client's SYN is
+    dropped, costing it a second for each retransmission. The kernel caps the value at
+    net.core.somaxconn.
+
+    Under a flood of 3000 silent connections from one loopback address, a legitimate client is
+    still served within 2 s (tests/ssl/qsslserver_flood_test.cpp).
 */
 class QTPSK_EXPORT QSslServer : public QTcpServer
 {
@@ -99,6 +125,24 @@ public:
     void setHandshakeTimeout(int timeout);
     /*! Returns the handshake time-out in milliseconds. */
     int handshakeTimeout() const;
+
+    /*!
+        QtPsk extension. Sets to \a timeout milliseconds how long a new connection may stay
+        silent before the first byte of its ClientHello (2000 by default; 0 turns the limit off,
+        leaving handshakeTimeout() alone). Applies to connections accepted from now on.
+    */
+    void setClientHelloTimeout(int timeout);
+    /*! QtPsk extension. Returns the ClientHello time-out in milliseconds (0: none). */
+    int clientHelloTimeout() const;
+
+    /*!
+        QtPsk extension. Sets to \a count how many connections from one peer address may be in
+        their handshake at once (128 by default; 0 means no limit). See "Floods of silent
+        connections" above for what happens beyond it.
+    */
+    void setMaxHandshakesPerAddress(int count);
+    /*! QtPsk extension. Returns the limit of handshakes in progress per peer address (0: none). */
+    int maxHandshakesPerAddress() const;
 
 Q_SIGNALS:
     /*! Forwards QSslSocket::sslErrors(\a errors) of the accepted \a socket. */

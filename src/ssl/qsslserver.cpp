@@ -8,13 +8,19 @@
 #include "engine/tlssessionstore_p.h"
 #include "ssl/qsslsocket_p.h"
 
+#include <QtCore/qhash.h>
 #include <QtCore/qpointer.h>
 #include <QtCore/qtimer.h>
 
+#include <sys/ioctl.h>
+
+#include <deque>
 #include <memory>
 
 QTPSK_BEGIN_NAMESPACE
 namespace QtPskPrivate {
+
+constexpr int DefaultListenBacklog = 1024;
 
 class SslServerPrivate
 {
@@ -24,16 +30,128 @@ public:
     // This server's resumable sessions, used only when its configuration allows resumption
     // (QSsl::SslOptionDisableSessionPersistence off); no other server ever sees them.
     std::shared_ptr<TlsSessionStore> sessions = std::make_shared<TlsSessionStore>();
+    int clientHelloTimeout = 2000;
+    int maxHandshakesPerAddress = 128;
+
+    // The connections still in their handshake, per peer address (addressKey()), oldest first.
+    struct Handshake
+    {
+        QSslSocket *socket;
+        bool spoke; // its first byte has arrived
+    };
+    QHash<QByteArray, std::deque<Handshake>> handshakes;
+    QHash<const QSslSocket *, QByteArray> addressOf;
+
+    // One key per IPv4 address (IPv4-mapped IPv6 included) and per IPv6 /64: one host usually
+    // has a whole /64, so a key per IPv6 address would be no limit at all.
+    static QByteArray addressKey(const QHostAddress &address)
+    {
+        bool isV4 = false;
+        const quint32 v4 = address.toIPv4Address(&isV4);
+        if (isV4)
+            return QByteArray::number(v4);
+        if (address.protocol() == QAbstractSocket::IPv6Protocol) {
+            const Q_IPV6ADDR v6 = address.toIPv6Address();
+            return QByteArray(reinterpret_cast<const char *>(v6.c), 8).toHex().prepend("6:");
+        }
+        return address.toString().toLatin1();
+    }
+
+    void track(QSslSocket *socket, const QByteArray &key)
+    {
+        handshakes[key].push_back(Handshake{socket, false});
+        addressOf.insert(socket, key);
+    }
+
+    void untrack(const QSslSocket *socket)
+    {
+        const auto found = addressOf.constFind(socket);
+        if (found == addressOf.constEnd())
+            return;
+        const auto list = handshakes.find(found.value());
+        if (list != handshakes.end()) {
+            auto &entries = list.value();
+            for (auto it = entries.begin(); it != entries.end(); ++it) {
+                if (it->socket == socket) {
+                    entries.erase(it);
+                    break;
+                }
+            }
+            if (entries.empty())
+                handshakes.erase(list);
+        }
+        addressOf.erase(found);
+    }
+
+    void markSpoke(const QSslSocket *socket)
+    {
+        const auto key = addressOf.constFind(socket);
+        if (key == addressOf.constEnd())
+            return;
+        for (Handshake &entry : handshakes[key.value()]) {
+            if (entry.socket == socket)
+                entry.spoke = true;
+        }
+    }
+
+    // A silent connection whose bytes are in the kernel already (read in the next round of the
+    // event loop) has spoken: it is not dropped for silence.
+    static bool hasBytesWaiting(const QSslSocket *socket)
+    {
+        if (socket->bytesAvailable() > 0)
+            return true;
+        int waiting = 0;
+        const qintptr fd = socket->socketDescriptor();
+        return fd >= 0 && ::ioctl(int(fd), FIONREAD, &waiting) == 0 && waiting > 0;
+    }
+
+    // The oldest connection from \a key that has not sent a byte, or null.
+    QSslSocket *oldestSilent(const QByteArray &key) const
+    {
+        const auto list = handshakes.constFind(key);
+        if (list == handshakes.constEnd())
+            return nullptr;
+        for (const Handshake &entry : list.value()) {
+            if (!entry.spoke && !hasBytesWaiting(entry.socket))
+                return entry.socket;
+        }
+        return nullptr;
+    }
+
+    qsizetype inProgress(const QByteArray &key) const
+    {
+        const auto list = handshakes.constFind(key);
+        return list == handshakes.constEnd() ? 0 : qsizetype(list.value().size());
+    }
 };
+
+// Ends a handshake the server gives up on: errorOccurred(error) on the socket (and so on the
+// server), then the abort, after every slot has seen the error.
+void dropHandshake(QSslSocket *socket, QAbstractSocket::SocketError error, const QString &text)
+{
+    QPointer<QSslSocket> guard(socket);
+    SslSocketPrivate::get(socket)->setErrorAndEmit(error, text);
+    if (guard && socket->state() != QAbstractSocket::UnconnectedState)
+        socket->abort();
+}
 
 } // namespace QtPskPrivate
 
 QSslServer::QSslServer(QObject *parent)
     : QTcpServer(parent), d(std::make_unique<QtPskPrivate::SslServerPrivate>())
 {
+    // Qt's 50 makes the kernel drop a legitimate client's SYN under a burst of connections (a
+    // second's retransmission each time); see "Floods of silent connections" in the class docs.
+    setListenBacklogSize(QtPskPrivate::DefaultListenBacklog);
 }
 
-QSslServer::~QSslServer() = default;
+QSslServer::~QSslServer()
+{
+    // The sockets still in their handshake are children, deleted after this object's members:
+    // their destroyed() must not reach the bookkeeping any more.
+    for (auto it = d->addressOf.cbegin(); it != d->addressOf.cend(); ++it)
+        disconnect(it.key(), &QObject::destroyed, this, nullptr);
+}
 
 void QSslServer::setSslConfiguration(const QSslConfiguration &sslConfiguration)
 {
@@ -59,6 +177,34 @@ int QSslServer::handshakeTimeout() const
     return d->handshakeTimeout;
 }
 
+void QSslServer::setClientHelloTimeout(int timeout)
+{
+    if (timeout < 0) {
+        qCWarning(lcQtPskSslServer, "QSslServer::setClientHelloTimeout: cannot set a negative time-out");
+        return;
+    }
+    d->clientHelloTimeout = timeout;
+}
+
+int QSslServer::clientHelloTimeout() const
+{
+    return d->clientHelloTimeout;
+}
+
+void QSslServer::setMaxHandshakesPerAddress(int count)
+{
+    if (count < 0) {
+        qCWarning(lcQtPskSslServer, "QSslServer::setMaxHandshakesPerAddress: cannot set a negative limit");
+        return;
+    }
+    d->maxHandshakesPerAddress = count;
+}
+
+int QSslServer::maxHandshakesPerAddress() const
+{
+    return d->maxHandshakesPerAddress;
+}
+
 void QSslServer::incomingConnection(qintptr socketDescriptor)
 {
     auto *socket = new QSslSocket(this);
@@ -69,18 +215,46 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
         return;
     }
 
+    // The per-address limit of handshakes in progress: make room by dropping the oldest silent
+    // connection from this address, or refuse this one when all of them are handshaking.
+    const QByteArray peerKey = QtPskPrivate::SslServerPrivate::addressKey(socket->peerAddress());
+    if (d->maxHandshakesPerAddress > 0 && d->inProgress(peerKey) >= d->maxHandshakesPerAddress) {
+        if (QSslSocket *silent = d->oldestSilent(peerKey)) {
+            qCDebug(lcQtPskSslServer, "%p: %d handshakes in progress from this address; the "
+                                      "oldest silent connection %p is dropped",
+                    static_cast<void *>(socket), d->maxHandshakesPerAddress,
+                    static_cast<void *>(silent));
+            const QPointer<QSslServer> self(this);
+            const QPointer<QSslSocket> fresh(socket);
+            QtPskPrivate::dropHandshake(
+                    silent, QAbstractSocket::SocketResourceError,
+                    QSslSocket::tr("Too many TLS handshakes in progress from this address"));
+            if (!self || !fresh)
+                return; // a slot deleted the server (and with it this socket) or this socket
+        } else {
+            qCDebug(lcQtPskSslServer, "%p: %d handshakes in progress from this address, none "
+                                      "silent; the new connection is closed",
+                    static_cast<void *>(socket), d->maxHandshakesPerAddress);
+            delete socket;
+            return;
+        }
+    }
+    d->track(socket, peerKey);
+    connect(socket, &QObject::destroyed, this,
+            [this, socket] { d->untrack(socket); });
+
     // Until the handshake completes the server owns the socket; then the application does.
     auto *timer = new QTimer(socket);
     timer->setSingleShot(true);
-    connect(timer, &QTimer::timeout, socket, [socket] {
+    auto spoke = std::make_shared<bool>(false);
+    const bool helloDeadline = d->clientHelloTimeout > 0 && d->clientHelloTimeout < d->handshakeTimeout;
+    connect(timer, &QTimer::timeout, socket, [socket, spoke, helloDeadline] {
         if (socket->isEncrypted())
             return;
-        QPointer<QSslSocket> guard(socket);
-        QtPskPrivate::SslSocketPrivate::get(socket)->setErrorAndEmit(
-                QAbstractSocket::SocketTimeoutError,
-                QSslSocket::tr("The TLS handshake did not complete in time"));
-        if (guard && socket->state() != QAbstractSocket::UnconnectedState)
-            socket->abort(); // after every slot has seen the error
+        QtPskPrivate::dropHandshake(
+                socket, QAbstractSocket::SocketTimeoutError,
+                *spoke || !helloDeadline ? QSslSocket::tr("The TLS handshake did not complete in time")
+                                         : QSslSocket::tr("The client sent no ClientHello in time"));
     });
     connect(socket, &QSslSocket::peerVerifyError, this,
             [this, socket](const QSslError &error) { Q_EMIT peerVerifyError(socket, error); });
@@ -107,6 +281,7 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
                 qCDebug(lcQtPskSslServer).nospace()
                         << static_cast<const void *>(socket) << ": handshake failed, " << error
                         << "; the socket is dropped";
+                d->untrack(socket);
                 QPointer<QSslSocket> guard(socket);
                 Q_EMIT errorOccurred(socket, error);
                 if (guard) {
@@ -137,6 +312,7 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
         qCDebug(lcQtPskSslServer, "%p: encrypted, now a pending connection",
                 static_cast<void *>(socket));
         delete timer;
+        d->untrack(socket);
         disconnect(socket, nullptr, this, nullptr);
         addPendingConnection(socket);
     });
@@ -145,8 +321,11 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
     // is not a TLS handshake record, 0x16, closes the connection without a signal), and
     // startedEncryptionHandshake() is emitted once it runs, with the socket in SslServerMode.
     auto helloWait = std::make_shared<QMetaObject::Connection>();
-    *helloWait = connect(socket, &QIODevice::readyRead, this, [this, socket, timer, helloWait] {
+    *helloWait = connect(socket, &QIODevice::readyRead, this,
+                         [this, socket, timer, helloWait, spoke] {
         disconnect(*helloWait);
+        *spoke = true;
+        d->markSpoke(socket);
         char first = 0;
         if (socket->peek(&first, 1) != 1) {
             socket->deleteLater();
@@ -157,6 +336,7 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
             qCDebug(lcQtPskSslServer, "%p: the first byte is no TLS handshake record; the "
                                       "connection is closed", static_cast<void *>(socket));
             delete timer;
+            d->untrack(socket);
             disconnect(socket, nullptr, this, nullptr);
             socket->disconnectFromHost();
             socket->deleteLater();
@@ -168,10 +348,13 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
         if (guard) // also when the ClientHello failed at once (errorOccurred came first), as Qt
             Q_EMIT startedEncryptionHandshake(socket);
     });
+    const int firstByteTimeout = d->clientHelloTimeout > 0
+            ? qMin(d->clientHelloTimeout, d->handshakeTimeout)
+            : d->handshakeTimeout;
     qCDebug(lcQtPskSslServer, "%p: descriptor %lld accepted, waiting for the ClientHello (timeout %d ms)",
             static_cast<void *>(socket), static_cast<long long>(socketDescriptor),
-            d->handshakeTimeout);
-    timer->start(d->handshakeTimeout);
+            firstByteTimeout);
+    timer->start(firstByteTimeout);
 }
 
 QTPSK_END_NAMESPACE
