@@ -92,9 +92,11 @@ namespace QtPskPrivate { class SslServerPrivate; }
     \li maxHandshakesPerAddress(): at most this many connections from one peer address (an
         IPv4 address, or an IPv6 /64 network) are in their handshake at once (128 by default).
         A new connection beyond the limit makes room by dropping the oldest one from that
-        address that has not sent a byte (errorOccurred(socket,
-        QAbstractSocket::SocketResourceError)); when every one of them is already
-        handshaking, the new connection is closed at once, without a signal.
+        address that has sent no byte although the event loop has run twice since its accept
+        (errorOccurred(socket, QAbstractSocket::SocketResourceError)). A connection that has
+        sent bytes is never dropped for the limit (handshakeTimeout() bounds it), and when
+        none is silent the new connection is served beyond the limit: a burst of real clients
+        is never refused.
     \endlist
     And listenBacklogSize() is 1024 for a QSslServer (Qt: 50, which QTcpServer keeps): with 50,
     a burst of connections fills the kernel's accept queue and a legitimate client's SYN is

@@ -38,7 +38,13 @@ public:
     {
         QSslSocket *socket;
         bool spoke; // its first byte has arrived
+        // Event-loop rounds since the accept (counted up to SettledRounds): a connection is
+        // only called silent once the loop has run twice since, so that a client that has not
+        // had its turn yet (one in the same thread, or accepted in the same batch) is not.
+        int rounds;
     };
+    static constexpr int SettledRounds = 2;
+    bool roundTickQueued = false;
     QHash<QByteArray, std::deque<Handshake>> handshakes;
     QHash<const QSslSocket *, QByteArray> addressOf;
 
@@ -59,8 +65,22 @@ public:
 
     void track(QSslSocket *socket, const QByteArray &key)
     {
-        handshakes[key].push_back(Handshake{socket, false});
+        handshakes[key].push_back(Handshake{socket, false, 0});
         addressOf.insert(socket, key);
+    }
+
+    // Counts one event-loop round for every connection not settled yet; true while some
+    // connection still needs another round.
+    bool countRound()
+    {
+        bool unsettled = false;
+        for (auto &entries : handshakes) {
+            for (Handshake &entry : entries) {
+                if (entry.rounds < SettledRounds && ++entry.rounds < SettledRounds)
+                    unsettled = true;
+            }
+        }
+        return unsettled;
     }
 
     void untrack(const QSslSocket *socket)
@@ -112,7 +132,7 @@ public:
         if (list == handshakes.constEnd())
             return nullptr;
         for (const Handshake &entry : list.value()) {
-            if (!entry.spoke && !hasBytesWaiting(entry.socket))
+            if (!entry.spoke && entry.rounds >= SettledRounds && !hasBytesWaiting(entry.socket))
                 return entry.socket;
         }
         return nullptr;
@@ -133,6 +153,23 @@ void dropHandshake(QSslSocket *socket, QAbstractSocket::SocketError error, const
     SslSocketPrivate::get(socket)->setErrorAndEmit(error, text);
     if (guard && socket->state() != QAbstractSocket::UnconnectedState)
         socket->abort();
+}
+
+// Counts the event-loop rounds of the connections in their handshake (SslServerPrivate::Handshake):
+// one queued call per round while some connection is not settled.
+void scheduleRoundCount(QSslServer *server, SslServerPrivate *d)
+{
+    if (d->roundTickQueued)
+        return;
+    d->roundTickQueued = true;
+    QMetaObject::invokeMethod(
+            server,
+            [server, d] {
+                d->roundTickQueued = false;
+                if (d->countRound())
+                    scheduleRoundCount(server, d);
+            },
+            Qt::QueuedConnection);
 }
 
 } // namespace QtPskPrivate
@@ -216,7 +253,7 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
     }
 
     // The per-address limit of handshakes in progress: make room by dropping the oldest silent
-    // connection from this address, or refuse this one when all of them are handshaking.
+    // connection from this address (one that has had its turns and sent nothing).
     const QByteArray peerKey = QtPskPrivate::SslServerPrivate::addressKey(socket->peerAddress());
     if (d->maxHandshakesPerAddress > 0 && d->inProgress(peerKey) >= d->maxHandshakesPerAddress) {
         if (QSslSocket *silent = d->oldestSilent(peerKey)) {
@@ -232,14 +269,15 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
             if (!self || !fresh)
                 return; // a slot deleted the server (and with it this socket) or this socket
         } else {
+            // Every one of them has spoken (or has not had its turn yet): the new connection is
+            // served too; handshakeTimeout() bounds the ones that stall after speaking.
             qCDebug(lcQtPskSslServer, "%p: %d handshakes in progress from this address, none "
-                                      "silent; the new connection is closed",
+                                      "silent; the new connection is served beyond the limit",
                     static_cast<void *>(socket), d->maxHandshakesPerAddress);
-            delete socket;
-            return;
         }
     }
     d->track(socket, peerKey);
+    QtPskPrivate::scheduleRoundCount(this, d.get());
     connect(socket, &QObject::destroyed, this,
             [this, socket] { d->untrack(socket); });
 

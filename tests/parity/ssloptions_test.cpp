@@ -139,6 +139,10 @@ ClientRun runClient(const QSslConfiguration &configuration, quint16 port,
         socket.connectToHostEncrypted(loopback(), port, peerName);
     waitUntil([&] { return done() || socket.state() == QAbstractSocket::UnconnectedState; },
               timeoutMs);
+    // The peer may be done before this socket has read its last flight: let the handshake end.
+    if (!run.encrypted && socket.state() == QAbstractSocket::ConnectedState)
+        waitUntil([&] { return run.encrypted || socket.state() == QAbstractSocket::UnconnectedState; },
+                  timeoutMs);
     if (socket.error() != QAbstractSocket::UnknownSocketError
         && socket.error() != QAbstractSocket::RemoteHostClosedError) {
         run.errorString = socket.errorString();

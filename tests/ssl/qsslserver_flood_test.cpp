@@ -2,7 +2,7 @@
 // QSslServer under floods of silent ("half-open") connections (issue 14, item 5): the ClientHello
 // time-out (a connection silent for clientHelloTimeout() is dropped with SocketTimeoutError), the
 // per-address limit of handshakes in progress (the oldest silent connection makes room; none
-// silent: the new one is closed), and the target: a legitimate PSK client is served within 2 s in
+// silent: the new one is served anyway), and the target: a legitimate PSK client is served within 2 s in
 // at least 19 of 20 attempts while a child process holds 3000 silent connections from the same
 // loopback address and opens a new one for each the server drops.
 #include <QSslServer>
@@ -461,8 +461,10 @@ TEST(QSslServerFlood, TheOldestSilentConnectionMakesRoomForANewOne)
     EXPECT_EQ(s.silentTimeouts + s.handshakeTimeouts + s.otherErrors, 0);
 }
 
-TEST(QSslServerFlood, ANewConnectionIsClosedWhenEveryOneFromItsAddressIsHandshaking)
+TEST(QSslServerFlood, ANewConnectionIsServedWhenEveryOneFromItsAddressHasSpoken)
 {
+    // Connections that have sent bytes are never dropped for the limit (handshakeTimeout() bounds
+    // them), and a new one beyond it is served too: a burst of real clients is never refused.
     Server s;
     s.server.setMaxHandshakesPerAddress(2);
     s.server.setClientHelloTimeout(120000);
@@ -478,13 +480,51 @@ TEST(QSslServerFlood, ANewConnectionIsClosedWhenEveryOneFromItsAddressIsHandshak
     ASSERT_TRUE(second.send(0x16));
     ASSERT_TRUE(waitUntil([&] { return started == 2; }, WaitMs));
 
-    RawConnection third(port);
-    ASSERT_TRUE(waitUntil([&] { return third.closedByPeer(); }, WaitMs));
-    EXPECT_EQ(s.resourceErrors + s.silentTimeouts + s.handshakeTimeouts + s.otherErrors, 0)
-            << "the refused connection is closed without a signal";
+    EXPECT_GE(legitimateHandshakesInAThread(port, 1, WaitMs).value(0, -1), 0);
+    EXPECT_EQ(s.encrypted.size(), 1);
+    EXPECT_EQ(s.resourceErrors + s.silentTimeouts + s.handshakeTimeouts + s.otherErrors, 0);
     EXPECT_FALSE(first.closedByPeer());
     EXPECT_FALSE(second.closedByPeer());
     EXPECT_EQ(s.inHandshake(), 2);
+}
+
+TEST(QSslServerFlood, ABurstOfClientsInTheServersThreadIsServedWithTheDefaultLimits)
+{
+    // Qt-style test code: 400 clients in the server's own thread, all connecting at once, so the
+    // server accepts them in batches before any has sent its ClientHello. None is taken for silent.
+    constexpr int Clients = 400;
+    ASSERT_TRUE(QtPskTest::raiseDescriptorLimit(2 * Clients + 256));
+    Server s;
+    s.server.setMaxPendingConnections(Clients);
+    ASSERT_TRUE(s.listen());
+    std::vector<std::unique_ptr<QSslSocket>> clients;
+    int failures = 0;
+    for (int i = 0; i < Clients; ++i) {
+        auto client = std::make_unique<QSslSocket>();
+        QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+        configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+        client->setSslConfiguration(configuration);
+        QObject::connect(client.get(), &QSslSocket::preSharedKeyAuthenticationRequired,
+                         client.get(), [](QSslPreSharedKeyAuthenticator *authenticator) {
+                             authenticator->setIdentity(Identity);
+                             authenticator->setPreSharedKey(Key);
+                         });
+        QObject::connect(client.get(), &QAbstractSocket::errorOccurred, client.get(),
+                         [&failures](QAbstractSocket::SocketError) { ++failures; });
+        client->connectToHostEncrypted(QStringLiteral("127.0.0.1"), s.server.serverPort());
+        clients.push_back(std::move(client));
+    }
+    const auto encryptedClients = [&] {
+        int count = 0;
+        for (const auto &client : clients)
+            count += client->isEncrypted() ? 1 : 0;
+        return count;
+    };
+    ASSERT_TRUE(waitUntil([&] { return encryptedClients() + failures == Clients; }, 4 * WaitMs))
+            << encryptedClients() << " encrypted, " << failures << " failed";
+    EXPECT_EQ(failures, 0);
+    EXPECT_EQ(s.resourceErrors, 0);
+    EXPECT_TRUE(waitUntil([&] { return s.encrypted.size() == Clients; }, WaitMs));
 }
 
 TEST(QSslServerFlood, LimitsAreKeptPerAddress)
@@ -537,10 +577,11 @@ TEST(QSslServerFlood, ALegitimateClientIsServedUnderAFloodOf3000SilentConnection
         if (elapsed >= 0 && elapsed <= TargetMs)
             ++fast;
     }
-    // Under the flood the server never held more connections in their handshake than the limit
-    // (plus the one legitimate client).
+    // Under the flood the server never held more connections in their handshake than the limit,
+    // the connections of the last two accept rounds (not yet settled: at most 256 each) and the
+    // legitimate client.
     const int held = s.inHandshake();
-    EXPECT_LE(held, s.server.maxHandshakesPerAddress() + 1);
+    EXPECT_LE(held, s.server.maxHandshakesPerAddress() + 2 * 256 + 1);
     EXPECT_GE(s.resourceErrors, FloodSize / 2) << "the flood never reached the limit";
     QString report;
     for (qint64 t : times)
