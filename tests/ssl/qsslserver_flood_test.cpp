@@ -4,7 +4,8 @@
 // per-address limit of handshakes in progress (the oldest silent connection makes room; none
 // silent: the new one is served anyway), and the target: a legitimate PSK client is served within 2 s in
 // at least 19 of 20 attempts while a child process holds 3000 silent connections from the same
-// loopback address and opens a new one for each the server drops.
+// loopback address (flood_peer, a program of its own) and opens a new one for each the server
+// drops.
 #include <QSslServer>
 
 #include <QSslConfiguration>
@@ -13,18 +14,15 @@
 
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qpointer.h>
+#include <QtCore/qregularexpression.h>
 #include <QtCore/qthread.h>
 
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -230,119 +228,6 @@ QList<qint64> legitimateHandshakesInAThread(quint16 port, int attempts, int boun
         thread->wait(); // each step is bounded: this ends
     return times;
 }
-
-// The attacker: a child process that opens `count` silent connections to `port` and holds them,
-// opening a new one for each the server closes, until it is killed (or after `lifetimeS`, should
-// the test die without killing it). It writes one byte to `ready` once `count` have connected.
-[[noreturn]] void floodChild(quint16 port, int count, int ready, int lifetimeS, std::vector<pollfd> &fds)
-{
-    rlimit limit{};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
-        limit.rlim_cur = limit.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &limit);
-    }
-    ::alarm(unsigned(lifetimeS));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const auto open = [&]() -> int {
-        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0
-            && errno != EINPROGRESS) {
-            ::close(fd);
-            return -1;
-        }
-        return fd;
-    };
-    for (int i = 0; i < count; ++i) {
-        fds[size_t(i)].fd = open();
-        fds[size_t(i)].events = POLLOUT;
-        fds[size_t(i)].revents = 0;
-    }
-    bool announced = false;
-    int established = 0; // connections that completed, in all
-    for (;;) {
-        if (::poll(fds.data(), nfds_t(count), 100) < 0 && errno != EINTR)
-            ::_exit(2);
-        for (int i = 0; i < count; ++i) {
-            pollfd &entry = fds[size_t(i)];
-            if (entry.fd < 0) {
-                entry.fd = open();
-                entry.events = POLLOUT;
-                continue;
-            }
-            if (entry.revents & (POLLERR | POLLHUP)) {
-                ::close(entry.fd);
-                entry.fd = open(); // a new silent connection for each one the server drops
-                entry.events = POLLOUT;
-            } else if (entry.revents & POLLIN) {
-                char byte = 0;
-                if (::recv(entry.fd, &byte, 1, MSG_DONTWAIT) <= 0) {
-                    ::close(entry.fd);
-                    entry.fd = open();
-                    entry.events = POLLOUT;
-                }
-            } else if (entry.revents & POLLOUT) {
-                entry.events = POLLIN; // connected: now wait for the server to close it
-                ++established;
-            }
-            entry.revents = 0;
-        }
-        if (!announced && established >= count) {
-            const char byte = 1;
-            if (::write(ready, &byte, 1) == 1)
-                announced = true;
-        }
-    }
-}
-
-// The child process and its pipe, stopped by PID in the destructor.
-class Flood
-{
-public:
-    Flood(quint16 port, int count) : fds(size_t(count))
-    {
-        int pipeFds[2];
-        if (::pipe2(pipeFds, O_CLOEXEC) != 0)
-            return;
-        child = ::fork();
-        if (child == 0) {
-            ::close(pipeFds[0]);
-            floodChild(port, count, pipeFds[1], 120, fds);
-        }
-        ::close(pipeFds[1]);
-        readyFd = pipeFds[0];
-        ::fcntl(readyFd, F_SETFL, O_NONBLOCK);
-    }
-    ~Flood()
-    {
-        if (child > 0) {
-            ::kill(child, SIGKILL);
-            ::waitpid(child, nullptr, 0);
-        }
-        if (readyFd >= 0)
-            ::close(readyFd);
-    }
-    Flood(const Flood &) = delete;
-    Flood &operator=(const Flood &) = delete;
-
-    bool started() const { return child > 0; }
-    bool allConnected()
-    {
-        char byte = 0;
-        if (::read(readyFd, &byte, 1) == 1)
-            connected = true;
-        return connected;
-    }
-    bool alive() const { return child > 0 && ::waitpid(child, nullptr, WNOHANG) == 0; }
-
-private:
-    std::vector<pollfd> fds; // allocated before fork(): the child allocates nothing
-    pid_t child = -1;
-    int readyFd = -1;
-    bool connected = false;
-};
 
 // The server process's descriptor limit as on a default Linux system (1024), for the flood.
 class DescriptorLimit
@@ -563,15 +448,18 @@ TEST(QSslServerFlood, ALegitimateClientIsServedUnderAFloodOf3000SilentConnection
     Server s;
     ASSERT_TRUE(s.listen()); // the defaults: clientHelloTimeout() 2000, 128 per address, backlog 1024
     const quint16 port = s.server.serverPort();
-    Flood flood(port, FloodSize);
-    ASSERT_TRUE(flood.started());
+    QtPskTest::PeerProcess flood; // stopped by PID when the test ends
+    ASSERT_TRUE(flood.start(QStringLiteral(QTPSK_FLOOD_PEER),
+                            {QString::number(port), QString::number(FloodSize), QStringLiteral("300")}));
 
     // Attempt i waits for 150 more accepted connections: the attempts span the flood's first 3000.
     const QList<qint64> times =
             legitimateHandshakesInAThread(port, Attempts, 4 * TargetMs, &s.server, FloodSize / Attempts);
-    ASSERT_TRUE(flood.alive()) << "the flood stopped";
-    ASSERT_TRUE(waitUntil([&] { return flood.allConnected(); }, 60000 * SanitizerFactor))
-            << "the child never had its " << FloodSize << " connections";
+    ASSERT_TRUE(flood.isRunning()) << "the flood stopped: " << flood.output().toStdString();
+    ASSERT_TRUE(flood.waitForOutput(QRegularExpression(QStringLiteral("connected \\d+")),
+                                    60000 * SanitizerFactor)
+                        .hasMatch())
+            << "the flood never had its " << FloodSize << " connections";
     int fast = 0;
     for (qint64 elapsed : times) {
         if (elapsed >= 0 && elapsed <= TargetMs)
