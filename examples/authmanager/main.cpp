@@ -14,6 +14,36 @@
 
 #include "authmanager.h"
 
+namespace {
+
+// Bytes from the network, never raw to the terminal (a peer could forge lines or send escape
+// sequences): escaped C-style (\\, \", \n, \r, \t, \xNN), at most 128 bytes shown. The other
+// examples share the same escaping as PskExample::printable(); this project stands alone.
+QByteArray printable(const QByteArray &bytes)
+{
+    QByteArray out;
+    for (const char c : bytes.left(128)) {
+        const auto byte = static_cast<unsigned char>(c);
+        switch (byte) {
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\\': out += "\\\\"; break;
+        case '"': out += "\\\""; break;
+        default:
+            if (byte >= 0x20 && byte < 0x7f)
+                out += c;
+            else
+                out += "\\x" + QByteArray::number(byte, 16).rightJustified(2, '0');
+        }
+    }
+    if (bytes.size() > 128)
+        out += "... (" + QByteArray::number(bytes.size()) + " bytes)";
+    return out;
+}
+
+} // namespace
+
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
@@ -38,7 +68,7 @@ int main(int argc, char *argv[])
     QObject::connect(&socket, &QSslSocket::encrypted, [&] { socket.write(line + '\n'); });
     QObject::connect(&socket, &QSslSocket::readyRead, [&] {
         if (exitCode != 0 && socket.canReadLine()) {
-            std::printf("Reply: %s\n", socket.readLine().trimmed().constData());
+            std::printf("Reply: %s\n", printable(socket.readLine().trimmed()).constData());
             exitCode = 0;
             QCoreApplication::quit();
         }

@@ -1,8 +1,12 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
 #include "pskkeys.h"
 
+#include "printable.h"
+
 #include <QtCore/qfile.h>
 #include <QtCore/qiodevice.h>
+
+#include <sys/stat.h>
 
 using namespace Qt::StringLiterals;
 
@@ -75,7 +79,7 @@ std::optional<PskEntry> parsePskEntry(QByteArrayView text, QString *error)
 bool PskTable::insert(const PskEntry &entry, QString *error)
 {
     if (m_keys.contains(entry.identity)) {
-        *error = u"identity \"%1\" is listed twice"_s.arg(QString::fromUtf8(entry.identity));
+        *error = u"identity \"%1\" is listed twice"_s.arg(printable(entry.identity));
         return false;
     }
     m_keys.insert(entry.identity, entry.key);
@@ -84,10 +88,31 @@ bool PskTable::insert(const PskEntry &entry, QString *error)
 
 bool readPskFile(QIODevice *device, PskTable *table, QString *error)
 {
+    // One sequential pass until the end of the data: atEnd() is no test on a pipe, which may
+    // simply have nothing buffered yet (process substitution gave "no keys" that way).
+    QByteArray data;
+    for (;;) {
+        const QByteArray chunk = device->read(64 * 1024);
+        if (chunk.isEmpty()) {
+            if (device->isSequential() && device->waitForReadyRead(-1))
+                continue; // a device with its own event-driven reads (a socket, a QProcess)
+            break;
+        }
+        data += chunk;
+        if (data.size() > MaxPskFileSize) {
+            *error = u"more than %1 bytes"_s.arg(MaxPskFileSize);
+            return false;
+        }
+    }
+    const QList<QByteArray> lines = data.split('\n');
     int lineNumber = 0;
-    while (!device->atEnd()) {
+    for (const QByteArray &rawLine : lines) {
         ++lineNumber;
-        const QByteArray line = device->readLine().trimmed();
+        if (rawLine.size() > MaxPskFileLine) {
+            *error = u"line %1: longer than %2 bytes"_s.arg(lineNumber).arg(MaxPskFileLine);
+            return false;
+        }
+        const QByteArray line = rawLine.trimmed();
         if (line.isEmpty())
             continue;
         // psktool writes "#<hex identity>:<hex key>"; any other line starting with '#' is a comment.
@@ -108,12 +133,21 @@ bool readPskFile(QIODevice *device, PskTable *table, QString *error)
     return true;
 }
 
-bool loadPskFile(const QString &fileName, PskTable *table, QString *error)
+bool loadPskFile(const QString &fileName, PskTable *table, QString *error, QString *warning)
 {
     QFile file(fileName);
     if (!file.open(QIODevice::ReadOnly)) {
         *error = u"%1: %2"_s.arg(fileName, file.errorString());
         return false;
+    }
+    // As ssh: any permission for group or others on a regular file (checked on the open file,
+    // not by name again). Pipes and process substitution have none to check.
+    struct stat status{};
+    if (warning && ::fstat(file.handle(), &status) == 0 && S_ISREG(status.st_mode)
+        && (status.st_mode & 077) != 0) {
+        *warning = u"%1: warning: the key file is accessible by group or others (mode %2); "
+                   "make it private (chmod 600)"_s.arg(fileName)
+                           .arg(status.st_mode & 0777, 4, 8, QLatin1Char('0'));
     }
     QString reason;
     if (!readPskFile(&file, table, &reason)) {

@@ -47,14 +47,24 @@ private:
     QHash<QByteArray, QByteArray> m_keys;
 };
 
-// Reads a key file from \a device into \a table. One entry a line (see parsePskEntry()); blank
-// lines and comment lines ('#' not followed by "hexidentity:hexkey") are skipped; surrounding
-// whitespace and CR line ends are ignored. Stops at the first bad line and returns false with
-// \a error "line <n>: <reason>"; the message never contains key material.
+// The longest line a key file may have (an identity of 255 bytes written in hex and a key of 512
+// bytes take 1537), and the most a key file may hold.
+constexpr qsizetype MaxPskFileLine = 2048;
+constexpr qsizetype MaxPskFileSize = 1024 * 1024;
+
+// Reads a key file from \a device into \a table, in one sequential pass (a pipe, a FIFO or
+// process substitution as well as a file). One entry a line (see parsePskEntry()); blank lines
+// and comment lines ('#' not followed by "hexidentity:hexkey") are skipped; surrounding
+// whitespace and CR line ends are ignored. Stops at the first bad line (or one longer than
+// MaxPskFileLine) and returns false with \a error "line <n>: <reason>"; the message never
+// contains key material, and identities in it are escaped (printable()).
 bool readPskFile(QIODevice *device, PskTable *table, QString *error);
 
-// Opens \a fileName and reads it with readPskFile(); errors start with the file name.
-bool loadPskFile(const QString &fileName, PskTable *table, QString *error);
+// Opens \a fileName and reads it with readPskFile(); errors start with the file name. When the
+// file is a regular file with any permission for group or others, \a warning (if given) says
+// so, as ssh does for key files; the file is still read.
+bool loadPskFile(const QString &fileName, PskTable *table, QString *error,
+                 QString *warning = nullptr);
 
 } // namespace PskExample
 

@@ -4,6 +4,10 @@
 #include <QSslConfiguration>
 #include <QSslPreSharedKeyAuthenticator>
 
+#include "printable.h"
+
+using PskExample::printable;
+
 namespace {
 
 // MQTT packet types (the high nibble of the fixed header).
@@ -175,12 +179,12 @@ bool MqttPskClient::handlePacket(quint8 header, const QByteArray &body)
             fail(QStringLiteral("the broker refused the subscription (SUBACK code 0x%1)").arg(granted, 2, 16, QLatin1Char('0')));
             return false;
         }
-        Q_EMIT progress(QStringLiteral("Subscribed to %1").arg(QString::fromUtf8(m_options.topic)));
+        Q_EMIT progress(QStringLiteral("Subscribed to %1").arg(printable(m_options.topic)));
         QByteArray publish;
         appendString(publish, m_options.topic);
         publish.append(m_options.message); // QoS 0: no packet id
         send(Publish << 4, publish);
-        Q_EMIT progress(QStringLiteral("Published: %1").arg(QString::fromUtf8(m_options.message)));
+        Q_EMIT progress(QStringLiteral("Published: %1").arg(printable(m_options.message)));
         m_step = Step::AwaitPublish;
         return true;
     }
@@ -195,7 +199,7 @@ bool MqttPskClient::handlePacket(quint8 header, const QByteArray &body)
         const QByteArray topic = body.mid(2, topicLength);
         const int qos = (header >> 1) & 0x03;
         const QByteArray payload = body.mid(2 + topicLength + (qos > 0 ? 2 : 0));
-        Q_EMIT progress(QStringLiteral("Received on %1: %2").arg(QString::fromUtf8(topic), QString::fromUtf8(payload)));
+        Q_EMIT progress(QStringLiteral("Received on %1: %2").arg(printable(topic), printable(payload)));
         if (topic != m_options.topic || payload != m_options.message)
             return true; // someone else's message: keep waiting for ours
         send(Disconnect << 4, QByteArray());

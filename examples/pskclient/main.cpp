@@ -15,6 +15,7 @@
 #include "console.h"
 #include "passphrasekdf.h"
 #include "pskkeys.h"
+#include "printable.h"
 #include "sslnames.h"
 
 using namespace Qt::StringLiterals;
@@ -128,8 +129,8 @@ int main(int argc, char *argv[])
     QObject::connect(&socket, &QSslSocket::preSharedKeyAuthenticationRequired,
                      [&](QSslPreSharedKeyAuthenticator *authenticator) {
         const QByteArray hint = authenticator->identityHint();
-        printLine(u"Identity hint: "_s + (hint.isEmpty() ? u"(none)"_s : QString::fromUtf8(hint)));
-        printLine(u"Identity: "_s + QString::fromUtf8(identity));
+        printLine(u"Identity hint: "_s + (hint.isEmpty() ? u"(none)"_s : printable(hint)));
+        printLine(u"Identity: "_s + printable(identity));
         authenticator->setIdentity(identity);
         authenticator->setPreSharedKey(key ? *key : deriveKeyFromPassphrase(passphrase, hint));
     });
@@ -143,7 +144,7 @@ int main(int argc, char *argv[])
         if (replied || !socket.canReadLine())
             return;
         replied = true;
-        printLine(u"Reply: "_s + QString::fromUtf8(socket.readLine()).trimmed());
+        printLine(u"Reply: "_s + printable(socket.readLine().trimmed()));
         socket.disconnectFromHost();
     });
     QObject::connect(&socket, &QSslSocket::disconnected, [&] {

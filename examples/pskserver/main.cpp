@@ -16,6 +16,7 @@
 #include "console.h"
 #include "passphrasekdf.h"
 #include "pskkeys.h"
+#include "printable.h"
 #include "sslnames.h"
 
 using namespace Qt::StringLiterals;
@@ -58,8 +59,9 @@ int main(int argc, char *argv[])
         u"Accept this identity with this key, e.g. client1:00112233445566778899aabbccddeeff. "
         "Repeatable."_s, u"identity:hexkey"_s);
     const QCommandLineOption pskFileOption(u"psk-file"_s,
-        u"Read identity:hexkey lines from this file (format above); unlike --psk, this keeps "
-        "keys out of the process list."_s, u"file"_s);
+        u"Read identity:hexkey lines from this file (format above; a pipe or <(...) works "
+        "too); unlike --psk, this keeps keys out of the process list. A file that group or "
+        "others may read or write gets a warning (chmod 600)."_s, u"file"_s);
     const QCommandLineOption passphraseOption(u"psk-passphrase"_s,
         u"Accept this identity with the key pskclient --passphrase derives from this "
         "passphrase and --hint. Repeatable."_s, u"identity:passphrase"_s);
@@ -111,8 +113,13 @@ int main(int argc, char *argv[])
         if (!keys.insert(entry, &error))
             return usageError(u"--psk-passphrase: "_s + error);
     }
-    if (parser.isSet(pskFileOption) && !loadPskFile(parser.value(pskFileOption), &keys, &error))
-        return usageError(error);
+    if (parser.isSet(pskFileOption)) {
+        QString warning;
+        if (!loadPskFile(parser.value(pskFileOption), &keys, &error, &warning))
+            return usageError(error);
+        if (!warning.isEmpty())
+            printError(u"pskserver: "_s + warning);
+    }
     if (keys.isEmpty())
         return usageError(u"no keys: give --psk, --psk-file or --psk-passphrase (see --help)"_s);
 
@@ -143,7 +150,7 @@ int main(int argc, char *argv[])
                      [&keys](QSslSocket *socket, QSslPreSharedKeyAuthenticator *authenticator) {
         const QByteArray identity = authenticator->identity();
         const bool known = keys.contains(identity);
-        printLine(u"[%1] Client identity: %2%3"_s.arg(peerName(socket), QString::fromUtf8(identity),
+        printLine(u"[%1] Client identity: %2%3"_s.arg(peerName(socket), printable(identity),
                                                       known ? QString() : u" (unknown: refused)"_s));
         if (known)
             authenticator->setPreSharedKey(keys.key(identity));
@@ -182,7 +189,7 @@ int main(int argc, char *argv[])
             const auto echoLines = [socket, peer] {
                 while (socket->canReadLine()) {
                     const QByteArray line = socket->readLine();
-                    printLine(u"[%1] Echo: %2"_s.arg(peer, QString::fromUtf8(line).trimmed()));
+                    printLine(u"[%1] Echo: %2"_s.arg(peer, printable(line.trimmed())));
                     socket->write(line);
                 }
             };

@@ -8,6 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <thread>
+
 using namespace PskExample;
 
 namespace {
@@ -139,4 +145,94 @@ TEST(LoadPskFile, ReadsAFileAndNamesItInErrors)
     const QString missing = dir.filePath(QStringLiteral("missing.psk"));
     EXPECT_FALSE(loadPskFile(missing, &table, &error));
     EXPECT_TRUE(error.startsWith(missing)) << error.toStdString();
+}
+
+// --- Key files from pipes, long lines, hostile identities, permissions (issue 14, item 6) ---------
+
+TEST(ReadPskFile, ReadsAFifoWhoseWriterIsSlowInOnePass)
+{
+    // What `--psk-file <(printf ...)` gives the program: a pipe, where QFile::atEnd() is true
+    // whenever nothing is buffered (the old reader saw "no keys").
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    const QByteArray path = QFile::encodeName(dir.filePath(QStringLiteral("keys.fifo")));
+    ASSERT_EQ(::mkfifo(path.constData(), 0600), 0);
+    std::thread writer([&path] {
+        const int fd = ::open(path.constData(), O_WRONLY);
+        if (fd < 0)
+            return;
+        const QByteArray first = QByteArray("alice:") + KeyHex + "\n";
+        const QByteArray second = QByteArray("bob:") + KeyHex + "\n";
+        (void)!::write(fd, first.constData(), size_t(first.size()));
+        // The second line in two pieces: the reader must not stop at a pipe that is empty for now.
+        (void)!::write(fd, second.constData(), 3);
+        (void)!::write(fd, second.constData() + 3, size_t(second.size() - 3));
+        ::close(fd);
+    });
+    PskTable table;
+    QString error;
+    QString warning;
+    const bool ok = loadPskFile(QFile::decodeName(path), &table, &error, &warning);
+    writer.join();
+    ASSERT_TRUE(ok) << error.toStdString();
+    EXPECT_EQ(table.size(), 2);
+    EXPECT_EQ(table.key("alice"), Key);
+    EXPECT_EQ(table.key("bob"), Key);
+    EXPECT_TRUE(warning.isEmpty()) << "a pipe has no file permissions to warn about";
+}
+
+TEST(ReadPskFile, RejectsAnOverlongLineByNumberWithoutQuotingIt)
+{
+    PskTable table;
+    const QByteArray longLine = "evil:" + QByteArray(5000, 'a');
+    const QString error = readText(QByteArray("alice:") + KeyHex + "\n" + longLine + "\n", &table);
+    EXPECT_EQ(error, QStringLiteral("line 2: longer than 2048 bytes"));
+}
+
+TEST(ReadPskFile, RejectsMoreThanAMebibyte)
+{
+    PskTable table;
+    QByteArray text;
+    while (text.size() <= MaxPskFileSize)
+        text += "# a comment line that is not an entry\n";
+    EXPECT_EQ(readText(text, &table), QStringLiteral("more than 1048576 bytes"));
+}
+
+TEST(ReadPskFile, AnIdentityInAnErrorIsEscaped)
+{
+    PskTable table;
+    // "#" + hex: the identity "\x1b[2J\r\nFAKE" (terminal escape and a forged line break).
+    const QByteArray hostile = "#" + QByteArray("\x1b[2J\r\nFAKE").toHex() + ":" + KeyHex + "\n";
+    const QString error = readText(hostile + hostile, &table);
+    EXPECT_EQ(error, QStringLiteral("line 2: identity \"\\x1b[2J\\r\\nFAKE\" is listed twice"));
+    EXPECT_FALSE(error.contains(QChar(0x1b)));
+    EXPECT_FALSE(error.contains(QLatin1Char('\r')));
+    EXPECT_FALSE(error.contains(QLatin1Char('\n')));
+}
+
+TEST(LoadPskFile, WarnsWhenGroupOrOthersMayReadOrWriteTheFile)
+{
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("keys.txt"));
+    QFile file(path);
+    ASSERT_TRUE(file.open(QIODevice::WriteOnly));
+    file.write(QByteArray("alice:") + KeyHex + "\n");
+    file.close();
+    const QByteArray native = QFile::encodeName(path);
+    for (const mode_t mode : {mode_t(0600), mode_t(0400), mode_t(0640), mode_t(0604), mode_t(0620),
+                              mode_t(0602), mode_t(0644), mode_t(0610), mode_t(0601)}) {
+        SCOPED_TRACE(mode);
+        ASSERT_EQ(::chmod(native.constData(), mode), 0);
+        PskTable table;
+        QString error;
+        QString warning;
+        ASSERT_TRUE(loadPskFile(path, &table, &error, &warning)) << error.toStdString();
+        EXPECT_EQ(table.size(), 1) << "the file is read all the same";
+        const bool shared = (mode & 077) != 0;
+        EXPECT_EQ(!warning.isEmpty(), shared) << warning.toStdString();
+        if (shared) {
+            EXPECT_TRUE(warning.contains(QStringLiteral("chmod 600")));
+        }
+    }
 }
