@@ -103,15 +103,17 @@ public:
         addressOf.erase(found);
     }
 
-    void markSpoke(const QSslSocket *socket)
+    // The entry of \a socket, or null once it has left its handshake.
+    Handshake *find(const QSslSocket *socket)
     {
         const auto key = addressOf.constFind(socket);
         if (key == addressOf.constEnd())
-            return;
+            return nullptr;
         for (Handshake &entry : handshakes[key.value()]) {
             if (entry.socket == socket)
-                entry.spoke = true;
+                return &entry;
         }
+        return nullptr;
     }
 
     // A silent connection whose bytes are in the kernel already (read in the next round of the
@@ -284,15 +286,21 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
     // Until the handshake completes the server owns the socket; then the application does.
     auto *timer = new QTimer(socket);
     timer->setSingleShot(true);
-    auto spoke = std::make_shared<bool>(false);
-    const bool helloDeadline = d->clientHelloTimeout > 0 && d->clientHelloTimeout < d->handshakeTimeout;
-    connect(timer, &QTimer::timeout, socket, [socket, spoke, helloDeadline] {
+    // The first byte is awaited for clientHelloTimeout() (never longer than the handshake may
+    // take); once it came, handshakeTimeout() starts again.
+    const int firstByteTimeout = d->clientHelloTimeout > 0
+            ? qMin(d->clientHelloTimeout, d->handshakeTimeout)
+            : d->handshakeTimeout;
+    const bool helloDeadline = firstByteTimeout < d->handshakeTimeout;
+    connect(timer, &QTimer::timeout, socket, [this, socket, helloDeadline] {
         if (socket->isEncrypted())
             return;
+        const QtPskPrivate::SslServerPrivate::Handshake *entry = d->find(socket);
+        const bool silent = entry && !entry->spoke;
         QtPskPrivate::dropHandshake(
                 socket, QAbstractSocket::SocketTimeoutError,
-                *spoke || !helloDeadline ? QSslSocket::tr("The TLS handshake did not complete in time")
-                                         : QSslSocket::tr("The client sent no ClientHello in time"));
+                silent && helloDeadline ? QSslSocket::tr("The client sent no ClientHello in time")
+                                        : QSslSocket::tr("The TLS handshake did not complete in time"));
     });
     connect(socket, &QSslSocket::peerVerifyError, this,
             [this, socket](const QSslError &error) { Q_EMIT peerVerifyError(socket, error); });
@@ -360,10 +368,10 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
     // startedEncryptionHandshake() is emitted once it runs, with the socket in SslServerMode.
     auto helloWait = std::make_shared<QMetaObject::Connection>();
     *helloWait = connect(socket, &QIODevice::readyRead, this,
-                         [this, socket, timer, helloWait, spoke] {
+                         [this, socket, timer, helloWait] {
         disconnect(*helloWait);
-        *spoke = true;
-        d->markSpoke(socket);
+        if (QtPskPrivate::SslServerPrivate::Handshake *entry = d->find(socket))
+            entry->spoke = true;
         char first = 0;
         if (socket->peek(&first, 1) != 1) {
             socket->deleteLater();
@@ -386,9 +394,6 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
         if (guard) // also when the ClientHello failed at once (errorOccurred came first), as Qt
             Q_EMIT startedEncryptionHandshake(socket);
     });
-    const int firstByteTimeout = d->clientHelloTimeout > 0
-            ? qMin(d->clientHelloTimeout, d->handshakeTimeout)
-            : d->handshakeTimeout;
     qCDebug(lcQtPskSslServer, "%p: descriptor %lld accepted, waiting for the ClientHello (timeout %d ms)",
             static_cast<void *>(socket), static_cast<long long>(socketDescriptor),
             firstByteTimeout);
