@@ -22,6 +22,15 @@ namespace QtPskPrivate {
 
 constexpr int DefaultListenBacklog = 1024;
 
+// A setter's argument that must not be negative: false (and \a warning) if it is.
+bool nonNegative(int value, const char *warning)
+{
+    if (value >= 0)
+        return true;
+    qCWarning(lcQtPskSslServer, "%s", warning);
+    return false;
+}
+
 class SslServerPrivate
 {
 public:
@@ -152,7 +161,7 @@ public:
 void dropHandshake(QSslSocket *socket, QAbstractSocket::SocketError error, const QString &text)
 {
     QPointer<QSslSocket> guard(socket);
-    SslSocketPrivate::get(socket)->setErrorAndEmit(error, text);
+    SslSocketPrivate::get(socket)->reportError(error, text);
     if (guard && socket->state() != QAbstractSocket::UnconnectedState)
         socket->abort();
 }
@@ -204,11 +213,8 @@ QSslConfiguration QSslServer::sslConfiguration() const
 
 void QSslServer::setHandshakeTimeout(int timeout)
 {
-    if (timeout < 0) {
-        qWarning("QSslServer::setHandshakeTimeout: cannot set a negative time-out");
-        return;
-    }
-    d->handshakeTimeout = timeout;
+    if (QtPskPrivate::nonNegative(timeout, "QSslServer::setHandshakeTimeout: cannot set a negative time-out"))
+        d->handshakeTimeout = timeout;
 }
 
 int QSslServer::handshakeTimeout() const
@@ -218,11 +224,8 @@ int QSslServer::handshakeTimeout() const
 
 void QSslServer::setClientHelloTimeout(int timeout)
 {
-    if (timeout < 0) {
-        qCWarning(lcQtPskSslServer, "QSslServer::setClientHelloTimeout: cannot set a negative time-out");
-        return;
-    }
-    d->clientHelloTimeout = timeout;
+    if (QtPskPrivate::nonNegative(timeout, "QSslServer::setClientHelloTimeout: cannot set a negative time-out"))
+        d->clientHelloTimeout = timeout;
 }
 
 int QSslServer::clientHelloTimeout() const
@@ -232,11 +235,8 @@ int QSslServer::clientHelloTimeout() const
 
 void QSslServer::setMaxHandshakesPerAddress(int count)
 {
-    if (count < 0) {
-        qCWarning(lcQtPskSslServer, "QSslServer::setMaxHandshakesPerAddress: cannot set a negative limit");
-        return;
-    }
-    d->maxHandshakesPerAddress = count;
+    if (QtPskPrivate::nonNegative(count, "QSslServer::setMaxHandshakesPerAddress: cannot set a negative limit"))
+        d->maxHandshakesPerAddress = count;
 }
 
 int QSslServer::maxHandshakesPerAddress() const
@@ -248,7 +248,7 @@ void QSslServer::incomingConnection(qintptr socketDescriptor)
 {
     auto *socket = new QSslSocket(this);
     socket->setSslConfiguration(d->configuration);
-    QtPskPrivate::SslSocketPrivate::get(socket)->sessionStore = d->sessions;
+    QtPskPrivate::SslSocketPrivate::get(socket)->setSessionStore(d->sessions);
     if (!socket->setSocketDescriptor(socketDescriptor)) {
         delete socket;
         return;

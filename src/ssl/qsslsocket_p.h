@@ -4,154 +4,22 @@
 
 // Internal to QtPsk: not installed, not part of the API.
 
-#include <QtPsk/qsslconfiguration.h>
 #include <QtPsk/qsslsocket.h>
 
-#include "engine/tlsengine_p.h"
-#include "network/qabstractsocket_p.h"
-#include "ssl/tls13pskpolicy_p.h"
+#include "ssl/tlsstreamlayer_p.h"
 #include "qtpsk_p.h"
-
-#include <deque>
-#include <exception>
-#include <memory>
 
 QTPSK_BEGIN_NAMESPACE
 namespace QtPskPrivate {
 
-/*
-    The private part of QSslSocket: the TCP socket's private (AbstractSocketPrivate) with its
-    hooks overridden to pump bytes between the transport and a TlsEngine.
-
-    - Reading: transportReadable() moves ciphertext from the kernel into the engine, drives the
-      handshake, and decrypts straight into the application read buffer.
-    - Writing: plaintext written before the handshake completes waits in pendingPlaintext;
-      afterwards it is encrypted at once and the records go to the transport's write buffer.
-      Signals about it (bytesWritten, encryptedBytesWritten) come from the event loop.
-    - Re-entrancy: the engine calls back (PSK) while it is on the stack. A slot may abort or
-      close the socket there; aboutToAbort() then only marks the engine for destruction, and
-      the code that called into the engine destroys it after the call returns. A slot may even
-      delete the socket there: the destructor then hands the engine to callEngine()'s frame
-      (engineKeeper), which frees it once OpenSSL has returned, and tells it (destroyedFlag).
-    - Exceptions: a slot that throws inside an engine call is stopped at OpenSSL's border (see
-      TlsEngine); callEngine() aborts the connection and rethrows it to its caller
-      (rethrowAfterAbort()).
-*/
-class QTPSK_AUTOTEST_EXPORT SslSocketPrivate final : public AbstractSocketPrivate,
-                                                     public TlsEngineCallbacks
+// The private part of QSslSocket is its stream layer: the TLS layer its TCP socket owns
+// (AbstractSocketPrivate::setLayer()), set up by QSslSocket's constructor.
+class QTPSK_AUTOTEST_EXPORT SslSocketPrivate final : public TlsStreamLayer
 {
 public:
-    SslSocketPrivate();
-    ~SslSocketPrivate() override;
+    using TlsStreamLayer::TlsStreamLayer;
 
-    QSslSocket *sslQ() const { return static_cast<QSslSocket *>(q); }
     static SslSocketPrivate *get(QSslSocket *socket) { return socket->d_func(); }
-
-    // AbstractSocketPrivate hooks
-    void transportConnected() override;
-    void transportReadable() override;
-    qint64 writeApplicationData(const char *data, qint64 size) override;
-    qint64 applicationBytesToWrite() const override;
-    void transportBytesWritten(qint64 size) override;
-    bool beginDisconnect() override;
-    bool closeDeferred() const override { return shutdownPending; }
-    bool connectionEnding() override;
-    bool closesDeviceAfterAbort() const override { return true; }
-    bool transportReconnected(bool ok) override;
-    void aboutToAbort() override;
-    bool hasBufferedInput() const override;
-    bool processBufferedInput() override;
-
-    // TlsEngineCallbacks
-    bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) override;
-
-    // Resets the per-connection TLS state before a new connection.
-    void resetTlsState();
-    // Creates the engine for \a newMode and starts the handshake. False if the socket died.
-    bool startEncryption(QSslSocket::SslMode newMode);
-    // The engine for `mode` and the configuration (the TLS 1.3 PSK policy decides a client's
-    // offer). False if it could not be made (the connection failed) or the socket died.
-    bool createEngine();
-    // The server refused the ClientHello for want of a TLS 1.3 PSK: connect again, silently,
-    // and offer one (Tls13PskPolicy). False if the socket was destroyed.
-    bool retryWithTls13Psk();
-    // Client: TLS 1.3 tickets that arrived go to sessionTicket() with newSessionTicketReceived()
-    // (persistence on). False if a slot ended the connection.
-    bool takeSessionTickets();
-    // Processes what the engine holds: handshake progress, then decryption. Each of these
-    // returns false when the socket object was destroyed (return at once), true otherwise.
-    bool processEngine();
-    bool continueHandshake();
-    bool handshakeSucceeded();
-    bool completeEncryption();
-    bool decryptAvailable();
-    bool encryptAndQueue(const char *data, qint64 size);
-    void flushEngineOutput();
-    // Queues close_notify and reports it (alertSent(), then stateChanged(ClosingState) once more,
-    // as Qt's layering emits it). False if the socket was destroyed.
-    bool sendCloseNotify();
-    // stateChanged(ClosingState) once more, as Qt's TCP layer under its TLS layer reports it.
-    bool emitClosingAgain();
-    // Closes the TCP connection as a plain socket closes: what was written goes first, one
-    // ClosingState, no close_notify (close(), and a session the verification refused, as Qt).
-    // False if the socket was destroyed.
-    bool closeWithoutNotify();
-    bool emitAlerts();
-    bool failHandshake();
-    bool failConnection(QAbstractSocket::SocketError error, const QString &message);
-    bool errorsIgnored(const QList<QSslError> &errors) const;
-    // Runs \a call on the engine with the re-entrancy flag set; false if the engine must go
-    // (or the socket was destroyed: then return at once). Rethrows an exception a slot threw
-    // inside the call, after aborting the connection.
-    template <typename Call>
-    bool callEngine(Call &&call);
-    // The end of a connection whose engine call caught \a thrown: abort, set the error, rethrow.
-    [[noreturn]] void rethrowAfterAbort(std::exception_ptr thrown);
-
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    QSslSocket::SslMode mode = QSslSocket::UnencryptedMode;
-    std::unique_ptr<TlsEngine> engine;
-    QString peerVerifyName;
-
-    QByteArray pendingPlaintext;     // written before the handshake completed
-
-    // Which application bytes the wire bytes carry, so that bytesWritten() reports plaintext:
-    // each entry says that once wireEnd wire bytes are sent, `plaintext` more bytes went out.
-    struct PlaintextRecord { qint64 wireEnd; qint64 plaintext; };
-    std::deque<PlaintextRecord> plaintextRecords;
-    qint64 wireQueued = 0;           // wire bytes handed to the transport on this connection
-    qint64 wireSent = 0;             // wire bytes the transport reported sent
-    qint64 plaintextUnsent = 0;      // encrypted application bytes still queued
-
-    QList<QSslError> handshakeErrors;
-    QList<QSslError> ignoredErrors;  // ignoreSslErrors(list)
-    bool ignoreAllErrors = false;
-    bool autoStartHandshake = false;
-    bool connectionEncrypted = false;
-    bool handshakeInterrupted = false;
-    bool inEngineCall = false;       // the engine is on the stack
-    bool abortRequested = false;     // the socket was aborted while the engine was on the stack
-    // Set while callEngine() runs: the destructor sets *destroyedFlag and moves the engine into
-    // *engineKeeper, so that OpenSSL's frames never see a freed engine.
-    bool *destroyedFlag = nullptr;
-    std::unique_ptr<TlsEngine> *engineKeeper = nullptr;
-    bool closeAfterHandshake = false; // disconnectFromHost() came during the handshake
-    // disconnectFromHost() came while written data was not yet reported sent: close_notify
-    // follows once it is (as in Qt, whose close_notify follows the data's bytesWritten()).
-    bool shutdownPending = false;
-    // The session is established and no close_notify was sent: Qt reports one (alertSent) when
-    // the connection ends, also when it is never written (abort, close, the peer's close).
-    bool closeNotifyOwed = false;
-    // A QSslServer's socket: the server object's resumable sessions (used only when the
-    // configuration allows resumption; see settingsFor()).
-    std::shared_ptr<TlsSessionStore> sessionStore;
-    bool closeNotifyReceived = false; // the peer's close_notify was reported (errorOccurred)
-    // Automatic TLS 1.3 PSK mode: this client connects again, offering a PSK, if the server
-    // refuses its first ClientHello; retryingWithTls13Psk once it does.
-    bool retryOnRefusal = false;
-    bool retryingWithTls13Psk = false;
-    QString retryError; // the first attempt's failure, reported if the new connection fails
-    Tls13PskPeer tls13PskPeer;
 };
 
 } // namespace QtPskPrivate

@@ -273,60 +273,66 @@ TEST(TcpTransport, WaitForActivityIsBoundedByTheDeadline)
     ::close(fds[1]);
 }
 
-// --- The hooks a derived socket (QSslSocket) overrides ------------------------------------
+// --- The stream layer a socket owns (QSslSocket's is TLS) ----------------------------------------
 
 namespace {
 
 // A toy "protocol": upper-cases what the application writes, lower-cases what it reads, and
-// sends "<bye>" before closing. Built only from the documented hooks and services.
-class ShoutingPrivate : public AbstractSocketPrivate
+// sends "<bye>" before closing. A stream layer built only from the documented interfaces.
+class ShoutingLayer : public StreamLayer
 {
 public:
+    using StreamLayer::StreamLayer;
+
     int connectedHookCalls = 0;
     int abortHookCalls = 0;
     int closedHookCalls = 0;
 
-    void transportConnected() override
+    void connected() override
     {
         ++connectedHookCalls;
-        AbstractSocketPrivate::transportConnected();
+        StreamLayer::connected();
     }
-    void transportReadable() override
+    void readable() override
     {
         char buffer[4096];
         bool got = false;
         for (;;) {
-            const qint64 n = readFromTransport(buffer, sizeof buffer);
+            int error = 0;
+            const qint64 n = host().readFromWire(buffer, sizeof buffer, &error);
             if (n > 0) {
-                for (qint64 i = 0; i < n; ++i)
-                    buffer[i] = char(std::tolower(static_cast<unsigned char>(buffer[i])));
-                appendToReadBuffer(buffer, n);
+                for (qint64 done = 0; done < n;) {
+                    qint64 space = 0;
+                    char *to = host().reserveApplicationSpace(&space);
+                    const qint64 part = qMin(space, n - done);
+                    for (qint64 i = 0; i < part; ++i)
+                        to[i] = char(std::tolower(static_cast<unsigned char>(buffer[done + i])));
+                    host().commitApplicationBytes(part);
+                    done += part;
+                }
                 got = true;
                 continue;
             }
-            if (got && !emitReadyRead())
+            if (got && !host().emitReadyRead())
                 return;
-            if (n < 0 && (state == QAbstractSocket::ConnectedState
-                          || state == QAbstractSocket::ClosingState))
-                transportClosed();
+            if (n < 0 && (host().state() == QAbstractSocket::ConnectedState
+                          || host().state() == QAbstractSocket::ClosingState)) {
+                ++closedHookCalls;
+                host().closeByPeer();
+            }
             return;
         }
     }
-    qint64 writeApplicationData(const char *data, qint64 size) override
+    qint64 write(const char *data, qint64 size) override
     {
         QByteArray upper(data, int(size));
-        writeToTransport(upper.toUpper().constData(), size);
+        host().writeToWire(upper.toUpper().constData(), size);
         return size;
     }
     bool beginDisconnect() override
     {
-        writeToTransport("<bye>", 5);
+        host().writeToWire("<bye>", 5);
         return true;
-    }
-    void transportClosed() override
-    {
-        ++closedHookCalls;
-        AbstractSocketPrivate::transportClosed();
     }
     void aboutToAbort() override { ++abortHookCalls; }
 };
@@ -334,8 +340,8 @@ public:
 class ShoutingSocket : public QTcpSocket
 {
 public:
-    ShoutingSocket() : QTcpSocket(std::make_unique<ShoutingPrivate>()) {}
-    ShoutingPrivate *d() const { return static_cast<ShoutingPrivate *>(d_ptr.get()); }
+    ShoutingSocket() { d_ptr->setLayer(std::make_unique<ShoutingLayer>(*d_ptr)); }
+    ShoutingLayer *d() const { return static_cast<ShoutingLayer *>(d_ptr->layer()); }
 };
 
 struct Listener
