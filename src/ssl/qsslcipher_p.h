@@ -1,6 +1,6 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
-#ifndef QSSLCIPHER_P_H
-#define QSSLCIPHER_P_H
+#ifndef QTPSK_QSSLCIPHER_P_H
+#define QTPSK_QSSLCIPHER_P_H
 
 // Internal to QtPsk: not installed, not part of the API.
 
@@ -52,4 +52,4 @@ QTPSK_AUTOTEST_EXPORT const QList<QSslCipher> &defaultCipherList();
 
 QTPSK_END_NAMESPACE
 
-#endif // QSSLCIPHER_P_H
+#endif // QTPSK_QSSLCIPHER_P_H

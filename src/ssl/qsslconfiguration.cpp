@@ -2,9 +2,11 @@
 #include "ssl/qsslconfiguration_p.h"
 
 #include "ssl/qsslcipher_p.h"
+#include "qtpsklogging_p.h"
 
 #include <QtCore/qglobalstatic.h>
 #include <QtCore/qlogging.h>
+#include <QtCore/qloggingcategory.h>
 #include <QtCore/qstringlist.h>
 
 #include <openssl/ssl.h>
@@ -216,7 +218,8 @@ int QSslConfiguration::peerVerifyDepth() const
 void QSslConfiguration::setPeerVerifyDepth(int depth)
 {
     if (depth < 0) {
-        qWarning("QSslConfiguration::setPeerVerifyDepth: cannot set negative depth of %d", depth);
+        qCWarning(lcQtPskSsl, "QSslConfiguration::setPeerVerifyDepth: cannot set negative depth of %d",
+                  depth);
         return;
     }
     d->peerVerifyDepth = depth;

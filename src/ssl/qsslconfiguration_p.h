@@ -1,6 +1,6 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
-#ifndef QSSLCONFIGURATION_P_H
-#define QSSLCONFIGURATION_P_H
+#ifndef QTPSK_QSSLCONFIGURATION_P_H
+#define QTPSK_QSSLCONFIGURATION_P_H
 
 // Internal to QtPsk: not installed, not part of the API.
 
@@ -65,7 +65,7 @@ QTPSK_AUTOTEST_EXPORT QByteArray tls12CipherString(const QSslConfiguration &conf
 
 // The names of the TLS 1.3 suites of effectiveCiphers(), joined with ':': the argument for
 // SSL_CTX_set_ciphersuites(). Empty when none is configured: then do not call it, and OpenSSL's
-// default TLS 1.3 suites stay enabled (Qt does the same; spec §2.6, "Cipher-list trap").
+// default TLS 1.3 suites stay enabled (Qt does the same: an empty list would disable TLS 1.3).
 QTPSK_AUTOTEST_EXPORT QByteArray tls13CipherSuites(const QSslConfiguration &configuration);
 
 // Maps \a protocol to OpenSSL's SSL_CTX_set_min_proto_version()/..._max_proto_version()
@@ -82,4 +82,4 @@ QTPSK_AUTOTEST_EXPORT QSsl::SslProtocol protocolFromVersion(int version);
 
 QTPSK_END_NAMESPACE
 
-#endif // QSSLCONFIGURATION_P_H
+#endif // QTPSK_QSSLCONFIGURATION_P_H

@@ -1,6 +1,6 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
-#ifndef QSSLERROR_P_H
-#define QSSLERROR_P_H
+#ifndef QTPSK_QSSLERROR_P_H
+#define QTPSK_QSSLERROR_P_H
 
 // Internal to QtPsk: not installed, not part of the API.
 
@@ -20,4 +20,4 @@ public:
 
 QTPSK_END_NAMESPACE
 
-#endif // QSSLERROR_P_H
+#endif // QTPSK_QSSLERROR_P_H

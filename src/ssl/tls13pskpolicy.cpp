@@ -37,6 +37,11 @@ size_t qHash(const Tls13PskPeer &peer, size_t seed) noexcept
     return qHashMulti(seed, peer.host, peer.port, peer.settings);
 }
 
+bool Tls13PskPolicy::environmentAsksForTls13Psk()
+{
+    return qEnvironmentVariableIsSet("QT_USE_TLS_1_3_PSK");
+}
+
 Tls13PskPolicy::Decision Tls13PskPolicy::decide(QSsl::Tls13PreSharedKeyMode mode,
                                                 bool slotConnected, const Tls13PskPeer &peer)
 {
@@ -48,7 +53,7 @@ Tls13PskPolicy::Decision Tls13PskPolicy::decide(QSsl::Tls13PreSharedKeyMode mode
     case QSsl::Tls13PreSharedKeyMode::Automatic:
         break;
     }
-    if (qEnvironmentVariableIsSet("QT_USE_TLS_1_3_PSK"))
+    if (environmentAsksForTls13Psk())
         return {Tls13Psk::Offer, false};
     if (!slotConnected)
         return {Tls13Psk::QtCompatible, false}; // nobody could answer a second ClientHello

@@ -52,6 +52,9 @@ public:
         bool retryOnRefusal = false;
     };
 
+    // QT_USE_TLS_1_3_PSK is set (read on each call, as Qt reads it on each handshake): the
+    // socket's one reading of the variable.
+    static bool environmentAsksForTls13Psk();
     static Decision decide(QSsl::Tls13PreSharedKeyMode mode, bool slotConnected,
                            const Tls13PskPeer &peer);
     // The server of \a peer refused a ClientHello without a TLS 1.3 PSK.
