@@ -75,7 +75,7 @@ TlsFailure tlsFailure(TlsPhase phase, const TlsEngine &engine,
 
 TlsFailure closeNotifyFailure()
 {
-    return {TlsFailure::Outcome::Failed, QAbstractSocket::RemoteHostClosedError,
+    return {TlsFailure::Outcome::Reported, QAbstractSocket::RemoteHostClosedError,
             QSslSocket::tr("The TLS/SSL connection has been closed")};
 }
 

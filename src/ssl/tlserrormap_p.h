@@ -30,6 +30,9 @@ struct TlsFailure
         // The session failed: the error is reported, then the connection is aborted. In the
         // Write phase the error is only recorded: write() never emits, the read path reports.
         Failed,
+        // Reported (errorOccurred()) while the connection stays: the peer's close_notify, after
+        // which the connection closes with the transport.
+        Reported,
     };
     Outcome outcome = Outcome::Failed;
     QAbstractSocket::SocketError error = QAbstractSocket::UnknownSocketError;

@@ -476,7 +476,7 @@ bool TlsStreamLayer::decryptAvailable()
     case TlsEngine::Result::Ok:
     case TlsEngine::Result::WantInput:
         return true;
-    case TlsEngine::Result::Closed:
+    case TlsEngine::Result::Closed: {
         if (host().state() == QAbstractSocket::ClosingState)
             return host().maybeFinishClosing(); // the peer answered our close_notify
         if (closeNotifyReceived)
@@ -484,7 +484,9 @@ bool TlsStreamLayer::decryptAvailable()
         // As Qt: the peer's close_notify is reported at once; the connection closes with the
         // transport (the peer's FIN is "The remote host closed the connection").
         closeNotifyReceived = true;
-        return reportFailure(closeNotifyFailure());
+        const TlsFailure closed = closeNotifyFailure();
+        return reportError(closed.error, closed.errorString);
+    }
     case TlsEngine::Result::Failed:
         break;
     }

@@ -269,10 +269,5 @@ bool TlsStreamLayer::reportError(QAbstractSocket::SocketError error, const QStri
     return host().setErrorAndEmit(error, errorString);
 }
 
-bool TlsStreamLayer::reportFailure(const TlsFailure &failure)
-{
-    return host().setErrorAndEmit(failure.error, failure.errorString);
-}
-
 } // namespace QtPskPrivate
 QTPSK_END_NAMESPACE

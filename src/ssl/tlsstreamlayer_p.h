@@ -71,10 +71,9 @@ public:
     {
         sessionStore = std::move(store);
     }
-    // errorOccurred(\a error) with \a errorString (a QSslServer giving up on a handshake).
+    // errorOccurred(\a error) with \a errorString, the connection left as it is (a QSslServer
+    // giving up on a handshake aborts it next; the peer's close_notify).
     bool reportError(QAbstractSocket::SocketError error, const QString &errorString);
-    // errorOccurred() for \a failure, the connection left as it is.
-    bool reportFailure(const TlsFailure &failure);
     // startClientEncryption(), startServerEncryption(): the checks, then startEncryption().
     void startClientEncryption();
     void startServerEncryption();
