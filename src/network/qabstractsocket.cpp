@@ -785,7 +785,7 @@ bool AbstractSocketPrivate::applySocketOption(QAbstractSocket::SocketOption opti
 {
     if (!transport || !transport->isOpen())
         return false;
-    return setSocketOption(*transport, option, value.toInt());
+    return QtPskPrivate::setSocketOption(*transport, option, value.toInt());
 }
 
 void AbstractSocketPrivate::applySocketOptions()

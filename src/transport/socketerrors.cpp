@@ -14,56 +14,61 @@ QString tr(const char *text)
     return QAbstractSocket::tr(text);
 }
 
+struct ErrorRow
+{
+    int errors[4]; // the errno values of the row; 0 ends the list
+    QAbstractSocket::SocketError code;
+    const char *text;
+};
+
+// The errno values every call reports alike. socketErrorFromErrno() handles the few that
+// depend on the call before it looks here.
+constexpr ErrorRow errorTable[] = {
+    { { ECONNREFUSED }, QAbstractSocket::ConnectionRefusedError,
+      QT_TRANSLATE_NOOP("QAbstractSocket", "Connection refused") },
+    { { ECONNRESET, EPIPE }, QAbstractSocket::RemoteHostClosedError,
+      QT_TRANSLATE_NOOP("QAbstractSocket", "The remote host closed the connection") },
+    { { ETIMEDOUT }, QAbstractSocket::NetworkError,
+      QT_TRANSLATE_NOOP("QAbstractSocket", "Connection timed out") },
+    { { ENETUNREACH }, QAbstractSocket::NetworkError,
+      QT_TRANSLATE_NOOP("QAbstractSocket", "Network unreachable") },
+    { { EHOSTUNREACH }, QAbstractSocket::NetworkError,
+      QT_TRANSLATE_NOOP("QAbstractSocket", "Host unreachable") },
+    { { EACCES, EPERM }, QAbstractSocket::SocketAccessError,
+      QT_TRANSLATE_NOOP("QAbstractSocket", "Permission denied") },
+    { { EMFILE, ENFILE, ENOBUFS, ENOMEM }, QAbstractSocket::SocketResourceError,
+      QT_TRANSLATE_NOOP("QAbstractSocket", "Insufficient resources") },
+    { { EAFNOSUPPORT, EPROTONOSUPPORT }, QAbstractSocket::UnsupportedSocketOperationError,
+      QT_TRANSLATE_NOOP("QAbstractSocket", "Protocol type not supported") },
+    { { EADDRNOTAVAIL }, QAbstractSocket::SocketAddressNotAvailableError,
+      QT_TRANSLATE_NOOP("QAbstractSocket", "The address is not available") },
+    { { EADDRINUSE }, QAbstractSocket::AddressInUseError,
+      QT_TRANSLATE_NOOP("QAbstractSocket", "The bound address is already in use") },
+};
+
 } // namespace
 
 QAbstractSocket::SocketError socketErrorFromErrno(int error, SocketCall call, QString *text)
 {
-    switch (error) {
-    case ECONNREFUSED:
-        *text = tr("Connection refused");
-        return QAbstractSocket::ConnectionRefusedError;
-    case ECONNRESET:
-    case EPIPE:
-        *text = tr("The remote host closed the connection");
-        return QAbstractSocket::RemoteHostClosedError;
-    case ETIMEDOUT:
-        *text = tr("Connection timed out");
-        return call == SocketCall::Connect ? QAbstractSocket::SocketTimeoutError
-                                           : QAbstractSocket::NetworkError;
-    case ENETUNREACH:
-        *text = tr("Network unreachable");
-        return QAbstractSocket::NetworkError;
-    case EHOSTUNREACH:
-        *text = tr("Host unreachable");
-        return QAbstractSocket::NetworkError;
-    case EACCES:
-    case EPERM:
-        *text = call == SocketCall::Bind ? tr("The address is protected") : tr("Permission denied");
+    // A local address that may not be used, and an argument a bind() refuses.
+    if (call == SocketCall::Bind && (error == EACCES || error == EPERM)) {
+        *text = tr("The address is protected");
         return QAbstractSocket::SocketAccessError;
-    case EMFILE:
-    case ENFILE:
-    case ENOBUFS:
-    case ENOMEM:
-        *text = tr("Insufficient resources");
-        return QAbstractSocket::SocketResourceError;
-    case EAFNOSUPPORT:
-    case EPROTONOSUPPORT:
-        *text = tr("Protocol type not supported");
+    }
+    if (call == SocketCall::Bind && error == EINVAL) {
+        *text = tr("Unsupported socket operation");
         return QAbstractSocket::UnsupportedSocketOperationError;
-    case EADDRNOTAVAIL:
-        *text = tr("The address is not available");
-        return QAbstractSocket::SocketAddressNotAvailableError;
-    case EADDRINUSE:
-        *text = tr("The bound address is already in use");
-        return QAbstractSocket::AddressInUseError;
-    case EINVAL:
-        if (call == SocketCall::Bind) {
-            *text = tr("Unsupported socket operation");
-            return QAbstractSocket::UnsupportedSocketOperationError;
+    }
+    for (const ErrorRow &row : errorTable) {
+        for (int rowError : row.errors) {
+            if (rowError != 0 && rowError == error) {
+                *text = tr(row.text);
+                // A connect that timed out is the socket's time-out, not a network failure.
+                return call == SocketCall::Connect && error == ETIMEDOUT
+                        ? QAbstractSocket::SocketTimeoutError
+                        : row.code;
+            }
         }
-        break;
-    default:
-        break;
     }
     *text = errnoString(error);
     return call == SocketCall::Connect ? QAbstractSocket::ConnectionRefusedError

@@ -10,33 +10,43 @@
 QTPSK_BEGIN_NAMESPACE
 namespace QtPskPrivate {
 
+namespace {
+
+struct OptionRow
+{
+    QAbstractSocket::SocketOption option;
+    SocketOptionName ipv4;
+    SocketOptionName ipv6;
+};
+
+constexpr bool flag = true;
+constexpr bool readOnly = true;
+
+// Every option a TCP socket has; the multicast options are not in it.
+constexpr OptionRow optionTable[] = {
+    { QAbstractSocket::LowDelayOption,
+      { IPPROTO_TCP, TCP_NODELAY, flag, false }, { IPPROTO_TCP, TCP_NODELAY, flag, false } },
+    { QAbstractSocket::KeepAliveOption,
+      { SOL_SOCKET, SO_KEEPALIVE, flag, false }, { SOL_SOCKET, SO_KEEPALIVE, flag, false } },
+    { QAbstractSocket::TypeOfServiceOption,
+      { IPPROTO_IP, IP_TOS, false, false }, { IPPROTO_IPV6, IPV6_TCLASS, false, false } },
+    { QAbstractSocket::SendBufferSizeSocketOption,
+      { SOL_SOCKET, SO_SNDBUF, false, false }, { SOL_SOCKET, SO_SNDBUF, false, false } },
+    { QAbstractSocket::ReceiveBufferSizeSocketOption,
+      { SOL_SOCKET, SO_RCVBUF, false, false }, { SOL_SOCKET, SO_RCVBUF, false, false } },
+    { QAbstractSocket::PathMtuSocketOption,
+      { IPPROTO_IP, IP_MTU, false, readOnly }, { IPPROTO_IPV6, IPV6_MTU, false, readOnly } },
+};
+
+} // namespace
+
 bool socketOptionName(QAbstractSocket::SocketOption option, int family, SocketOptionName *out)
 {
-    const bool v6 = family == AF_INET6;
-    switch (option) {
-    case QAbstractSocket::LowDelayOption:
-        *out = { IPPROTO_TCP, TCP_NODELAY, true, false };
-        return true;
-    case QAbstractSocket::KeepAliveOption:
-        *out = { SOL_SOCKET, SO_KEEPALIVE, true, false };
-        return true;
-    case QAbstractSocket::TypeOfServiceOption:
-        *out = v6 ? SocketOptionName { IPPROTO_IPV6, IPV6_TCLASS, false, false }
-                  : SocketOptionName { IPPROTO_IP, IP_TOS, false, false };
-        return true;
-    case QAbstractSocket::SendBufferSizeSocketOption:
-        *out = { SOL_SOCKET, SO_SNDBUF, false, false };
-        return true;
-    case QAbstractSocket::ReceiveBufferSizeSocketOption:
-        *out = { SOL_SOCKET, SO_RCVBUF, false, false };
-        return true;
-    case QAbstractSocket::PathMtuSocketOption:
-        *out = v6 ? SocketOptionName { IPPROTO_IPV6, IPV6_MTU, false, true }
-                  : SocketOptionName { IPPROTO_IP, IP_MTU, false, true };
-        return true;
-    case QAbstractSocket::MulticastTtlOption:
-    case QAbstractSocket::MulticastLoopbackOption:
-        break;
+    for (const OptionRow &row : optionTable) {
+        if (row.option == option) {
+            *out = family == AF_INET6 ? row.ipv6 : row.ipv4;
+            return true;
+        }
     }
     return false;
 }

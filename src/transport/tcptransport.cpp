@@ -69,22 +69,31 @@ SocketAddress SocketAddress::fromSockaddr(const sockaddr *address, socklen_t len
     return a;
 }
 
-SocketAddress SocketAddress::localOf(int fd)
+namespace {
+
+// The local (\a peer false) or peer address of the socket \a fd.
+SocketAddress socketName(int fd, bool peer)
 {
     SocketAddress a;
     socklen_t length = sizeof a.storage;
-    if (fd >= 0 && ::getsockname(fd, reinterpret_cast<sockaddr *>(&a.storage), &length) == 0)
+    auto *address = reinterpret_cast<sockaddr *>(&a.storage);
+    if (fd >= 0
+            && (peer ? ::getpeername(fd, address, &length) : ::getsockname(fd, address, &length))
+                    == 0)
         a.length = length;
     return a;
 }
 
+} // namespace
+
+SocketAddress SocketAddress::localOf(int fd)
+{
+    return socketName(fd, false);
+}
+
 SocketAddress SocketAddress::peerOf(int fd)
 {
-    SocketAddress a;
-    socklen_t length = sizeof a.storage;
-    if (fd >= 0 && ::getpeername(fd, reinterpret_cast<sockaddr *>(&a.storage), &length) == 0)
-        a.length = length;
-    return a;
+    return socketName(fd, true);
 }
 
 QSocketNotifier *createNotifier(QSocketNotifier::Type type, QObject *context,
