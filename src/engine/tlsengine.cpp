@@ -109,6 +109,11 @@ void TlsEngine::forgetCredentials()
 {
     wipe(m_answer.identity);
     wipe(m_answer.key);
+    forgetOfferedIdentities();
+}
+
+void TlsEngine::forgetOfferedIdentities()
+{
     for (OfferedIdentity &offered : m_offeredIdentities)
         wipe(offered.identity);
     m_offeredIdentities.clear();

@@ -214,7 +214,9 @@ private:
     void handshakeDone();
     // tlsengine.cpp: alerts and the end of the handshake.
     static void infoTrampoline(const SSL *ssl, int where, int value);
+    // Wipes the PSK answer and the offered identities (the handshake is over).
     void forgetCredentials();
+    void forgetOfferedIdentities();
     void diagnoseHandshakeFailure();
 
     enum class Call { Handshake, Read, Write };

@@ -2,7 +2,6 @@
 // TlsEngine: the server's look at each ClientHello, before OpenSSL negotiates anything.
 #include "engine/tlsengine_p.h"
 
-#include "engine/secretbytes_p.h"
 #include "qtpsklogging_p.h"
 
 QTPSK_BEGIN_NAMESPACE
@@ -70,9 +69,7 @@ int TlsEngine::clientHelloTrampoline(SSL *ssl, int *alert, void *)
 // rejects a malformed one itself).
 void TlsEngine::clientHello()
 {
-    for (OfferedIdentity &offered : m_offeredIdentities)
-        wipe(offered.identity);
-    m_offeredIdentities.clear();
+    forgetOfferedIdentities();
     const unsigned char *data = nullptr;
     size_t size = 0;
     const bool offersPsk = SSL_client_hello_get0_ext(m_ssl.get(), kPreSharedKeyExtension, &data, &size);
