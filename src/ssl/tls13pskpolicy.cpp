@@ -44,7 +44,9 @@ Tls13PskPolicy::Decision Tls13PskPolicy::decide(QSsl::Tls13PreSharedKeyMode mode
     case QSsl::Tls13PreSharedKeyMode::Always:
         return {Tls13Psk::Offer, false};
     case QSsl::Tls13PreSharedKeyMode::QtCompatible:
-        return {Tls13Psk::QtCompatible, false};
+        return {qEnvironmentVariableIsSet("QT_USE_TLS_1_3_PSK") ? Tls13Psk::QtOptIn
+                                                                 : Tls13Psk::QtCompatible,
+                false};
     case QSsl::Tls13PreSharedKeyMode::Automatic:
         break;
     }
