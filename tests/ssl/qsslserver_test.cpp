@@ -19,6 +19,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/pskconfiguration.h"
 #include "common/testsupport.h"
 
 namespace {
@@ -27,11 +28,7 @@ const QByteArray Key = QByteArray::fromHex("1a2b3c4d5e6f");
 
 QSslConfiguration pskConfiguration()
 {
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    configuration.setProtocol(QSsl::TlsV1_2);
-    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
-    configuration.setCiphers(QStringLiteral("PSK-AES256-CBC-SHA"));
-    return configuration;
+    return QtPskTest::pskConfiguration(QSsl::TlsV1_2, QStringLiteral("PSK-AES256-CBC-SHA"));
 }
 
 // A plain TCP connection that sends nothing: a client stuck before its handshake.
