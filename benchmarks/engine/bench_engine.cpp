@@ -4,6 +4,7 @@
 // SSL objects over an OpenSSL BIO pair. Both hold one SSL_CTX per side for the whole run (as a
 // server or a long-lived client does) and create the per-connection SSL objects each iteration.
 
+#include "common/enginepump.h"
 #include "engine/tlsengine_p.h"
 
 #include <QtPsk/qsslpresharedkeyauthenticator.h>
@@ -18,7 +19,6 @@
 using QTPSK_PREPEND_NAMESPACE(QSslPreSharedKeyAuthenticator);
 using QTPSK_PREPEND_NAMESPACE(QtPskPrivate::TlsContext);
 using QTPSK_PREPEND_NAMESPACE(QtPskPrivate::TlsEngine);
-using QTPSK_PREPEND_NAMESPACE(QtPskPrivate::TlsEngineCallbacks);
 using QTPSK_PREPEND_NAMESPACE(QtPskPrivate::TlsSettings);
 using QTPSK_PREPEND_NAMESPACE(QtPskPrivate::Tls13Psk);
 
@@ -40,17 +40,6 @@ const Suite kSuites[] = {
     { true, "TLS_AES_128_GCM_SHA256" },
 };
 
-class Credentials : public TlsEngineCallbacks
-{
-public:
-    bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) override
-    {
-        authenticator->setIdentity(QByteArray(kIdentity));
-        authenticator->setPreSharedKey(QByteArray(reinterpret_cast<const char *>(kKey), sizeof kKey));
-        return true;
-    }
-};
-
 std::shared_ptr<TlsContext> engineContext(const Suite &suite, bool server)
 {
     TlsSettings settings;
@@ -59,13 +48,6 @@ std::shared_ptr<TlsContext> engineContext(const Suite &suite, bool server)
     (suite.tls13 ? settings.cipherSuites : settings.cipherList) = suite.cipher;
     settings.tls13Psk = Tls13Psk::Offer;
     return TlsContext::get(settings, nullptr);
-}
-
-void moveBytes(TlsEngine &from, TlsEngine &to)
-{
-    char buffer[16 * 1024];
-    while (const qsizetype n = from.takeOutput(buffer, sizeof buffer))
-        to.feed(buffer, n);
 }
 
 void BM_EngineHandshake(benchmark::State &state)
@@ -77,21 +59,18 @@ void BM_EngineHandshake(benchmark::State &state)
         state.SkipWithError("no context");
         return;
     }
-    Credentials credentials;
+    QtPskTest::EngineCredentials credentials(
+            QByteArray(kIdentity), QByteArray(reinterpret_cast<const char *>(kKey), sizeof kKey));
+    credentials.keepRequests = false;
     for (auto _ : state) {
         TlsEngine client(clientContext, &credentials);
         TlsEngine server(serverContext, &credentials);
-        for (int round = 0; round < 10; ++round) {
-            const TlsEngine::Result c = client.handshake();
-            moveBytes(client, server);
-            const TlsEngine::Result s = server.handshake();
-            moveBytes(server, client);
-            if (c == TlsEngine::Result::Failed || s == TlsEngine::Result::Failed) {
-                state.SkipWithError("handshake failed");
-                return;
-            }
-            if (client.isHandshakeComplete() && server.isHandshakeComplete())
-                break;
+        TlsEngine::Result c = TlsEngine::Result::WantInput;
+        TlsEngine::Result s = TlsEngine::Result::WantInput;
+        QtPskTest::pumpHandshake(client, server, &c, &s, 10);
+        if (c == TlsEngine::Result::Failed || s == TlsEngine::Result::Failed) {
+            state.SkipWithError("handshake failed");
+            return;
         }
         if (!client.isHandshakeComplete() || !server.isHandshakeComplete()) {
             state.SkipWithError("handshake did not finish");
