@@ -6,6 +6,7 @@
 #ifndef QTPSK_TEST_ENGINEPUMP_H
 #define QTPSK_TEST_ENGINEPUMP_H
 
+#include "common/distinctbytes.h"
 #include "engine/tlscontext_p.h"
 #include "engine/tlsengine_p.h"
 
@@ -58,16 +59,6 @@ public:
     int calls = 0;
     std::vector<EngineAuthenticator> seen; // with keepRequests
 };
-
-// \a size bytes, none of them NUL, each differing from its neighbours (1, 2, ..., 251, 1, ...): a
-// cut one byte early or late, or from the wrong end, changes what arrives.
-inline QByteArray distinctBytes(qsizetype size)
-{
-    QByteArray bytes(size, Qt::Uninitialized);
-    for (qsizetype i = 0; i < size; ++i)
-        bytes[i] = char(1 + i % 251);
-    return bytes;
-}
 
 // A handshake result after which handshake() has nothing more to do.
 inline bool isFinal(EngineResult result)

@@ -11,7 +11,6 @@ using namespace QtPskInterop;
 namespace {
 
 const QByteArray serverHint = QByteArrayLiteral("gnutls-hint");
-const QByteArray wrongKeyHex = QByteArrayLiteral("ffeeddccbbaa99887766554433221100");
 
 QString tls12Priority(const char *kx)
 {
@@ -43,71 +42,27 @@ ClientRow tls13(const char *name, const char *scenario, const QString &priority 
     return row;
 }
 
-ClientRow failed(ClientRow row, QSsl::AlertType received)
-{
-    row.success = false;
-    row.fatalReceived = {fatal(received)};
-    return row;
-}
-
 std::vector<ClientRow> clientRows()
 {
     std::vector<ClientRow> rows;
     rows.push_back(base("Tls12PskEcho", "success, data echoed"));
     rows.push_back(base("Tls12EcdhePskEcho", "success, data echoed", "ECDHE-PSK"));
     rows.push_back(base("Tls12DhePskEcho", "success, data echoed", "DHE-PSK"));
-    {
-        ClientRow r = base("Tls12PskEchoIpv6", "success, data echoed");
-        r.server.host = QStringLiteral("::1");
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = base("Tls12NoHint", "hint absent");
-        r.server.hint.clear();
-        r.hint.clear();
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = failed(base("Tls12WrongKey", "wrong key"), QSsl::AlertType::BadRecordMac);
-        r.client.key = QByteArray::fromHex(wrongKeyHex);
-        rows.push_back(r);
-    }
-    {   // Quirk: GnuTLS hides which identities exist: an unknown one looks like a wrong key.
-        ClientRow r = failed(base("Tls12UnknownIdentity", "unknown identity"), QSsl::AlertType::BadRecordMac);
-        r.client.identity = QByteArrayLiteral("nobody");
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = base("Tls12OverlongIdentityTruncatedTo255", "over-long identity (300 B, sent as 255 B)");
-        r.client.identity = QByteArray(300, 'g');
-        r.server.identity = QByteArray(255, 'g');
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = base("Tls12OverlongKeyTruncatedTo512", "over-long key (600 B, used as 512 B)");
-        QByteArray key;
-        for (int i = 0; i < 600; ++i)
-            key += char(i * 11 + 5);
-        r.client.key = key;
-        r.server.keyHex = key.left(512).toHex();
-        rows.push_back(r);
-    }
+    rows.push_back(onIpv6(base("Tls12PskEchoIpv6", "success, data echoed")));
+    rows.push_back(withoutHint(base("Tls12NoHint", "hint absent")));
+    rows.push_back(withWrongKey(base("Tls12WrongKey", "wrong key"), QSsl::AlertType::BadRecordMac));
+    // Quirk: GnuTLS hides which identities exist: an unknown one looks like a wrong key.
+    rows.push_back(withUnknownIdentity(base("Tls12UnknownIdentity", "unknown identity"),
+                                       QSsl::AlertType::BadRecordMac));
+    rows.push_back(withOverlongIdentity(
+            base("Tls12OverlongIdentityTruncatedTo255", "over-long identity (300 B, sent as 255 B)")));
+    rows.push_back(withOverlongKey(
+            base("Tls12OverlongKeyTruncatedTo512", "over-long key (600 B, used as 512 B)")));
     rows.push_back(tls13("Tls13Echo", "success, data echoed"));
-    {
-        ClientRow r = tls13("Tls13EchoIpv6", "success, data echoed");
-        r.server.host = QStringLiteral("::1");
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = failed(tls13("Tls13WrongKey", "wrong key"), QSsl::AlertType::IllegalParameter);
-        r.client.key = QByteArray::fromHex(wrongKeyHex);
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = failed(tls13("Tls13UnknownIdentity", "unknown identity"), QSsl::AlertType::IllegalParameter);
-        r.client.identity = QByteArrayLiteral("nobody");
-        rows.push_back(r);
-    }
+    rows.push_back(onIpv6(tls13("Tls13EchoIpv6", "success, data echoed")));
+    rows.push_back(withWrongKey(tls13("Tls13WrongKey", "wrong key"), QSsl::AlertType::IllegalParameter));
+    rows.push_back(withUnknownIdentity(tls13("Tls13UnknownIdentity", "unknown identity"),
+                                       QSsl::AlertType::IllegalParameter));
     {   // psk_ke only: OpenSSL's client offers only psk_dhe_ke, so there is no common PSK mode.
         ClientRow r = failed(tls13("Tls13PskKeOnly", "psk_ke only on the peer",
                                    QStringLiteral("NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+PSK")),
@@ -169,73 +124,31 @@ std::vector<ServerRow> serverRows()
 {
     std::vector<ServerRow> rows;
     rows.push_back(serverBase("Tls12Echo", "success, data echoed"));
-    {
-        ServerRow r = serverBase("Tls12EchoIpv6", "success, data echoed");
-        r.host = QStringLiteral("::1");
-        rows.push_back(r);
-    }
-    {
-        ServerRow r = serverBase("Tls12NoHint", "hint absent");
-        r.server.hint.clear();
-        r.clientShowsHint.clear();
-        rows.push_back(r);
-    }
-    {
-        ServerRow r = serverBase("Tls12WrongKey", "wrong key");
-        r.client.keyHex = wrongKeyHex;
-        r.success = false;
-        r.fatalSent = {fatal(QSsl::AlertType::BadRecordMac)};
-        rows.push_back(r);
-    }
-    {
-        ServerRow r = serverBase("Tls12UnknownIdentity", "unknown identity");
-        r.client.identity = "nobody";
-        r.identitySeen = "nobody";
-        r.success = false;
-        r.fatalSent = {fatal(QSsl::AlertType::UnknownPskIdentity)};
-        rows.push_back(r);
-    }
+    rows.push_back(onIpv6(serverBase("Tls12EchoIpv6", "success, data echoed")));
+    rows.push_back(withoutHint(serverBase("Tls12NoHint", "hint absent")));
+    rows.push_back(withWrongKey(serverBase("Tls12WrongKey", "wrong key"), QSsl::AlertType::BadRecordMac));
+    rows.push_back(withUnknownIdentity(serverBase("Tls12UnknownIdentity", "unknown identity"),
+                                       QSsl::AlertType::UnknownPskIdentity));
     {   // OpenSSL servers accept identities up to 256 bytes; GnuTLS sends longer ones, refused
         // with decode_error before the slot is asked.
-        ServerRow r = serverBase("Tls12OverlongIdentity", "over-long identity (300 B)");
-        r.client.identity = QByteArray(300, 'g');
-        r.success = false;
+        ServerRow r = failedSending(serverBase("Tls12OverlongIdentity", "over-long identity (300 B)"),
+                                    QSsl::AlertType::DecodeError);
+        r.client.identity = printableDistinctBytes(300);
         r.emissions = 0;
-        r.fatalSent = {fatal(QSsl::AlertType::DecodeError)};
         rows.push_back(r);
     }
     {   // QtPsk uses the first 512 bytes of the server's key; GnuTLS uses all 600: no match.
-        ServerRow r = serverBase("Tls12OverlongKey", "over-long key (600 B on both sides)");
-        QByteArray key;
-        for (int i = 0; i < 600; ++i)
-            key += char(i * 3 + 1);
-        r.client.keyHex = key.toHex();
-        r.server.key = key;
-        r.success = false;
-        r.fatalSent = {fatal(QSsl::AlertType::BadRecordMac)};
+        ServerRow r = failedSending(serverBase("Tls12OverlongKey", "over-long key (600 B on both sides)"),
+                                    QSsl::AlertType::BadRecordMac);
+        r.server.key = QtPskTest::distinctBytes(600);
+        r.client.keyHex = r.server.key.toHex();
         rows.push_back(r);
     }
     rows.push_back(serverTls13("Tls13Echo", "success, data echoed"));
-    {
-        ServerRow r = serverTls13("Tls13EchoIpv6", "success, data echoed");
-        r.host = QStringLiteral("::1");
-        rows.push_back(r);
-    }
-    {
-        ServerRow r = serverTls13("Tls13WrongKey", "wrong key");
-        r.client.keyHex = wrongKeyHex;
-        r.success = false;
-        r.fatalSent = {fatal(QSsl::AlertType::IllegalParameter)};
-        rows.push_back(r);
-    }
-    {
-        ServerRow r = serverTls13("Tls13UnknownIdentity", "unknown identity");
-        r.client.identity = "nobody";
-        r.identitySeen = "nobody";
-        r.success = false;
-        r.fatalSent = {fatal(QSsl::AlertType::HandshakeFailure)};
-        rows.push_back(r);
-    }
+    rows.push_back(onIpv6(serverTls13("Tls13EchoIpv6", "success, data echoed")));
+    rows.push_back(withWrongKey(serverTls13("Tls13WrongKey", "wrong key"), QSsl::AlertType::IllegalParameter));
+    rows.push_back(withUnknownIdentity(serverTls13("Tls13UnknownIdentity", "unknown identity"),
+                                       QSsl::AlertType::HandshakeFailure));
     return rows;
 }
 

@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/distinctbytes.h"
 #include "interoppeers.h"
 #include "interopresults.h"
 
@@ -451,6 +452,103 @@ inline ClientRow &expectDefaultProtocolAgainstTls12And13(ClientRow &row)
     return row;
 }
 
+// ---- The cases every peer's client matrix has: each takes the peer's own row for the case and
+// sets what the case changes.
+
+// The key every wrong-key row offers.
+inline QByteArray wrongKeyHex()
+{
+    return QByteArrayLiteral("ffeeddccbbaa99887766554433221100");
+}
+
+// \a size printable bytes (letters and digits, fit for a peer's command line and PSK file), each
+// differing from its neighbours: a cut one byte early or late, or from the wrong end, shows.
+inline QByteArray printableDistinctBytes(qsizetype size)
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    QByteArray bytes(size, Qt::Uninitialized);
+    for (qsizetype i = 0; i < size; ++i)
+        bytes[i] = alphabet[i % (sizeof alphabet - 1)];
+    return bytes;
+}
+
+// The handshake fails with the fatal alert \a received from the peer.
+inline ClientRow failed(ClientRow row, QSsl::AlertType received)
+{
+    row.success = false;
+    row.fatalReceived = {fatal(received)};
+    return row;
+}
+
+// The peer listens on ::1.
+inline ClientRow onIpv6(ClientRow row)
+{
+    row.server.host = QStringLiteral("::1");
+    return row;
+}
+
+// The peer sends no identity hint.
+inline ClientRow withoutHint(ClientRow row)
+{
+    row.server.hint.clear();
+    row.hint.clear();
+    return row;
+}
+
+// QtPsk offers a wrong key; the peer fails the handshake with \a alert.
+inline ClientRow withWrongKey(ClientRow row, QSsl::AlertType alert)
+{
+    row = failed(std::move(row), alert);
+    row.client.key = QByteArray::fromHex(wrongKeyHex());
+    return row;
+}
+
+// QtPsk offers an identity the peer does not know; the peer fails the handshake with \a alert.
+inline ClientRow withUnknownIdentity(ClientRow row, QSsl::AlertType alert)
+{
+    row = failed(std::move(row), alert);
+    row.client.identity = QByteArrayLiteral("nobody");
+    return row;
+}
+
+// QtPsk's slot sets a 300-byte identity; the peer knows its first 255 bytes, all QtPsk sends.
+inline ClientRow withOverlongIdentity(ClientRow row)
+{
+    row.client.identity = printableDistinctBytes(300);
+    row.server.identity = row.client.identity.left(255);
+    return row;
+}
+
+// QtPsk's slot sets a 600-byte key; the peer holds its first 512 bytes, all QtPsk uses.
+inline ClientRow withOverlongKey(ClientRow row)
+{
+    row.client.key = QtPskTest::distinctBytes(600);
+    row.server.keyHex = row.client.key.left(512).toHex();
+    return row;
+}
+
+// The results table's alert column: the fatal alerts received, then those sent.
+inline QString alertsLabel(const std::vector<Alert> &received, const std::vector<Alert> &sent)
+{
+    QStringList alerts;
+    for (const Alert &a : fatalOnly(received))
+        alerts << QStringLiteral("received ") + alertName(a.type);
+    for (const Alert &a : fatalOnly(sent))
+        alerts << QStringLiteral("sent ") + alertName(a.type);
+    return alerts.join(QStringLiteral(", "));
+}
+
+// A failed row: never encrypted, exactly one errorOccurred(\a expected), soon after the start.
+inline void expectPromptFailure(int encrypted, const std::vector<QAbstractSocket::SocketError> &errors,
+                                qint64 msToError, QAbstractSocket::SocketError expected)
+{
+    EXPECT_EQ(encrypted, 0);
+    ASSERT_EQ(errors.size(), 1u) << "exactly one errorOccurred";
+    EXPECT_EQ(errors.front(), expected);
+    EXPECT_GE(msToError, 0);
+    EXPECT_LT(msToError, promptFailureMs) << "the failure must be prompt";
+}
+
 // Starts the peer, runs the QtPsk client, checks every expectation of \a row, records the row.
 inline void runClientRow(PeerKind kind, const ClientRow &row)
 {
@@ -470,12 +568,7 @@ inline void runClientRow(PeerKind kind, const ClientRow &row)
     result.address = addressLabel(row.server.host);
     result.outcome = run.encrypted && run.errors.empty() ? QStringLiteral("ok")
             : run.errors.empty() ? QStringLiteral("no result") : errorName(run.errors.front());
-    QStringList alerts;
-    for (const Alert &a : fatalOnly(run.alertsReceived))
-        alerts << QStringLiteral("received ") + alertName(a.type);
-    for (const Alert &a : fatalOnly(run.alertsSent))
-        alerts << QStringLiteral("sent ") + alertName(a.type);
-    result.alert = alerts.join(QStringLiteral(", "));
+    result.alert = alertsLabel(run.alertsReceived, run.alertsSent);
     result.emissions = QString::number(run.emissions);
     result.changesWithIssue5 = row.changesWithIssue5;
     recordResult(result);
@@ -492,11 +585,7 @@ inline void runClientRow(PeerKind kind, const ClientRow &row)
                 << "the data did not come back intact: " << run.reply.size() << " of "
                 << row.client.expectedReply.size() << " bytes";
     } else {
-        EXPECT_EQ(run.encrypted, 0);
-        ASSERT_EQ(run.errors.size(), 1u) << "exactly one errorOccurred";
-        EXPECT_EQ(run.errors.front(), row.error);
-        EXPECT_GE(run.msToError, 0);
-        EXPECT_LT(run.msToError, promptFailureMs) << "the failure must be prompt";
+        expectPromptFailure(run.encrypted, run.errors, run.msToError, row.error);
     }
     EXPECT_EQ(fatalOnly(run.alertsReceived), row.fatalReceived);
     EXPECT_EQ(fatalOnly(run.alertsSent), row.fatalSent);
@@ -529,6 +618,46 @@ inline void PrintTo(const ServerRow &row, std::ostream *os)
     *os << row.name;
 }
 
+// The client peer connects to ::1.
+inline ServerRow onIpv6(ServerRow row)
+{
+    row.host = QStringLiteral("::1");
+    return row;
+}
+
+// The server sends no identity hint.
+inline ServerRow withoutHint(ServerRow row)
+{
+    row.server.hint.clear();
+    row.clientShowsHint.clear();
+    return row;
+}
+
+// The handshake fails with the fatal alert \a sent by QtPsk's server.
+inline ServerRow failedSending(ServerRow row, QSsl::AlertType sent)
+{
+    row.success = false;
+    row.fatalSent = {fatal(sent)};
+    return row;
+}
+
+// The client peer offers a wrong key; QtPsk's server fails with \a alert.
+inline ServerRow withWrongKey(ServerRow row, QSsl::AlertType alert)
+{
+    row = failedSending(std::move(row), alert);
+    row.client.keyHex = wrongKeyHex();
+    return row;
+}
+
+// The client peer offers an identity the slot does not know; QtPsk's server fails with \a alert.
+inline ServerRow withUnknownIdentity(ServerRow row, QSsl::AlertType alert)
+{
+    row = failedSending(std::move(row), alert);
+    row.client.identity = "nobody";
+    row.identitySeen = "nobody";
+    return row;
+}
+
 inline void runServerRow(ClientKind kind, const ServerRow &row)
 {
     const ServerRun run = runServer(row.host, kind, row.client, row.server, row.success);
@@ -545,12 +674,7 @@ inline void runServerRow(ClientKind kind, const ServerRow &row)
     result.outcome = run.encrypted && run.errors.empty() && run.clientReceivedEcho
             ? QStringLiteral("ok")
             : run.errors.empty() ? QStringLiteral("no result") : errorName(run.errors.front());
-    QStringList alerts;
-    for (const Alert &a : fatalOnly(run.alertsReceived))
-        alerts << QStringLiteral("received ") + alertName(a.type);
-    for (const Alert &a : fatalOnly(run.alertsSent))
-        alerts << QStringLiteral("sent ") + alertName(a.type);
-    result.alert = alerts.join(QStringLiteral(", "));
+    result.alert = alertsLabel(run.alertsReceived, run.alertsSent);
     result.emissions = QString::number(run.emissions);
     result.changesWithIssue5 = row.changesWithIssue5;
     recordResult(result);
@@ -567,11 +691,7 @@ inline void runServerRow(ClientKind kind, const ServerRow &row)
             EXPECT_TRUE(run.clientOutput.contains(row.clientShowsHint));
         }
     } else {
-        EXPECT_EQ(run.encrypted, 0);
-        ASSERT_EQ(run.errors.size(), 1u) << "exactly one errorOccurred";
-        EXPECT_EQ(run.errors.front(), row.error);
-        EXPECT_GE(run.msToError, 0);
-        EXPECT_LT(run.msToError, promptFailureMs) << "the failure must be prompt";
+        expectPromptFailure(run.encrypted, run.errors, run.msToError, row.error);
     }
     EXPECT_EQ(fatalOnly(run.alertsSent), row.fatalSent);
     EXPECT_EQ(fatalOnly(run.alertsReceived), row.fatalReceived);

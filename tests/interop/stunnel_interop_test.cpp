@@ -10,8 +10,6 @@ using namespace QtPskInterop;
 
 namespace {
 
-const QByteArray wrongKeyHex = QByteArrayLiteral("ffeeddccbbaa99887766554433221100");
-
 ClientRow base(const char *name, const char *scenario, TlsVersion version = TlsVersion::V1_2)
 {
     ClientRow row;
@@ -28,13 +26,6 @@ ClientRow base(const char *name, const char *scenario, TlsVersion version = TlsV
     return row;
 }
 
-ClientRow failed(ClientRow row, QSsl::AlertType received)
-{
-    row.success = false;
-    row.fatalReceived = {fatal(received)};
-    return row;
-}
-
 std::vector<ClientRow> clientRows()
 {
     std::vector<ClientRow> rows;
@@ -45,53 +36,21 @@ std::vector<ClientRow> clientRows()
         r.cipherLabel = QStringLiteral("kECDHEPSK");
         rows.push_back(r);
     }
-    {
-        ClientRow r = base("Tls12EchoIpv6", "success, data echoed (hint absent)");
-        r.server.host = QStringLiteral("::1");
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = failed(base("Tls12WrongKey", "wrong key"), QSsl::AlertType::BadRecordMac);
-        r.client.key = QByteArray::fromHex(wrongKeyHex);
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = failed(base("Tls12UnknownIdentity", "unknown identity"), QSsl::AlertType::UnknownPskIdentity);
-        r.client.identity = QByteArrayLiteral("nobody");
-        rows.push_back(r);
-    }
-    {   // stunnel refuses to start with identities of 256 bytes or more: 255 is its maximum too.
-        ClientRow r = base("Tls12OverlongIdentityTruncatedTo255", "over-long identity (300 B, sent as 255 B)");
-        r.client.identity = QByteArray(300, 's');
-        r.server.identity = QByteArray(255, 's');
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = base("Tls12OverlongKeyTruncatedTo512", "over-long key (600 B, used as 512 B)");
-        QByteArray key;
-        for (int i = 0; i < 600; ++i)
-            key += char(i * 7 + 2);
-        r.client.key = key;
-        r.server.keyHex = key.left(512).toHex();
-        rows.push_back(r);
-    }
+    rows.push_back(onIpv6(base("Tls12EchoIpv6", "success, data echoed (hint absent)")));
+    rows.push_back(withWrongKey(base("Tls12WrongKey", "wrong key"), QSsl::AlertType::BadRecordMac));
+    rows.push_back(withUnknownIdentity(base("Tls12UnknownIdentity", "unknown identity"),
+                                       QSsl::AlertType::UnknownPskIdentity));
+    // stunnel refuses to start with identities of 256 bytes or more: 255 is its maximum too.
+    rows.push_back(withOverlongIdentity(
+            base("Tls12OverlongIdentityTruncatedTo255", "over-long identity (300 B, sent as 255 B)")));
+    rows.push_back(withOverlongKey(
+            base("Tls12OverlongKeyTruncatedTo512", "over-long key (600 B, used as 512 B)")));
     rows.push_back(base("Tls13Echo", "success, data echoed", TlsVersion::V1_3));
-    {
-        ClientRow r = base("Tls13EchoIpv6", "success, data echoed", TlsVersion::V1_3);
-        r.server.host = QStringLiteral("::1");
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = failed(base("Tls13WrongKey", "wrong key", TlsVersion::V1_3), QSsl::AlertType::IllegalParameter);
-        r.client.key = QByteArray::fromHex(wrongKeyHex);
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = failed(base("Tls13UnknownIdentity", "unknown identity", TlsVersion::V1_3),
-                             QSsl::AlertType::HandshakeFailure);
-        r.client.identity = QByteArrayLiteral("nobody");
-        rows.push_back(r);
-    }
+    rows.push_back(onIpv6(base("Tls13EchoIpv6", "success, data echoed", TlsVersion::V1_3)));
+    rows.push_back(withWrongKey(base("Tls13WrongKey", "wrong key", TlsVersion::V1_3),
+                                QSsl::AlertType::IllegalParameter));
+    rows.push_back(withUnknownIdentity(base("Tls13UnknownIdentity", "unknown identity", TlsVersion::V1_3),
+                                       QSsl::AlertType::HandshakeFailure));
     {   // Issue 5: see expectDefaultProtocolAgainstTls12And13().
         ClientRow r = base("DefaultProtocol", "default protocol, peer TLS 1.2+1.3");
         rows.push_back(expectDefaultProtocolAgainstTls12And13(r));
