@@ -42,40 +42,27 @@ ClientRow tls13(const char *name, const char *scenario, const QString &priority 
     return row;
 }
 
+// Quirk: GnuTLS hides which identities exist: an unknown one looks like a wrong key in TLS 1.2.
 std::vector<ClientRow> clientRows()
 {
-    std::vector<ClientRow> rows;
-    rows.push_back(base("Tls12PskEcho", "success, data echoed"));
-    rows.push_back(base("Tls12EcdhePskEcho", "success, data echoed", "ECDHE-PSK"));
-    rows.push_back(base("Tls12DhePskEcho", "success, data echoed", "DHE-PSK"));
-    rows.push_back(onIpv6(base("Tls12PskEchoIpv6", "success, data echoed")));
-    rows.push_back(withoutHint(base("Tls12NoHint", "hint absent")));
-    rows.push_back(withWrongKey(base("Tls12WrongKey", "wrong key"), QSsl::AlertType::BadRecordMac));
-    // Quirk: GnuTLS hides which identities exist: an unknown one looks like a wrong key.
-    rows.push_back(withUnknownIdentity(base("Tls12UnknownIdentity", "unknown identity"),
-                                       QSsl::AlertType::BadRecordMac));
-    rows.push_back(withOverlongIdentity(
-            base("Tls12OverlongIdentityTruncatedTo255", "over-long identity (300 B, sent as 255 B)")));
-    rows.push_back(withOverlongKey(
-            base("Tls12OverlongKeyTruncatedTo512", "over-long key (600 B, used as 512 B)")));
-    rows.push_back(tls13("Tls13Echo", "success, data echoed"));
-    rows.push_back(onIpv6(tls13("Tls13EchoIpv6", "success, data echoed")));
-    rows.push_back(withWrongKey(tls13("Tls13WrongKey", "wrong key"), QSsl::AlertType::IllegalParameter));
-    rows.push_back(withUnknownIdentity(tls13("Tls13UnknownIdentity", "unknown identity"),
-                                       QSsl::AlertType::IllegalParameter));
+    std::vector<ClientRow> rows = commonClientRows(PeerClientRows{
+            [](const char *name, const char *scenario, bool isTls13) {
+                return isTls13 ? tls13(name, scenario) : base(name, scenario);
+            },
+            "Tls12PskEcho", "success, data echoed", "Tls13Echo", "success, data echoed",
+            QSsl::AlertType::BadRecordMac, QSsl::AlertType::IllegalParameter});
+    insertAfter(rows, "Tls12PskEcho", base("Tls12DhePskEcho", "success, data echoed", "DHE-PSK"));
+    insertAfter(rows, "Tls12PskEcho", base("Tls12EcdhePskEcho", "success, data echoed", "ECDHE-PSK"));
+    insertAfter(rows, "Tls12PskEchoIpv6", withoutHint(base("Tls12NoHint", "hint absent")));
     {   // psk_ke only: OpenSSL's client offers only psk_dhe_ke, so there is no common PSK mode.
         ClientRow r = failed(tls13("Tls13PskKeOnly", "psk_ke only on the peer",
                                    QStringLiteral("NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+PSK")),
                              QSsl::AlertType::HandshakeFailure);
         r.cipherLabel = QStringLiteral("TLS 1.3 psk_ke");
         r.emissions = 1;
-        rows.push_back(r);
+        insertAfter(rows, "Tls13UnknownIdentity", r);
     }
-    {   // Issue 5: see expectDefaultProtocolAgainstTls12And13().
-        ClientRow r = base("DefaultProtocol", "default protocol, peer TLS 1.2+1.3");
-        r.server.cipher = QStringLiteral("NORMAL:+PSK:+DHE-PSK:+ECDHE-PSK");
-        rows.push_back(expectDefaultProtocolAgainstTls12And13(r));
-    }
+    rowNamed(rows, "DefaultProtocol").server.cipher = QStringLiteral("NORMAL:+PSK:+DHE-PSK:+ECDHE-PSK");
     return rows;
 }
 

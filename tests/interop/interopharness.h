@@ -21,6 +21,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -525,6 +527,68 @@ inline ClientRow withOverlongKey(ClientRow row)
     row.client.key = QtPskTest::distinctBytes(600);
     row.server.keyHex = row.client.key.left(512).toHex();
     return row;
+}
+
+// What a peer file states for the client rows that every PSK server peer has.
+struct PeerClientRows
+{
+    // The peer's row for a name and a scenario: TLS 1.2 (tls13 false) or TLS 1.3.
+    std::function<ClientRow(const char *name, const char *scenario, bool tls13)> row;
+    const char *tls12Success; // the names of the plain success rows ("Tls12Echo", ...)
+    const char *tls12SuccessScenario;
+    const char *tls13Success;
+    const char *tls13SuccessScenario;
+    QSsl::AlertType tls12UnknownIdentityAlert; // what the peer answers an unknown identity with
+    QSsl::AlertType tls13UnknownIdentityAlert;
+};
+
+// Those rows, in this order: TLS 1.2 success, over IPv6 (<name>Ipv6), wrong key (bad_record_mac),
+// unknown identity, over-long identity and key; TLS 1.3 success, over IPv6, wrong key
+// (illegal_parameter), unknown identity; the default protocol against TLS 1.2+1.3. A peer's own
+// rows go in with insertAfter().
+inline std::vector<ClientRow> commonClientRows(const PeerClientRows &peer)
+{
+    const auto tls12 = [&peer](const char *name, const char *scenario) {
+        return peer.row(name, scenario, false);
+    };
+    const auto tls13 = [&peer](const char *name, const char *scenario) {
+        return peer.row(name, scenario, true);
+    };
+    const std::string tls12Ipv6 = std::string(peer.tls12Success) + "Ipv6";
+    const std::string tls13Ipv6 = std::string(peer.tls13Success) + "Ipv6";
+    std::vector<ClientRow> rows;
+    rows.push_back(tls12(peer.tls12Success, peer.tls12SuccessScenario));
+    rows.push_back(onIpv6(tls12(tls12Ipv6.c_str(), peer.tls12SuccessScenario)));
+    rows.push_back(withWrongKey(tls12("Tls12WrongKey", "wrong key"), QSsl::AlertType::BadRecordMac));
+    rows.push_back(withUnknownIdentity(tls12("Tls12UnknownIdentity", "unknown identity"),
+                                       peer.tls12UnknownIdentityAlert));
+    rows.push_back(withOverlongIdentity(
+            tls12("Tls12OverlongIdentityTruncatedTo255", "over-long identity (300 B, sent as 255 B)")));
+    rows.push_back(withOverlongKey(
+            tls12("Tls12OverlongKeyTruncatedTo512", "over-long key (600 B, used as 512 B)")));
+    rows.push_back(tls13(peer.tls13Success, peer.tls13SuccessScenario));
+    rows.push_back(onIpv6(tls13(tls13Ipv6.c_str(), peer.tls13SuccessScenario)));
+    rows.push_back(withWrongKey(tls13("Tls13WrongKey", "wrong key"), QSsl::AlertType::IllegalParameter));
+    rows.push_back(withUnknownIdentity(tls13("Tls13UnknownIdentity", "unknown identity"),
+                                       peer.tls13UnknownIdentityAlert));
+    // Issue 5: see expectDefaultProtocolAgainstTls12And13().
+    ClientRow defaultProtocol = tls12("DefaultProtocol", "default protocol, peer TLS 1.2+1.3");
+    rows.push_back(expectDefaultProtocolAgainstTls12And13(defaultProtocol));
+    return rows;
+}
+
+// Inserts \a row after the row named \a name (at the end if there is none).
+inline void insertAfter(std::vector<ClientRow> &rows, const std::string &name, ClientRow row)
+{
+    auto at = std::find_if(rows.begin(), rows.end(), [&](const ClientRow &r) { return r.name == name; });
+    rows.insert(at == rows.end() ? at : at + 1, std::move(row));
+}
+
+// The row named \a name.
+inline ClientRow &rowNamed(std::vector<ClientRow> &rows, const std::string &name)
+{
+    auto at = std::find_if(rows.begin(), rows.end(), [&](const ClientRow &r) { return r.name == name; });
+    return *at;
 }
 
 // The results table's alert column: the fatal alerts received, then those sent.

@@ -52,28 +52,13 @@ ClientRow base(const char *name, const char *scenario, TlsVersion version = TlsV
 
 std::vector<ClientRow> clientRows()
 {
-    const char *tls13Connect = "success, CONNECT/CONNACK (hint absent in TLS 1.3)";
-    std::vector<ClientRow> rows;
-    rows.push_back(base("Tls12Connect", "success, CONNECT/CONNACK (hint present)"));
-    rows.push_back(onIpv6(base("Tls12ConnectIpv6", "success, CONNECT/CONNACK (hint present)")));
-    rows.push_back(withWrongKey(base("Tls12WrongKey", "wrong key"), QSsl::AlertType::BadRecordMac));
-    rows.push_back(withUnknownIdentity(base("Tls12UnknownIdentity", "unknown identity"),
-                                       QSsl::AlertType::UnknownPskIdentity));
-    rows.push_back(withOverlongIdentity(
-            base("Tls12OverlongIdentityTruncatedTo255", "over-long identity (300 B, sent as 255 B)")));
-    rows.push_back(withOverlongKey(
-            base("Tls12OverlongKeyTruncatedTo512", "over-long key (600 B, used as 512 B)")));
-    rows.push_back(base("Tls13Connect", tls13Connect, TlsVersion::V1_3));
-    rows.push_back(onIpv6(base("Tls13ConnectIpv6", tls13Connect, TlsVersion::V1_3)));
-    rows.push_back(withWrongKey(base("Tls13WrongKey", "wrong key", TlsVersion::V1_3),
-                                QSsl::AlertType::IllegalParameter));
-    rows.push_back(withUnknownIdentity(base("Tls13UnknownIdentity", "unknown identity", TlsVersion::V1_3),
-                                       QSsl::AlertType::HandshakeFailure));
-    {   // Issue 5: see expectDefaultProtocolAgainstTls12And13().
-        ClientRow r = base("DefaultProtocol", "default protocol, peer TLS 1.2+1.3");
-        rows.push_back(expectDefaultProtocolAgainstTls12And13(r));
-    }
-    return rows;
+    return commonClientRows(PeerClientRows{
+            [](const char *name, const char *scenario, bool tls13) {
+                return base(name, scenario, tls13 ? TlsVersion::V1_3 : TlsVersion::V1_2);
+            },
+            "Tls12Connect", "success, CONNECT/CONNACK (hint present)", "Tls13Connect",
+            "success, CONNECT/CONNACK (hint absent in TLS 1.3)", QSsl::AlertType::UnknownPskIdentity,
+            QSsl::AlertType::HandshakeFailure});
 }
 
 class MosquittoInterop : public ::testing::TestWithParam<ClientRow>
