@@ -147,7 +147,7 @@ TEST(QSslServer, HalfOpenConnectionsDoNotStarveNewClients)
     QSslSocket client;
     ASSERT_TRUE(connectPskClient(client, fixture.server.serverPort()));
     EXPECT_TRUE(QtPskTest::waitUntil([&] { return fixture.server.hasPendingConnections(); }));
-    EXPECT_LT(timer.elapsed(), 4000); // served long before any handshake timeout
+    EXPECT_LT(timer.elapsed(), 30000); // served long before the 60 s handshake timeout
     EXPECT_TRUE(fixture.errors.empty());
 }
 
