@@ -761,6 +761,50 @@ inline void runServerRow(ClientKind kind, const ServerRow &row)
     EXPECT_EQ(fatalOnly(run.alertsReceived), row.fatalReceived);
 }
 
+// A row named \a name for the scenario column \a scenario, offering \a cipherLabel.
+template <typename Row>
+Row namedRow(const char *name, const char *scenario, const QString &cipherLabel)
+{
+    Row row;
+    row.name = name;
+    row.scenario = QString::fromLatin1(scenario);
+    row.cipherLabel = cipherLabel;
+    return row;
+}
+
 } // namespace QtPskInterop
+
+// One client matrix: GoogleTest suite \a Suite, one test QtPskClientReportsWhatThePeerDid per row
+// of \a rows (named Matrix/<Suite>.QtPskClientReportsWhatThePeerDid/<row name>), each run against
+// the peer \a kind after \a require (a statement that skips, or fails in CI, without the peer).
+#define QTPSK_INTEROP_CLIENT_MATRIX(Suite, kind, rows, require)                                  \
+    class Suite : public ::testing::TestWithParam<::QtPskInterop::ClientRow>                    \
+    {                                                                                           \
+    };                                                                                          \
+    TEST_P(Suite, QtPskClientReportsWhatThePeerDid)                                             \
+    {                                                                                           \
+        require;                                                                                \
+        ::QtPskInterop::runClientRow(kind, GetParam());                                         \
+    }                                                                                           \
+    INSTANTIATE_TEST_SUITE_P(Matrix, Suite, ::testing::ValuesIn(rows),                          \
+                             [](const ::testing::TestParamInfo<::QtPskInterop::ClientRow> &r) { \
+                                 return r.param.name;                                           \
+                             })
+
+// One server matrix: as QTPSK_INTEROP_CLIENT_MATRIX, QtPsk the server against the client \a kind
+// (tests QtPskServerReportsWhatThePeerDid).
+#define QTPSK_INTEROP_SERVER_MATRIX(Suite, kind, rows, require)                                  \
+    class Suite : public ::testing::TestWithParam<::QtPskInterop::ServerRow>                    \
+    {                                                                                           \
+    };                                                                                          \
+    TEST_P(Suite, QtPskServerReportsWhatThePeerDid)                                             \
+    {                                                                                           \
+        require;                                                                                \
+        ::QtPskInterop::runServerRow(kind, GetParam());                                         \
+    }                                                                                           \
+    INSTANTIATE_TEST_SUITE_P(Matrix, Suite, ::testing::ValuesIn(rows),                          \
+                             [](const ::testing::TestParamInfo<::QtPskInterop::ServerRow> &r) { \
+                                 return r.param.name;                                           \
+                             })
 
 #endif // QTPSK_INTEROPHARNESS_H

@@ -32,10 +32,7 @@ QByteArray mqttConnack()
 
 ClientRow base(const char *name, const char *scenario, TlsVersion version = TlsVersion::V1_2)
 {
-    ClientRow row;
-    row.name = name;
-    row.scenario = QString::fromLatin1(scenario);
-    row.cipherLabel = QStringLiteral("PSK");
+    ClientRow row = namedRow<ClientRow>(name, scenario, QStringLiteral("PSK"));
     row.server.version = version;
     row.server.hint = brokerHint;
     row.hint = brokerHint;
@@ -61,18 +58,8 @@ std::vector<ClientRow> clientRows()
             QSsl::AlertType::HandshakeFailure});
 }
 
-class MosquittoInterop : public ::testing::TestWithParam<ClientRow>
-{
-};
-
-TEST_P(MosquittoInterop, QtPskClientReportsWhatThePeerDid)
-{
-    QTPSK_REQUIRE_PEER(PeerKind::Mosquitto);
-    runClientRow(PeerKind::Mosquitto, GetParam());
-}
-
-INSTANTIATE_TEST_SUITE_P(Matrix, MosquittoInterop, ::testing::ValuesIn(clientRows()),
-                         [](const ::testing::TestParamInfo<ClientRow> &row) { return row.param.name; });
+QTPSK_INTEROP_CLIENT_MATRIX(MosquittoInterop, PeerKind::Mosquitto, clientRows(),
+                            QTPSK_REQUIRE_PEER(PeerKind::Mosquitto));
 
 #ifdef QTPSK_INTEROP_MQTT_PSK
 // The example client publishes over QtPsk; mosquitto_sub (libmosquitto on OpenSSL) receives it.

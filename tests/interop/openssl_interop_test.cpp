@@ -15,10 +15,7 @@ const QByteArray serverHint = QByteArrayLiteral("openssl-hint");
 
 ClientRow base(const char *name, const char *scenario, const char *cipherLabel)
 {
-    ClientRow row;
-    row.name = name;
-    row.scenario = QString::fromLatin1(scenario);
-    row.cipherLabel = QString::fromLatin1(cipherLabel);
+    ClientRow row = namedRow<ClientRow>(name, scenario, QString::fromLatin1(cipherLabel));
     row.server.version = TlsVersion::V1_2;
     row.server.hint = serverHint;
     row.hint = serverHint;
@@ -110,18 +107,8 @@ std::vector<ClientRow> clientRows()
     return rows;
 }
 
-class OpenSslServerInterop : public ::testing::TestWithParam<ClientRow>
-{
-};
-
-TEST_P(OpenSslServerInterop, QtPskClientReportsWhatThePeerDid)
-{
-    QTPSK_REQUIRE_PEER(PeerKind::OpenSslServer);
-    runClientRow(PeerKind::OpenSslServer, GetParam());
-}
-
-INSTANTIATE_TEST_SUITE_P(Matrix, OpenSslServerInterop, ::testing::ValuesIn(clientRows()),
-                         [](const ::testing::TestParamInfo<ClientRow> &row) { return row.param.name; });
+QTPSK_INTEROP_CLIENT_MATRIX(OpenSslServerInterop, PeerKind::OpenSslServer, clientRows(),
+                            QTPSK_REQUIRE_PEER(PeerKind::OpenSslServer));
 
 } // namespace
 
@@ -129,10 +116,7 @@ namespace {
 
 ServerRow serverBase(const char *name, const char *scenario)
 {
-    ServerRow row;
-    row.name = name;
-    row.scenario = QString::fromLatin1(scenario);
-    row.cipherLabel = QStringLiteral("default");
+    ServerRow row = namedRow<ServerRow>(name, scenario, QStringLiteral("default"));
     row.server.hint = serverHint;
     row.clientShowsHint = "PSK identity hint: " + serverHint;
     return row;
@@ -183,17 +167,8 @@ std::vector<ServerRow> serverRows()
     return rows;
 }
 
-class OpenSslClientInterop : public ::testing::TestWithParam<ServerRow>
-{
-};
-
-TEST_P(OpenSslClientInterop, QtPskServerReportsWhatThePeerDid)
-{
-    QTPSK_REQUIRE_PEER(PeerKind::OpenSslServer); // the same openssl program
-    runServerRow(ClientKind::OpenSslClient, GetParam());
-}
-
-INSTANTIATE_TEST_SUITE_P(Matrix, OpenSslClientInterop, ::testing::ValuesIn(serverRows()),
-                         [](const ::testing::TestParamInfo<ServerRow> &row) { return row.param.name; });
+// s_client is the same openssl program as s_server: its presence is QTPSK_REQUIRE_PEER(OpenSslServer).
+QTPSK_INTEROP_SERVER_MATRIX(OpenSslClientInterop, ClientKind::OpenSslClient, serverRows(),
+                            QTPSK_REQUIRE_PEER(PeerKind::OpenSslServer));
 
 } // namespace

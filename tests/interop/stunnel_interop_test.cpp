@@ -12,10 +12,7 @@ namespace {
 
 ClientRow base(const char *name, const char *scenario, TlsVersion version = TlsVersion::V1_2)
 {
-    ClientRow row;
-    row.name = name;
-    row.scenario = QString::fromLatin1(scenario);
-    row.cipherLabel = QStringLiteral("PSK");
+    ClientRow row = namedRow<ClientRow>(name, scenario, QStringLiteral("PSK"));
     row.server.version = version;
     if (version == TlsVersion::V1_3) {
         row.client.protocol = QSsl::TlsV1_3;
@@ -43,17 +40,7 @@ std::vector<ClientRow> clientRows()
     return rows;
 }
 
-class StunnelInterop : public ::testing::TestWithParam<ClientRow>
-{
-};
-
-TEST_P(StunnelInterop, QtPskClientReportsWhatThePeerDid)
-{
-    QTPSK_REQUIRE_PEER(PeerKind::Stunnel);
-    runClientRow(PeerKind::Stunnel, GetParam());
-}
-
-INSTANTIATE_TEST_SUITE_P(Matrix, StunnelInterop, ::testing::ValuesIn(clientRows()),
-                         [](const ::testing::TestParamInfo<ClientRow> &row) { return row.param.name; });
+QTPSK_INTEROP_CLIENT_MATRIX(StunnelInterop, PeerKind::Stunnel, clientRows(),
+                            QTPSK_REQUIRE_PEER(PeerKind::Stunnel));
 
 } // namespace
