@@ -4,6 +4,7 @@
 // SSL objects over an OpenSSL BIO pair. Both hold one SSL_CTX per side for the whole run (as a
 // server or a long-lived client does) and create the per-connection SSL objects each iteration.
 
+#include "common/benchrawpsk.h"
 #include "common/enginepump.h"
 #include "engine/tlsengine_p.h"
 
@@ -24,9 +25,10 @@ using QTPSK_PREPEND_NAMESPACE(QtPskPrivate::Tls13Psk);
 
 namespace {
 
-constexpr unsigned char kKey[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
-                                     0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
-constexpr char kIdentity[] = "client1";
+using QtPskBench::kIdentity;
+using QtPskBench::kKey;
+using QtPskBench::rawPskClient;
+using QtPskBench::rawPskServer;
 
 struct Suite
 {
@@ -78,24 +80,6 @@ void BM_EngineHandshake(benchmark::State &state)
         }
     }
     state.SetItemsProcessed(state.iterations()); // items_per_second = handshakes per second
-}
-
-unsigned int rawPskServer(SSL *, const char *, unsigned char *psk, unsigned int maxPsk)
-{
-    if (maxPsk < sizeof kKey)
-        return 0;
-    std::memcpy(psk, kKey, sizeof kKey);
-    return sizeof kKey;
-}
-
-unsigned int rawPskClient(SSL *, const char *, char *identity, unsigned int maxIdentity,
-                          unsigned char *psk, unsigned int maxPsk)
-{
-    if (maxIdentity < sizeof kIdentity || maxPsk < sizeof kKey)
-        return 0;
-    std::memcpy(identity, kIdentity, sizeof kIdentity);
-    std::memcpy(psk, kKey, sizeof kKey);
-    return sizeof kKey;
 }
 
 SSL_CTX *rawContext(const Suite &suite, bool server)
