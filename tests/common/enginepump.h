@@ -60,6 +60,26 @@ public:
     std::vector<EngineAuthenticator> seen; // with keepRequests
 };
 
+// The PSK values of Qt's own PSK tests (tst_QSslSocket), which the engine tests use.
+inline QByteArray qtTestHint()
+{
+    return QByteArrayLiteral("QtTestServerHint");
+}
+inline QByteArray qtTestIdentity()
+{
+    return QByteArrayLiteral("Client_identity");
+}
+inline QByteArray qtTestKey()
+{
+    return QByteArray::fromHex("1a2b3c4d5e6f");
+}
+
+// EngineCredentials answering with Qt's test identity and key.
+struct QtTestCredentials : EngineCredentials
+{
+    QtTestCredentials() : EngineCredentials(qtTestIdentity(), qtTestKey()) { }
+};
+
 // A handshake result after which handshake() has nothing more to do.
 inline bool isFinal(EngineResult result)
 {

@@ -34,15 +34,10 @@ using Diagnosis = TlsEngine::Diagnosis;
 
 namespace {
 
-const QByteArray kHint = QByteArrayLiteral("QtTestServerHint");
-const QByteArray kIdentity = QByteArrayLiteral("Client_identity");
-const QByteArray kKey = QByteArray::fromHex("1a2b3c4d5e6f");
-
-// Answers every request with fixed credentials and keeps a copy of what each request showed.
-struct Credentials : QtPskTest::EngineCredentials
-{
-    Credentials() : EngineCredentials(kIdentity, kKey) { }
-};
+const QByteArray kHint = QtPskTest::qtTestHint();
+const QByteArray kIdentity = QtPskTest::qtTestIdentity();
+const QByteArray kKey = QtPskTest::qtTestKey();
+using Credentials = QtPskTest::QtTestCredentials; // keeps a copy of each request
 
 // The server's slot as an application writes it: a key for known identities only.
 class IdentityCheckingServer : public Credentials

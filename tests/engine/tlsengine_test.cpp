@@ -29,15 +29,10 @@ using Result = TlsEngine::Result;
 
 namespace {
 
-const QByteArray kHint = QByteArrayLiteral("QtTestServerHint");
-const QByteArray kIdentity = QByteArrayLiteral("Client_identity");
-const QByteArray kKey = QByteArray::fromHex("1a2b3c4d5e6f");
-
-// The fixed credentials, keeping a copy of what each request carried.
-struct Credentials : QtPskTest::EngineCredentials
-{
-    Credentials() : EngineCredentials(kIdentity, kKey) { }
-};
+const QByteArray kHint = QtPskTest::qtTestHint();
+const QByteArray kIdentity = QtPskTest::qtTestIdentity();
+const QByteArray kKey = QtPskTest::qtTestKey();
+using Credentials = QtPskTest::QtTestCredentials; // keeps a copy of each request
 
 // How ciphertext is cut on its way between the engines.
 enum class Cut { Whole, SingleBytes, Random };
