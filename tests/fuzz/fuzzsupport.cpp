@@ -278,15 +278,7 @@ qsizetype Chunker::next(qsizetype remaining)
     return std::min(size, remaining);
 }
 
-// --- Credentials, configs ---------------------------------------------------------------------
-
-bool Credentials::preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator)
-{
-    ++calls;
-    authenticator->setIdentity(identity);
-    authenticator->setPreSharedKey(key);
-    return answer;
-}
+// --- Configs ------------------------------------------------------------------------------
 
 QByteArray fixedHint()
 {
