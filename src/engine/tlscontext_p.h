@@ -40,7 +40,7 @@ enum class Tls13Psk {
 };
 
 // Everything that makes one SSL_CTX differ from another. Plain values only.
-struct QTPSK_AUTOTEST_EXPORT TlsSettings
+struct TlsSettings
 {
     bool server = false;
     int minVersion = 0; // an OpenSSL constant such as TLS1_2_VERSION; 0 = OpenSSL's default
@@ -86,11 +86,11 @@ struct QTPSK_AUTOTEST_EXPORT TlsSettings
     }
 };
 
-QTPSK_AUTOTEST_EXPORT size_t qHash(const TlsSettings &settings, size_t seed = 0) noexcept;
+size_t qHash(const TlsSettings &settings, size_t seed = 0) noexcept;
 
 // One SSL_CTX, shared by every engine whose settings are equal (see get()). Thread-safe: the
 // SSL_CTX is never changed after set-up, so engines on different threads may share it.
-class QTPSK_AUTOTEST_EXPORT TlsContext
+class TlsContext
 {
 public:
     // The context for \a settings: the one that already exists for equal settings, or a new one.

@@ -25,7 +25,7 @@ namespace QtPskPrivate {
 class TlsSessionStore;
 
 // What an engine asks of its owner (the socket), synchronously, from inside an engine call.
-class QTPSK_AUTOTEST_EXPORT TlsEngineCallbacks
+class TlsEngineCallbacks
 {
 public:
     virtual ~TlsEngineCallbacks();
@@ -59,7 +59,7 @@ struct TlsAlert
 //   a fatal alert is then waiting there, and takeAlerts() reports it.
 // - Once a call returned Failed, every later handshake()/read()/write() returns Failed without
 //   touching OpenSSL; shutdown() and the destructor are always safe.
-class QTPSK_AUTOTEST_EXPORT TlsEngine
+class TlsEngine
 {
 public:
     enum class Result {

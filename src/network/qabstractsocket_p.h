@@ -137,7 +137,7 @@ inline int remainingMsecs(const QDeadlineTimer &deadline)
     Each emitting service returns false if the socket object was destroyed meanwhile: then
     return at once without touching `this`.
 */
-class QTPSK_AUTOTEST_EXPORT AbstractSocketPrivate
+class AbstractSocketPrivate
 {
 public:
     AbstractSocketPrivate();

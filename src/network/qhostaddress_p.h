@@ -21,13 +21,13 @@ namespace QtPskPrivate {
 // IPv4 gives AF_INET. IPv6 gives AF_INET6, with sin6_scope_id from the scope ID (an interface
 // name or a number). QHostAddress::Any gives AF_INET6 "::": a caller that wants dual-stack
 // binds it with IPV6_V6ONLY off, and may retry with QHostAddress::AnyIPv4.
-QTPSK_AUTOTEST_EXPORT socklen_t toSockAddr(const QHostAddress &address, quint16 port,
+socklen_t toSockAddr(const QHostAddress &address, quint16 port,
                                            sockaddr_storage *out);
 
 // Returns the address in \a address (AF_INET or AF_INET6; anything else, or null, gives a
 // null address) and, if \a port is not null, stores its port there in host byte order (0 for
 // other families). IPv4-mapped IPv6 addresses stay IPv6, as in Qt.
-QTPSK_AUTOTEST_EXPORT QHostAddress fromSockAddr(const sockaddr *address, quint16 *port);
+QHostAddress fromSockAddr(const sockaddr *address, quint16 *port);
 
 // The text form of addresses (qhostaddress_text.cpp).
 // Parses IPv4 text as inet_aton() reads it, with Qt's additions (one to four parts, each

@@ -37,7 +37,7 @@ namespace QtPskPrivate {
       TlsEngine); callEngine() aborts the connection and rethrows it to its caller
       (rethrowAfterAbort()).
 */
-class QTPSK_AUTOTEST_EXPORT SslSocketPrivate final : public AbstractSocketPrivate,
+class SslSocketPrivate final : public AbstractSocketPrivate,
                                                      public TlsEngineCallbacks
 {
 public:

@@ -24,7 +24,7 @@ namespace QtPskPrivate {
 /*
     The outcome of a host-name lookup: the addresses to try, in order, or an error.
 */
-struct QTPSK_AUTOTEST_EXPORT HostLookupResult
+struct HostLookupResult
 {
     QList<SocketAddress> addresses;
     bool hostNotFound = false; // the name does not exist, or has no address of the family
@@ -46,7 +46,7 @@ struct QTPSK_AUTOTEST_EXPORT HostLookupResult
     waitForResult() takes the result without an event loop (for waitForConnected()); the
     queued \a done is then dropped.
 */
-class QTPSK_AUTOTEST_EXPORT HostLookup
+class HostLookup
 {
 public:
     using Callback = std::function<void(const HostLookupResult &)>;

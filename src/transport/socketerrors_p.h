@@ -29,14 +29,14 @@ enum class SocketCall {
     the QAbstractSocket context). Sets *text and returns the error. A value the table does not
     know gives errnoString() and UnknownSocketError (ConnectionRefusedError for a connect).
 */
-QTPSK_AUTOTEST_EXPORT QAbstractSocket::SocketError socketErrorFromErrno(int error, SocketCall call,
+QAbstractSocket::SocketError socketErrorFromErrno(int error, SocketCall call,
                                                                         QString *text);
 
 // The message of a host name that does not resolve ("Host not found").
-QTPSK_AUTOTEST_EXPORT QString hostNotFoundErrorString();
+QString hostNotFoundErrorString();
 
 // A readable description of the errno value \a error (strerror_r, thread-safe).
-QTPSK_AUTOTEST_EXPORT QString errnoString(int error);
+QString errnoString(int error);
 
 } // namespace QtPskPrivate
 QTPSK_END_NAMESPACE

@@ -31,17 +31,17 @@ struct SocketOptionName
     (AF_INET or AF_INET6; TypeOfServiceOption and PathMtuSocketOption differ) and returns true,
     or returns false for an option a TCP socket does not have (the multicast options).
 */
-QTPSK_AUTOTEST_EXPORT bool socketOptionName(QAbstractSocket::SocketOption option, int family,
+bool socketOptionName(QAbstractSocket::SocketOption option, int family,
                                             SocketOptionName *out);
 
 // Sets \a option to \a value on the open \a transport; false if it has no such option, the
 // option cannot be set, or setsockopt() fails.
-QTPSK_AUTOTEST_EXPORT bool setSocketOption(TcpTransport &transport,
+bool setSocketOption(TcpTransport &transport,
                                            QAbstractSocket::SocketOption option, int value);
 
 // The value of \a option on the open \a transport (an int), or an invalid QVariant if it has
 // no such option or getsockopt() fails.
-QTPSK_AUTOTEST_EXPORT QVariant socketOptionValue(const TcpTransport &transport,
+QVariant socketOptionValue(const TcpTransport &transport,
                                                  QAbstractSocket::SocketOption option);
 
 } // namespace QtPskPrivate

@@ -32,7 +32,7 @@ namespace QtPskPrivate {
 
     Errors are errno values (lastError()).
 */
-class QTPSK_AUTOTEST_EXPORT TcpListener
+class TcpListener
 {
 public:
     // What accept() found.

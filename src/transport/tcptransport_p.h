@@ -26,7 +26,7 @@ namespace QtPskPrivate {
 /*
     A socket address as the kernel takes it (IPv4 or IPv6, with the port), copied by value.
 */
-struct QTPSK_AUTOTEST_EXPORT SocketAddress
+struct SocketAddress
 {
     sockaddr_storage storage {};
     socklen_t length = 0;
@@ -56,7 +56,7 @@ enum class WaitResult { Ready, Timeout, Failed };
     (\a wantWrite) or \a deadline expires. On Ready, *readable / *writable say which; a hang-up
     or an error on the socket counts as readable (a read then reports it). EINTR is retried.
 */
-QTPSK_AUTOTEST_EXPORT WaitResult waitForActivity(int fd, bool wantRead, bool wantWrite,
+WaitResult waitForActivity(int fd, bool wantRead, bool wantWrite,
                                                  QDeadlineTimer deadline, bool *readable,
                                                  bool *writable);
 
@@ -74,7 +74,7 @@ QTPSK_AUTOTEST_EXPORT WaitResult waitForActivity(int fd, bool wantRead, bool wan
 
     All functions are non-blocking. Errors are errno values.
 */
-class QTPSK_AUTOTEST_EXPORT TcpTransport
+class TcpTransport
 {
 public:
     // read() / write() chunk size: the owner reads this much per call.
