@@ -6,12 +6,4 @@
 
 #include <QtPsk/qtpskglobal.h>
 
-// Exports an internal class or function from the shared library only in builds with tests,
-// so that the unit tests can reach the engine and other internals (Qt's Q_AUTOTEST_EXPORT).
-#ifdef QTPSK_ENABLE_AUTOTEST_EXPORT
-#  define QTPSK_AUTOTEST_EXPORT QTPSK_EXPORT
-#else
-#  define QTPSK_AUTOTEST_EXPORT
-#endif
-
 #endif // QTPSK_P_H

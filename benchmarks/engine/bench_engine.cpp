@@ -4,6 +4,8 @@
 // SSL objects over an OpenSSL BIO pair. Both hold one SSL_CTX per side for the whole run (as a
 // server or a long-lived client does) and create the per-connection SSL objects each iteration.
 
+#include "common/benchrawpsk.h"
+#include "common/enginepump.h"
 #include "engine/tlsengine_p.h"
 
 #include <QtPsk/qsslpresharedkeyauthenticator.h>
@@ -18,15 +20,15 @@
 using QTPSK_PREPEND_NAMESPACE(QSslPreSharedKeyAuthenticator);
 using QTPSK_PREPEND_NAMESPACE(QtPskPrivate::TlsContext);
 using QTPSK_PREPEND_NAMESPACE(QtPskPrivate::TlsEngine);
-using QTPSK_PREPEND_NAMESPACE(QtPskPrivate::TlsEngineCallbacks);
 using QTPSK_PREPEND_NAMESPACE(QtPskPrivate::TlsSettings);
 using QTPSK_PREPEND_NAMESPACE(QtPskPrivate::Tls13Psk);
 
 namespace {
 
-constexpr unsigned char kKey[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
-                                     0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
-constexpr char kIdentity[] = "client1";
+using QtPskBench::kIdentity;
+using QtPskBench::kKey;
+using QtPskBench::rawPskClient;
+using QtPskBench::rawPskServer;
 
 struct Suite
 {
@@ -40,17 +42,6 @@ const Suite kSuites[] = {
     { true, "TLS_AES_128_GCM_SHA256" },
 };
 
-class Credentials : public TlsEngineCallbacks
-{
-public:
-    bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) override
-    {
-        authenticator->setIdentity(QByteArray(kIdentity));
-        authenticator->setPreSharedKey(QByteArray(reinterpret_cast<const char *>(kKey), sizeof kKey));
-        return true;
-    }
-};
-
 std::shared_ptr<TlsContext> engineContext(const Suite &suite, bool server)
 {
     TlsSettings settings;
@@ -59,13 +50,6 @@ std::shared_ptr<TlsContext> engineContext(const Suite &suite, bool server)
     (suite.tls13 ? settings.cipherSuites : settings.cipherList) = suite.cipher;
     settings.tls13Psk = Tls13Psk::Offer;
     return TlsContext::get(settings, nullptr);
-}
-
-void moveBytes(TlsEngine &from, TlsEngine &to)
-{
-    char buffer[16 * 1024];
-    while (const qsizetype n = from.takeOutput(buffer, sizeof buffer))
-        to.feed(buffer, n);
 }
 
 void BM_EngineHandshake(benchmark::State &state)
@@ -77,21 +61,18 @@ void BM_EngineHandshake(benchmark::State &state)
         state.SkipWithError("no context");
         return;
     }
-    Credentials credentials;
+    QtPskTest::EngineCredentials credentials(
+            QByteArray(kIdentity), QByteArray(reinterpret_cast<const char *>(kKey), sizeof kKey));
+    credentials.keepRequests = false;
     for (auto _ : state) {
         TlsEngine client(clientContext, &credentials);
         TlsEngine server(serverContext, &credentials);
-        for (int round = 0; round < 10; ++round) {
-            const TlsEngine::Result c = client.handshake();
-            moveBytes(client, server);
-            const TlsEngine::Result s = server.handshake();
-            moveBytes(server, client);
-            if (c == TlsEngine::Result::Failed || s == TlsEngine::Result::Failed) {
-                state.SkipWithError("handshake failed");
-                return;
-            }
-            if (client.isHandshakeComplete() && server.isHandshakeComplete())
-                break;
+        TlsEngine::Result c = TlsEngine::Result::WantInput;
+        TlsEngine::Result s = TlsEngine::Result::WantInput;
+        QtPskTest::pumpHandshake(client, server, &c, &s, 10);
+        if (c == TlsEngine::Result::Failed || s == TlsEngine::Result::Failed) {
+            state.SkipWithError("handshake failed");
+            return;
         }
         if (!client.isHandshakeComplete() || !server.isHandshakeComplete()) {
             state.SkipWithError("handshake did not finish");
@@ -99,24 +80,6 @@ void BM_EngineHandshake(benchmark::State &state)
         }
     }
     state.SetItemsProcessed(state.iterations()); // items_per_second = handshakes per second
-}
-
-unsigned int rawPskServer(SSL *, const char *, unsigned char *psk, unsigned int maxPsk)
-{
-    if (maxPsk < sizeof kKey)
-        return 0;
-    std::memcpy(psk, kKey, sizeof kKey);
-    return sizeof kKey;
-}
-
-unsigned int rawPskClient(SSL *, const char *, char *identity, unsigned int maxIdentity,
-                          unsigned char *psk, unsigned int maxPsk)
-{
-    if (maxIdentity < sizeof kIdentity || maxPsk < sizeof kKey)
-        return 0;
-    std::memcpy(identity, kIdentity, sizeof kIdentity);
-    std::memcpy(psk, kKey, sizeof kKey);
-    return sizeof kKey;
 }
 
 SSL_CTX *rawContext(const Suite &suite, bool server)

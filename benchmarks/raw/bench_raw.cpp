@@ -5,6 +5,7 @@
 // It plays the server or the client of the benchmark protocol in benchcommon.h.
 
 #include "common/benchcommon.h"
+#include "common/benchrawpsk.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -21,24 +22,6 @@
 using namespace QtPskBench;
 
 namespace {
-
-unsigned int pskServer(SSL *, const char *identity, unsigned char *psk, unsigned int maxPsk)
-{
-    if (!identity || std::strcmp(identity, kIdentity) != 0 || maxPsk < sizeof kKey)
-        return 0;
-    std::memcpy(psk, kKey, sizeof kKey);
-    return sizeof kKey;
-}
-
-unsigned int pskClient(SSL *, const char *, char *identity, unsigned int maxIdentity,
-                       unsigned char *psk, unsigned int maxPsk)
-{
-    if (maxIdentity < sizeof kIdentity || maxPsk < sizeof kKey)
-        return 0;
-    std::memcpy(identity, kIdentity, sizeof kIdentity);
-    std::memcpy(psk, kKey, sizeof kKey);
-    return sizeof kKey;
-}
 
 [[noreturn]] void die(const char *what)
 {
@@ -59,9 +42,9 @@ SSL_CTX *makeContext(const Suite &suite, bool server)
                     : !SSL_CTX_set_cipher_list(ctx, suite.cipher))
         die("cannot select the suite");
     if (server)
-        SSL_CTX_set_psk_server_callback(ctx, pskServer);
+        SSL_CTX_set_psk_server_callback(ctx, rawPskServer);
     else
-        SSL_CTX_set_psk_client_callback(ctx, pskClient);
+        SSL_CTX_set_psk_client_callback(ctx, rawPskClient);
     return ctx;
 }
 

@@ -389,6 +389,7 @@ protected:
         from QtPskPrivate::AbstractSocketPrivate (see src/network/qabstractsocket_p.h), so that
         a derived socket (QSslSocket) can override its hooks.
     */
+    QTPSK_NO_EXPORT
     QAbstractSocket(SocketType socketType, std::unique_ptr<QtPskPrivate::AbstractSocketPrivate> dd,
                     QObject *parent = nullptr);
 

@@ -52,9 +52,11 @@ protected:
         Constructs a TCP socket whose private part is \a dd (a class derived from
         QtPskPrivate::AbstractSocketPrivate), for derived sockets such as QSslSocket.
     */
+    QTPSK_NO_EXPORT
     explicit QTcpSocket(std::unique_ptr<QtPskPrivate::AbstractSocketPrivate> dd,
                         QObject *parent = nullptr);
     /*! Like the constructor above, for a socket of type \a socketType. */
+    QTPSK_NO_EXPORT
     QTcpSocket(QAbstractSocket::SocketType socketType,
                std::unique_ptr<QtPskPrivate::AbstractSocketPrivate> dd, QObject *parent = nullptr);
 

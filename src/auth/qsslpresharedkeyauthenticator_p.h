@@ -30,10 +30,10 @@ public:
 namespace QtPskPrivate {
 
 // Wipes the bytes of \a bytes if no other QByteArray shares them, then releases them.
-QTPSK_AUTOTEST_EXPORT void wipeByteArray(QByteArray &bytes) noexcept;
+void wipeByteArray(QByteArray &bytes) noexcept;
 
 // The one hook through which the library fills the fields a user cannot set.
-struct QTPSK_AUTOTEST_EXPORT AuthenticatorAccess
+struct AuthenticatorAccess
 {
     static void setIdentityHint(QSslPreSharedKeyAuthenticator &authenticator, const QByteArray &hint);
     // The identity a client sent, as a server sees it.

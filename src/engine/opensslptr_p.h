@@ -9,6 +9,7 @@
 
 #include "qtpsk_p.h"
 
+#include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/ssl.h>
 
@@ -32,6 +33,14 @@ struct OpenSslDeleter
 using SslCtxPtr = std::unique_ptr<SSL_CTX, OpenSslDeleter<&SSL_CTX_free>>;
 using SslPtr = std::unique_ptr<SSL, OpenSslDeleter<&SSL_free>>;
 using SslSessionPtr = std::unique_ptr<SSL_SESSION, OpenSslDeleter<&SSL_SESSION_free>>;
+// What SSL_get1_supported_ciphers() returns: the stack only, its ciphers belong to OpenSSL.
+struct SslCipherStackDeleter
+{
+    void operator()(STACK_OF(SSL_CIPHER) *ciphers) const noexcept { sk_SSL_CIPHER_free(ciphers); }
+};
+using SslCipherStackPtr = std::unique_ptr<STACK_OF(SSL_CIPHER), SslCipherStackDeleter>;
+using Asn1OctetStringPtr =
+        std::unique_ptr<ASN1_OCTET_STRING, OpenSslDeleter<&ASN1_OCTET_STRING_free>>;
 // Only for a BIO that is not (yet) owned by an SSL: SSL_set_bio() takes ownership.
 using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<&BIO_free_all>>;
 

@@ -179,7 +179,7 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsSettings &settings, QStr
         // Stateful TLS 1.3 tickets only: a ticket's identity is then the ID of a session in the
         // server object's TlsSessionStore, so that the external-PSK lookup tells resumption
         // identities from external ones and never shows a ticket to the slot. Stateless tickets
-        // (TLS 1.2 RFC 5077 ones too) would be sealed with this context's key, which every server
+        // (TLS 1.2 ones too) would be sealed with this context's key, which every server
         // with equal settings shares.
         SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
         if (settings.sessionResumption) {

@@ -19,13 +19,17 @@ QTPSK_BEGIN_NAMESPACE
 namespace QtPskPrivate {
 
 // How a client treats TLS 1.3 external PSKs (OpenSSL asks for one while it builds every TLS 1.3
-// ClientHello). The socket resolves QSsl::Tls13PreSharedKeyMode to one of these per handshake.
+// ClientHello). The socket resolves QSsl::Tls13PreSharedKeyMode (and, for QtCompatible, the
+// environment variable QT_USE_TLS_1_3_PSK) to one of these per handshake (Tls13PskPolicy); the
+// engine itself reads no environment.
 enum class Tls13Psk {
-    // Qt's behaviour: offer nothing and do not ask the callbacks at ClientHello time, unless the
-    // environment variable QT_USE_TLS_1_3_PSK is set (checked on each handshake); then ask
-    // through OpenSSL's old-style callback exactly as Qt does (SHA-256 only, a second request at
-    // ClientKeyExchange when the server picks TLS 1.2, another one after a HelloRetryRequest).
+    // Qt's behaviour without QT_USE_TLS_1_3_PSK: offer nothing and do not ask the callbacks at
+    // ClientHello time.
     QtCompatible,
+    // Qt's behaviour with QT_USE_TLS_1_3_PSK set: ask through OpenSSL's old-style callback
+    // exactly as Qt does (SHA-256 only, a second request at ClientKeyExchange when the server
+    // picks TLS 1.2, another one after a HelloRetryRequest).
+    QtOptIn,
     // QtPsk's TLS 1.3 external PSK: ask once at the first ClientHello (null hint, maxima 255/512)
     // and offer the key as an external PSK whose hash follows the enabled TLS 1.3 suites
     // (SHA-256 if any SHA-256 suite is enabled, else SHA-384; after a HelloRetryRequest the hash
@@ -36,7 +40,7 @@ enum class Tls13Psk {
 };
 
 // Everything that makes one SSL_CTX differ from another. Plain values only.
-struct QTPSK_AUTOTEST_EXPORT TlsSettings
+struct TlsSettings
 {
     bool server = false;
     int minVersion = 0; // an OpenSSL constant such as TLS1_2_VERSION; 0 = OpenSSL's default
@@ -82,11 +86,11 @@ struct QTPSK_AUTOTEST_EXPORT TlsSettings
     }
 };
 
-QTPSK_AUTOTEST_EXPORT size_t qHash(const TlsSettings &settings, size_t seed = 0) noexcept;
+size_t qHash(const TlsSettings &settings, size_t seed = 0) noexcept;
 
 // One SSL_CTX, shared by every engine whose settings are equal (see get()). Thread-safe: the
 // SSL_CTX is never changed after set-up, so engines on different threads may share it.
-class QTPSK_AUTOTEST_EXPORT TlsContext
+class TlsContext
 {
 public:
     // The context for \a settings: the one that already exists for equal settings, or a new one.
@@ -95,7 +99,9 @@ public:
     // share one. Returns nullptr on failure and sets *errorString (if given), e.g. "Invalid or
     // empty cipher list" when a cipher string matches no cipher.
     static std::shared_ptr<TlsContext> get(const TlsSettings &settings, QString *errorString);
-    // Lets go of the recently used contexts kept alive: those without users are freed.
+    // Lets go of the recently used contexts kept alive: those without users are freed. No part of
+    // the library calls it; tests do, to prove that a context dies with its last user (its
+    // memory then scanned for key bytes) and that the cache keeps no more than it says.
     static void releaseUnused();
 
     ~TlsContext();

@@ -1,20 +1,21 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+// TlsEngine: its life cycle, the byte pipes, the OpenSSL calls and their results, what a finished
+// handshake tells, and the callbacks every engine installs. The PSK requests are in
+// tlsenginepsk.cpp, the server's ClientHello look in tlsengineclienthello.cpp, sessions in
+// tlsenginesession.cpp.
 #include "engine/tlsengine_p.h"
 
-#include "auth/qsslpresharedkeyauthenticator_p.h"
+#include "engine/secretbytes_p.h"
 #include "engine/tlssessionstore_p.h"
 #include "qtpsklogging_p.h"
 
 #include <QtCore/qstringlist.h>
 
-#include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <climits>
-#include <cstring>
 
 QTPSK_BEGIN_NAMESPACE
 
@@ -32,23 +33,9 @@ bool isIpAddressLiteral(const QByteArray &name)
 {
     if (name.startsWith('[') && name.endsWith(']'))
         return true;
-    ASN1_OCTET_STRING *address = a2i_IPADDRESS(name.constData());
+    const Asn1OctetStringPtr address(a2i_IPADDRESS(name.constData()));
     ERR_clear_error();
-    ASN1_OCTET_STRING_free(address);
     return address != nullptr;
-}
-
-// Deep-copies \a bytes, so that wiping the copy never touches memory someone else shares.
-QByteArray detachedCopy(const QByteArray &bytes)
-{
-    return QByteArray(bytes.constData(), bytes.size());
-}
-
-// Deep-copies the first \a maxSize bytes of \a bytes in one step. QByteArray::left() would make
-// a temporary copy of its own when it cuts, and release it unwiped.
-QByteArray detachedCopy(const QByteArray &bytes, qsizetype maxSize)
-{
-    return QByteArray(bytes.constData(), qBound<qsizetype>(0, maxSize, bytes.size()));
 }
 
 const char *protocolName(int version)
@@ -66,86 +53,6 @@ const char *protocolName(int version)
         return "unknown protocol";
     }
 }
-
-void wipe(QByteArray &bytes)
-{
-    if (!bytes.isEmpty())
-        OPENSSL_cleanse(bytes.data(), size_t(bytes.size()));
-    bytes.clear();
-}
-
-int digestNid(const EVP_MD *md)
-{
-    return md ? EVP_MD_get_type(md) : NID_undef;
-}
-
-// The first enabled TLS 1.3 suite whose handshake hash is \a nid, or nullptr.
-const SSL_CIPHER *tls13CipherWithHash(SSL *ssl, int nid)
-{
-    STACK_OF(SSL_CIPHER) *ciphers = SSL_get1_supported_ciphers(ssl);
-    const SSL_CIPHER *found = nullptr;
-    for (int i = 0; ciphers && i < sk_SSL_CIPHER_num(ciphers) && !found; ++i) {
-        const SSL_CIPHER *cipher = sk_SSL_CIPHER_value(ciphers, i);
-        if ((SSL_CIPHER_get_protocol_id(cipher) & 0xff00) == 0x1300 // TLS 1.3 suites are 0x13xx
-            && digestNid(SSL_CIPHER_get_handshake_digest(cipher)) == nid) {
-            found = cipher;
-        }
-    }
-    sk_SSL_CIPHER_free(ciphers);
-    return found;
-}
-
-// A TLS 1.3 external PSK as OpenSSL wants it: a session holding the key, bound to \a cipher
-// (whose hash is the PSK's hash).
-SSL_SESSION *externalPskSession(const QByteArray &key, const SSL_CIPHER *cipher)
-{
-    SslSessionPtr session(SSL_SESSION_new());
-    if (!session || !cipher
-        || !SSL_SESSION_set1_master_key(session.get(),
-                                        reinterpret_cast<const unsigned char *>(key.constData()),
-                                        size_t(key.size()))
-        || !SSL_SESSION_set_cipher(session.get(), cipher)
-        || !SSL_SESSION_set_protocol_version(session.get(), TLS1_3_VERSION)) {
-        return nullptr;
-    }
-    return session.release();
-}
-
-// A big-endian reader over a byte range; every read fails once the range is exhausted.
-class WireReader
-{
-public:
-    WireReader(const unsigned char *data, size_t size) : m_data(data), m_left(size) { }
-    bool number(int bytes, quint32 *value)
-    {
-        if (m_left < size_t(bytes))
-            return false;
-        quint32 result = 0;
-        for (int i = 0; i < bytes; ++i)
-            result = (result << 8) | m_data[i];
-        skip(size_t(bytes));
-        *value = result;
-        return true;
-    }
-    bool sub(size_t size, WireReader *into)
-    {
-        if (m_left < size)
-            return false;
-        *into = WireReader(m_data, size);
-        skip(size);
-        return true;
-    }
-    const unsigned char *data() const { return m_data; }
-    size_t left() const { return m_left; }
-
-private:
-    void skip(size_t size) { m_data += size; m_left -= size; }
-    const unsigned char *m_data;
-    size_t m_left;
-};
-
-constexpr unsigned int kPreSharedKeyExtension = 41; // RFC 8446 section 4.2.11
-constexpr unsigned int kSupportedVersionsExtension = 43; // RFC 8446 section 4.2.1
 
 } // namespace
 
@@ -200,8 +107,13 @@ TlsEngine::~TlsEngine()
 
 void TlsEngine::forgetCredentials()
 {
-    wipe(m_pskIdentity);
-    wipe(m_pskKey);
+    wipe(m_answer.identity);
+    wipe(m_answer.key);
+    forgetOfferedIdentities();
+}
+
+void TlsEngine::forgetOfferedIdentities()
+{
     for (OfferedIdentity &offered : m_offeredIdentities)
         wipe(offered.identity);
     m_offeredIdentities.clear();
@@ -392,7 +304,7 @@ void TlsEngine::diagnoseHandshakeFailure()
         // SSL_version() says TLS 1.3 before any negotiation: a suite must have been chosen too
         // (garbage, an oversized record or an HTTP request fail long before that).
         if (SSL_version(ssl) == TLS1_3_VERSION && SSL_get_pending_cipher(ssl)
-            && !m_externalPskAccepted && !SSL_session_reused(ssl)
+            && !isExternalPskAccepted() && !SSL_session_reused(ssl)
             && !SSL_get_certificate(ssl)) {
             m_diagnosis = Diagnosis::ServerAcceptedNoTls13Psk;
         }
@@ -403,7 +315,9 @@ void TlsEngine::diagnoseHandshakeFailure()
     const bool refused = std::any_of(m_alerts.begin(), m_alerts.end(), [](const TlsAlert &alert) {
         return !alert.sent && alert.type == SSL_AD_HANDSHAKE_FAILURE;
     });
-    if (tls13Possible && refused && !m_externalPskOffered && !m_askedAtKeyExchange)
+    const bool nothingOffered = m_clientPsk == ClientPskStage::Start
+            || m_clientPsk == ClientPskStage::BuildingHello || m_clientPsk == ClientPskStage::HelloSent;
+    if (tls13Possible && refused && nothingOffered)
         m_diagnosis = Diagnosis::ClientOfferedNoTls13Psk;
 }
 
@@ -451,11 +365,6 @@ void TlsEngine::shutdown()
 
 // --- Connection information -------------------------------------------------------------------
 
-bool TlsEngine::isCloseNotifyReceived() const
-{
-    return m_ssl && (SSL_get_shutdown(m_ssl.get()) & SSL_RECEIVED_SHUTDOWN);
-}
-
 int TlsEngine::protocolVersion() const
 {
     return m_ssl && m_handshakeComplete ? SSL_version(m_ssl.get()) : 0;
@@ -468,81 +377,9 @@ QByteArray TlsEngine::cipherName() const
     return cipher ? QByteArray(SSL_CIPHER_get_name(cipher)) : QByteArray();
 }
 
-int TlsEngine::cipherBits(int *supportedBits) const
-{
-    const SSL_CIPHER *cipher = m_ssl && m_handshakeComplete ? SSL_get_current_cipher(m_ssl.get())
-                                                            : nullptr;
-    int supported = 0;
-    const int used = cipher ? SSL_CIPHER_get_bits(cipher, &supported) : 0;
-    if (supportedBits)
-        *supportedBits = supported;
-    return used;
-}
-
 bool TlsEngine::peerSentCertificate() const
 {
     return m_ssl && SSL_get0_peer_certificate(m_ssl.get()) != nullptr;
-}
-
-bool TlsEngine::isSessionReused() const
-{
-    return m_ssl && m_handshakeComplete && m_sessionReused;
-}
-
-// At the end of the first handshake (SSL_CB_HANDSHAKE_DONE), before a TLS 1.3 ticket can replace
-// the session. OpenSSL counts every TLS 1.3 PSK as a reused session, an external one too; only a
-// ticket resumes. The server knows which one it accepted; a client's session has a ticket only
-// when it is a resumed one (an external PSK's session has none).
-void TlsEngine::handshakeDone()
-{
-    if (m_handshakeDoneSeen)
-        return;
-    m_handshakeDoneSeen = true;
-    SSL *const ssl = m_ssl.get();
-    if (!ssl || !SSL_session_reused(ssl))
-        return;
-    if (SSL_version(ssl) != TLS1_3_VERSION) {
-        m_sessionReused = true; // a TLS 1.2 session ID
-    } else if (isServer()) {
-        m_sessionReused = !m_externalPskAccepted;
-    } else {
-        const SSL_SESSION *session = SSL_get_session(ssl);
-        m_sessionReused = session && SSL_SESSION_has_ticket(session);
-    }
-}
-
-SslSessionPtr TlsEngine::session() const
-{
-    return SslSessionPtr(m_ssl ? SSL_get1_session(m_ssl.get()) : nullptr);
-}
-
-bool TlsEngine::setSession(SSL_SESSION *session)
-{
-    if (!m_ssl || isServer() || !session)
-        return false;
-    const bool ok = SSL_set_session(m_ssl.get(), session) == 1;
-    ERR_clear_error();
-    return ok;
-}
-
-QByteArray TlsEngine::sessionAsn1() const
-{
-    const SSL_SESSION *session = m_ssl ? SSL_get_session(m_ssl.get()) : nullptr;
-    const int size = session ? i2d_SSL_SESSION(session, nullptr) : 0;
-    if (size <= 0)
-        return QByteArray();
-    QByteArray der(size, Qt::Uninitialized);
-    unsigned char *out = reinterpret_cast<unsigned char *>(der.data());
-    if (i2d_SSL_SESSION(session, &out) != size)
-        return QByteArray();
-    return der;
-}
-
-int TlsEngine::sessionTicketLifetimeHint() const
-{
-    const SSL_SESSION *session = m_ssl ? SSL_get_session(m_ssl.get()) : nullptr;
-    return session ? int(qMin<unsigned long>(SSL_SESSION_get_ticket_lifetime_hint(session), INT_MAX))
-                   : 0;
 }
 
 bool TlsEngine::isServer() const
@@ -613,421 +450,6 @@ void TlsEngine::keepException(TlsEngine *engine)
         engine->m_exception = std::current_exception();
 }
 
-unsigned int TlsEngine::pskClientTrampoline(SSL *ssl, const char *hint, char *identity,
-                                            unsigned int maxIdentityLength, unsigned char *psk,
-                                            unsigned int maxPskLength)
-{
-    TlsEngine *engine = fromSsl(ssl);
-    try {
-        return engine ? engine->pskClient(hint, identity, maxIdentityLength, psk, maxPskLength) : 0;
-    } catch (...) {
-        keepException(engine);
-        return 0; // no key: OpenSSL aborts the handshake
-    }
-}
-
-unsigned int TlsEngine::pskServerTrampoline(SSL *ssl, const char *identity, unsigned char *psk,
-                                            unsigned int maxPskLength)
-{
-    TlsEngine *engine = fromSsl(ssl);
-    try {
-        return engine ? engine->pskServer(identity, psk, maxPskLength) : 0;
-    } catch (...) {
-        keepException(engine);
-        return 0; // no key: OpenSSL aborts the handshake
-    }
-}
-
-// OpenSSL asks this while it builds a TLS 1.3 ClientHello (again after a HelloRetryRequest, then
-// with the handshake hash \a md). Without a session from us it at once asks the old-style client
-// PSK callback as well; pskClient() knows that request by m_tls13ClientHelloPending.
-int TlsEngine::pskUseSessionTrampoline(SSL *ssl, const EVP_MD *md, const unsigned char **id,
-                                       size_t *idLength, SSL_SESSION **session)
-{
-    *id = nullptr;
-    *idLength = 0;
-    *session = nullptr;
-    TlsEngine *engine = fromSsl(ssl);
-    if (!engine)
-        return 1;
-    try {
-        return engine->pskUseSession(md, id, idLength, session);
-    } catch (...) {
-        keepException(engine);
-        *id = nullptr;
-        *idLength = 0;
-        *session = nullptr;
-        return 0; // OpenSSL aborts the handshake (internal_error)
-    }
-}
-
-// The server's TLS 1.3 lookup, once per identity the ClientHello offers, before OpenSSL tries
-// the old-style server callback and then its own tickets.
-int TlsEngine::pskFindSessionTrampoline(SSL *ssl, const unsigned char *identity,
-                                        size_t identityLength, SSL_SESSION **session)
-{
-    *session = nullptr;
-    TlsEngine *engine = fromSsl(ssl);
-    if (!engine)
-        return 1;
-    try {
-        return engine->pskFindSession(identity, identityLength, session);
-    } catch (...) {
-        keepException(engine);
-        *session = nullptr;
-        return 0; // OpenSSL aborts the handshake (internal_error)
-    }
-}
-
-// OpenSSL has a new session: a server's after a full handshake (TLS 1.2) or for each TLS 1.3
-// ticket it issues; a client's at the end of a TLS 1.2 handshake and for each TLS 1.3 ticket it
-// reads. Returns 0: OpenSSL keeps its reference (the store takes one of its own).
-int TlsEngine::newSessionTrampoline(SSL *ssl, SSL_SESSION *session)
-{
-    TlsEngine *engine = fromSsl(ssl);
-    try {
-        return engine ? engine->newSession(session) : 0;
-    } catch (...) {
-        keepException(engine);
-        return 0;
-    }
-}
-
-// A server's lookup of a session the ClientHello names (a TLS 1.2 session ID, a TLS 1.3 stateful
-// ticket). *copy = 0: the returned session carries a reference for OpenSSL.
-SSL_SESSION *TlsEngine::getSessionTrampoline(SSL *ssl, const unsigned char *id, int idLength,
-                                             int *copy)
-{
-    *copy = 0;
-    TlsEngine *engine = fromSsl(ssl);
-    if (!engine || idLength <= 0)
-        return nullptr;
-    try {
-        return engine->resumeSession(id, size_t(idLength));
-    } catch (...) {
-        keepException(engine);
-        return nullptr;
-    }
-}
-
-int TlsEngine::newSession(SSL_SESSION *session)
-{
-    if (!isServer()) {
-        // TLS 1.3 tickets arrive after the handshake; a TLS 1.2 session is the handshake's own.
-        if (SSL_version(m_ssl.get()) == TLS1_3_VERSION && m_handshakeDoneSeen)
-            ++m_newTickets;
-        return 0;
-    }
-    if (m_sessionStore && !m_acceptedKeyDigest.isEmpty())
-        m_sessionStore->insert(session, m_acceptedIdentity, m_acceptedKeyDigest);
-    return 0;
-}
-
-// The PSK this handshake authenticated with, for the session the store may keep.
-void TlsEngine::acceptKey(const QByteArray &identity, const QByteArray &key)
-{
-    if (!m_sessionStore)
-        return;
-    wipe(m_acceptedIdentity);
-    wipe(m_acceptedKeyDigest);
-    m_acceptedIdentity = detachedCopy(identity);
-    m_acceptedKeyDigest = TlsSessionStore::digestOf(key);
-}
-
-// A resumption is put to the application again: the slot is asked about the identity the session
-// was authenticated with, and the session resumes only if the slot gives that identity the same
-// key now. So revoking an identity, or changing its key, ends its sessions too. A refused or
-// expired session means a full handshake, whose PSK request for the same identity reuses this
-// answer (the slot is asked once per handshake).
-SSL_SESSION *TlsEngine::resumeSession(const unsigned char *id, size_t idLength)
-{
-    if (!m_sessionStore)
-        return nullptr;
-    const QByteArray sessionId(reinterpret_cast<const char *>(id), qsizetype(idLength));
-    if (!m_takenSessionId.isNull() && m_takenSessionId == sessionId) {
-        // The second ClientHello after a HelloRetryRequest names the session again: the first
-        // one's decision stands (a TLS 1.3 ticket has left the store already).
-        if (!m_takenSession)
-            return nullptr;
-        SSL_SESSION_up_ref(m_takenSession.get());
-        return m_takenSession.get();
-    }
-    TlsSessionStore::Entry entry;
-    if (!m_sessionStore->take(id, idLength, &entry))
-        return nullptr;
-    m_takenSessionId = sessionId;
-    struct Wiper
-    {
-        TlsSessionStore::Entry &entry;
-        ~Wiper()
-        {
-            wipe(entry.identity);
-            wipe(entry.keyDigest);
-        }
-    } const wiper{entry};
-    if (!m_asked || m_pskIdentity != entry.identity) {
-        m_asked = true;
-        wipe(m_pskKey);
-        m_pskIdentity = detachedCopy(entry.identity);
-        QSslPreSharedKeyAuthenticator authenticator;
-        AuthenticatorAccess::setIdentityHint(authenticator, m_context->settings().identityHint);
-        AuthenticatorAccess::setPeerIdentity(authenticator, entry.identity.isNull()
-                                                                    ? QByteArray("", 0)
-                                                                    : entry.identity);
-        AuthenticatorAccess::setMaxima(authenticator, 0, maximumPreSharedKeyLength());
-        if (askCallbacks(authenticator))
-            m_pskKey = detachedCopy(authenticator.preSharedKey(), maximumPreSharedKeyLength());
-    }
-    const bool same = !m_pskKey.isEmpty()
-            && TlsSessionStore::sameDigest(TlsSessionStore::digestOf(m_pskKey), entry.keyDigest);
-    qCDebug(lcQtPskEngine, "%p: %s session offered for resumption: %s", static_cast<void *>(this),
-            entry.tls13 ? "TLS 1.3" : "TLS 1.2",
-            same ? "the slot gave the same key, it resumes" : "the slot refused, a full handshake");
-    if (!same)
-        return nullptr;
-    acceptKey(entry.identity, m_pskKey);
-    m_takenSession.reset(entry.session.get());
-    SSL_SESSION_up_ref(m_takenSession.get());
-    return entry.session.release();
-}
-
-int TlsEngine::clientHelloTrampoline(SSL *ssl, int *alert, void *)
-{
-    if (TlsEngine *engine = fromSsl(ssl)) {
-        try {
-            engine->clientHello();
-        } catch (...) {
-            keepException(engine);
-            engine->m_offeredIdentities.clear();
-            *alert = SSL_AD_INTERNAL_ERROR;
-            return SSL_CLIENT_HELLO_ERROR;
-        }
-    }
-    return SSL_CLIENT_HELLO_SUCCESS;
-}
-
-// Reads the identities, ticket ages and binder sizes of the ClientHello's pre_shared_key
-// extension (RFC 8446 4.2.11). Nothing is recorded when it is absent or malformed (OpenSSL then
-// rejects a malformed one itself).
-void TlsEngine::clientHello()
-{
-    for (OfferedIdentity &offered : m_offeredIdentities)
-        wipe(offered.identity);
-    m_offeredIdentities.clear();
-    const unsigned char *data = nullptr;
-    size_t size = 0;
-    const bool offersPsk = SSL_client_hello_get0_ext(m_ssl.get(), kPreSharedKeyExtension, &data, &size);
-    if (!m_clientHelloSeen) {
-        m_clientHelloSeen = true;
-        if (!offersPsk)
-            preferTls12WithoutTls13Psk();
-    }
-    if (!offersPsk)
-        return;
-    WireReader extension(data, size);
-    WireReader identities(nullptr, 0);
-    WireReader binders(nullptr, 0);
-    quint32 length = 0;
-    if (!extension.number(2, &length) || !extension.sub(length, &identities))
-        return;
-    std::vector<OfferedIdentity> offered;
-    while (identities.left() > 0) {
-        OfferedIdentity entry;
-        WireReader identity(nullptr, 0);
-        if (!identities.number(2, &length) || !identities.sub(length, &identity)
-            || !identities.number(4, &entry.obfuscatedAge)) {
-            return;
-        }
-        entry.identity = QByteArray(reinterpret_cast<const char *>(identity.data()),
-                                    qsizetype(identity.left()));
-        offered.push_back(std::move(entry));
-    }
-    if (!extension.number(2, &length) || !extension.sub(length, &binders))
-        return;
-    for (OfferedIdentity &entry : offered) {
-        WireReader binder(nullptr, 0);
-        if (!binders.number(1, &length) || !binders.sub(length, &binder))
-            return;
-        entry.binderLength = int(length);
-    }
-    m_offeredIdentities = std::move(offered);
-}
-
-// A client that offers TLS 1.3 without a PSK (Qt's default client: QT_USE_TLS_1_3_PSK unset) but
-// TLS 1.2 PSK suites this server accepts would fail in TLS 1.3: a PSK server has no certificate.
-// Such a connection is limited to TLS 1.2 here, in the ClientHello callback, before the version is
-// negotiated: the server then is a TLS 1.2 server for it, so RFC 8446's downgrade sentinel is not
-// set and the client's downgrade check passes. A client that offers a TLS 1.3 PSK keeps TLS 1.3.
-void TlsEngine::preferTls12WithoutTls13Psk()
-{
-    SSL *const ssl = m_ssl.get();
-    const TlsSettings &settings = m_context->settings();
-    const bool serverHasTls12 = settings.minVersion == 0 || settings.minVersion <= TLS1_2_VERSION;
-    const bool serverHasTls13 = settings.maxVersion == 0 || settings.maxVersion >= TLS1_3_VERSION;
-    if (!serverHasTls12 || !serverHasTls13)
-        return;
-    const unsigned char *versions = nullptr;
-    size_t versionsSize = 0;
-    if (!SSL_client_hello_get0_ext(ssl, kSupportedVersionsExtension, &versions, &versionsSize))
-        return; // a TLS 1.2 client: nothing to decide
-    WireReader reader(versions, versionsSize);
-    WireReader list(nullptr, 0);
-    quint32 length = 0;
-    if (!reader.number(1, &length) || !reader.sub(length, &list))
-        return;
-    bool clientHasTls12 = false;
-    bool clientHasTls13 = false;
-    quint32 version = 0;
-    while (list.number(2, &version)) {
-        clientHasTls12 = clientHasTls12 || version == TLS1_2_VERSION;
-        clientHasTls13 = clientHasTls13 || version == TLS1_3_VERSION;
-    }
-    if (!clientHasTls12 || !clientHasTls13)
-        return;
-    // One of the client's TLS 1.2 PSK suites must be one of ours.
-    const unsigned char *suites = nullptr;
-    const size_t suitesSize = SSL_client_hello_get0_ciphers(ssl, &suites);
-    const STACK_OF(SSL_CIPHER) *ours = SSL_get_ciphers(ssl);
-    bool sharedPskSuite = false;
-    for (size_t i = 0; i + 1 < suitesSize && !sharedPskSuite; i += 2) {
-        const SSL_CIPHER *cipher = SSL_CIPHER_find(ssl, suites + i);
-        if (!cipher || SSL_CIPHER_get_auth_nid(cipher) != NID_auth_psk)
-            continue; // TLS 1.3 suites authenticate with "any"
-        for (int j = 0; ours && j < sk_SSL_CIPHER_num(ours); ++j) {
-            if (SSL_CIPHER_get_id(sk_SSL_CIPHER_value(ours, j)) == SSL_CIPHER_get_id(cipher)) {
-                sharedPskSuite = true;
-                break;
-            }
-        }
-    }
-    if (!sharedPskSuite)
-        return;
-    if (SSL_set_max_proto_version(ssl, TLS1_2_VERSION) == 1) {
-        qCDebug(lcQtPskEngine, "%p: the client offers TLS 1.3 without a PSK and TLS 1.2 PSK suites: "
-                               "TLS 1.2 for this connection", static_cast<void *>(this));
-    }
-}
-
-int TlsEngine::pskUseSession(const EVP_MD *md, const unsigned char **id, size_t *idLength,
-                             SSL_SESSION **session)
-{
-    if (m_context->settings().tls13Psk != Tls13Psk::Offer) {
-        m_tls13ClientHelloPending = true; // Qt's way: pskClient() decides
-        return 1;
-    }
-    if (!m_asked) {
-        // The one request of this handshake: the first ClientHello. TLS 1.3 has no hint.
-        m_asked = true;
-        QSslPreSharedKeyAuthenticator authenticator;
-        AuthenticatorAccess::setMaxima(authenticator, clientMaximumIdentityLength(),
-                                       maximumPreSharedKeyLength());
-        const bool answered = askCallbacks(authenticator);
-        if (answered) {
-            // As on the TLS 1.2 path: the identity ends at an embedded NUL and at 255 bytes.
-            // Copied in one step: truncate() on a shared copy would leave an unwiped one behind.
-            const QByteArray identity = authenticator.identity();
-            const qsizetype nul = identity.indexOf('\0');
-            m_pskIdentity = detachedCopy(identity, qMin(nul < 0 ? identity.size() : nul,
-                                                        qsizetype(clientMaximumIdentityLength())));
-            m_pskKey = detachedCopy(authenticator.preSharedKey(), maximumPreSharedKeyLength());
-        }
-        qCDebug(lcQtPskEngine,
-                "%p: TLS 1.3 client PSK request at ClientHello: %s, identity of %lld bytes, key "
-                "of %lld bytes", static_cast<void *>(this), answered ? "answered" : "refused",
-                static_cast<long long>(m_pskIdentity.size()), static_cast<long long>(m_pskKey.size()));
-    }
-    // SHA-256 unless no SHA-256 suite is enabled; after a HelloRetryRequest the server's hash.
-    const SSL_CIPHER *cipher = nullptr;
-    if (md)
-        cipher = tls13CipherWithHash(m_ssl.get(), digestNid(md));
-    else if (!(cipher = tls13CipherWithHash(m_ssl.get(), NID_sha256)))
-        cipher = tls13CipherWithHash(m_ssl.get(), NID_sha384);
-    // A TLS 1.3 identity has 1 to 65535 bytes (RFC 8446 4.2.11); OpenSSL fails the whole
-    // handshake on an empty one. Offer none then: the answer still serves a TLS 1.2 server.
-    SSL_SESSION *external = m_pskKey.isEmpty() || m_pskIdentity.isEmpty()
-            ? nullptr
-            : externalPskSession(m_pskKey, cipher);
-    if (!external) {
-        m_tls13ClientHelloPending = true; // pskClient() is asked next: it stays silent
-        return 1;
-    }
-    *session = external;
-    *id = reinterpret_cast<const unsigned char *>(m_pskIdentity.constData());
-    *idLength = size_t(m_pskIdentity.size());
-    m_externalPskOffered = true;
-    return 1;
-}
-
-int TlsEngine::pskFindSession(const unsigned char *identity, size_t identityLength,
-                              SSL_SESSION **session)
-{
-    // Unless we hand over a session, OpenSSL asks the old-style callback next: it must not show
-    // this TLS 1.3 identity to the slot a second time (or at all, for a ticket).
-    m_tls13IdentityPending = true;
-    SSL *const ssl = m_ssl.get();
-    QByteArray offeredIdentity(reinterpret_cast<const char *>(identity), qsizetype(identityLength));
-    // Our copy of the identity is wiped on every way out (unless the slot kept a share of it).
-    struct Wiper
-    {
-        QByteArray &bytes;
-        ~Wiper() { wipeByteArray(bytes); }
-    } const wiper{offeredIdentity};
-    const auto offered = std::find_if(m_offeredIdentities.begin(), m_offeredIdentities.end(),
-                                      [&](const OfferedIdentity &entry) {
-                                          return entry.identity == offeredIdentity;
-                                      });
-    // A resumption ticket: one of our stateful tickets, or any identity with a ticket age
-    // (external PSKs carry age 0). OpenSSL resumes or rejects it (resumeSession()); the slot is
-    // never shown a ticket.
-    if ((m_sessionStore && identityLength <= SSL_MAX_SSL_SESSION_ID_LENGTH
-         && m_sessionStore->contains(identity, identityLength))
-        || (offered != m_offeredIdentities.end() && offered->obfuscatedAge != 0)) {
-        return 1;
-    }
-
-    // The suite is chosen before the PSK: the PSK must use its hash. A binder of another size
-    // means the client's PSK has another hash; OpenSSL would fail it as a bad binder (47), so
-    // it is not used (the slot is still asked, once, as Qt asks: the identity was offered).
-    const SSL_CIPHER *cipher = SSL_get_pending_cipher(ssl);
-    const EVP_MD *md = cipher ? SSL_CIPHER_get_handshake_digest(cipher) : nullptr;
-    const bool hashMismatch = !md
-            || (offered != m_offeredIdentities.end() && offered->binderLength != EVP_MD_get_size(md));
-
-    if (!m_asked || m_pskIdentity != offeredIdentity) {
-        // Once per external identity; the same identity after a HelloRetryRequest is not asked
-        // about again.
-        m_asked = true;
-        wipe(m_pskKey);
-        m_pskIdentity = detachedCopy(offeredIdentity);
-        QSslPreSharedKeyAuthenticator authenticator;
-        AuthenticatorAccess::setIdentityHint(authenticator, m_context->settings().identityHint);
-        AuthenticatorAccess::setPeerIdentity(authenticator, offeredIdentity.isNull()
-                                                                    ? QByteArray("", 0)
-                                                                    : offeredIdentity);
-        AuthenticatorAccess::setMaxima(authenticator, 0, maximumPreSharedKeyLength());
-        const bool answered = askCallbacks(authenticator);
-        if (answered)
-            m_pskKey = detachedCopy(authenticator.preSharedKey(), maximumPreSharedKeyLength());
-        qCDebug(lcQtPskEngine,
-                "%p: TLS 1.3 server PSK request: identity of %lld bytes, hint of %lld bytes; %s, "
-                "key of %lld bytes%s", static_cast<void *>(this),
-                static_cast<long long>(offeredIdentity.size()),
-                static_cast<long long>(m_context->settings().identityHint.size()),
-                answered ? "answered" : "refused", static_cast<long long>(m_pskKey.size()),
-                hashMismatch ? " (not usable: the client's PSK hash differs from the suite's)" : "");
-    }
-    if (m_pskKey.isEmpty() || hashMismatch)
-        return 1; // not accepted: as in Qt, the handshake goes on without this PSK
-    SSL_SESSION *external = externalPskSession(m_pskKey, cipher);
-    if (!external)
-        return 1;
-    *session = external;
-    m_tls13IdentityPending = false;
-    m_externalPskAccepted = true;
-    acceptKey(offeredIdentity, m_pskKey);
-    return 1;
-}
-
 void TlsEngine::infoTrampoline(const SSL *ssl, int where, int value)
 {
     if (!(where & (SSL_CB_ALERT | SSL_CB_HANDSHAKE_DONE)))
@@ -1049,117 +471,6 @@ void TlsEngine::infoTrampoline(const SSL *ssl, int where, int value)
     } catch (...) {
         keepException(engine); // cannot fail this callback: call() fails the connection
     }
-}
-
-bool TlsEngine::askCallbacks(QSslPreSharedKeyAuthenticator &authenticator)
-{
-    return m_callbacks && m_callbacks->preSharedKeyAuthenticationRequired(&authenticator);
-}
-
-unsigned int TlsEngine::pskClient(const char *hint, char *identity, unsigned int maxIdentityLength,
-                                  unsigned char *psk, unsigned int maxPskLength)
-{
-    const Tls13Psk tls13Psk = m_context->settings().tls13Psk;
-    const bool hintSent = hint && *hint;
-    const bool atClientHello = m_tls13ClientHelloPending;
-    if (atClientHello) {
-        // The TLS 1.3 external-PSK request at ClientHello (see pskUseSessionTrampoline).
-        m_tls13ClientHelloPending = false;
-        if (tls13Psk == Tls13Psk::Offer)
-            return 0; // pskUseSession() already asked, and offers nothing
-        if (!qEnvironmentVariableIsSet("QT_USE_TLS_1_3_PSK"))
-            return 0; // offer none, ask nobody: Qt's behaviour
-    } else {
-        m_askedAtKeyExchange = true;
-        if (tls13Psk == Tls13Psk::Offer && m_asked && !hintSent) {
-            // TLS 1.2 after our TLS 1.3 request, without a hint: the answer given at ClientHello
-            // stands; nobody is asked twice for the same thing.
-            qCDebug(lcQtPskEngine,
-                    "%p: TLS 1.2 client PSK request without a hint: the ClientHello's answer is "
-                    "reused (identity of %lld bytes, key of %lld bytes)", static_cast<void *>(this),
-                    static_cast<long long>(m_pskIdentity.size()),
-                    static_cast<long long>(m_pskKey.size()));
-            if (m_pskKey.isEmpty())
-                return 0;
-            const qsizetype idLength = qMin(m_pskIdentity.size(), qsizetype(maxIdentityLength) - 1);
-            std::memcpy(identity, m_pskIdentity.constData(), size_t(qMax<qsizetype>(idLength, 0)));
-            identity[qMax<qsizetype>(idLength, 0)] = '\0';
-            const qsizetype keyLength = qMin(m_pskKey.size(), qsizetype(maxPskLength));
-            std::memcpy(psk, m_pskKey.constData(), size_t(keyLength));
-            return unsigned(keyLength);
-        }
-    }
-
-    QSslPreSharedKeyAuthenticator authenticator;
-    if (hint && *hint) // deep copy: OpenSSL's memory does not outlive the session
-        AuthenticatorAccess::setIdentityHint(authenticator, QByteArray(hint));
-    // Qt keeps one byte of OpenSSL's identity buffer for the terminating NUL.
-    const int maxIdentity = maxIdentityLength > 0 ? int(maxIdentityLength) - 1 : 0;
-    AuthenticatorAccess::setMaxima(authenticator, maxIdentity, int(maxPskLength));
-    const bool answered = askCallbacks(authenticator);
-    qCDebug(lcQtPskEngine,
-            "%p: client PSK request (%s), hint of %lld bytes: %s, identity of %lld bytes, key of "
-            "%lld bytes", static_cast<void *>(this),
-            atClientHello ? "TLS 1.3 ClientHello, QT_USE_TLS_1_3_PSK" : "TLS 1.2 key exchange",
-            static_cast<long long>(hint ? qstrlen(hint) : 0), answered ? "answered" : "refused",
-            static_cast<long long>(authenticator.identity().size()),
-            static_cast<long long>(authenticator.preSharedKey().size()));
-    if (!answered)
-        return 0;
-
-    // Declared after the authenticator, so released first: its destructor then wipes the key.
-    const QByteArray key = authenticator.preSharedKey();
-    if (key.isEmpty())
-        return 0;
-    const QByteArray id = authenticator.identity();
-    const qsizetype idLength = qMin(id.size(), qsizetype(maxIdentity));
-    std::memcpy(identity, id.constData(), size_t(idLength));
-    identity[idLength] = '\0'; // OpenSSL takes strlen(): an embedded NUL cuts the identity
-    const qsizetype keyLength = qMin(key.size(), qsizetype(maxPskLength));
-    std::memcpy(psk, key.constData(), size_t(keyLength));
-    if (atClientHello)
-        m_externalPskOffered = true; // Qt's opt-in: OpenSSL offers it as a SHA-256 PSK
-    return unsigned(keyLength);
-}
-
-unsigned int TlsEngine::pskServer(const char *identity, unsigned char *psk, unsigned int maxPskLength)
-{
-    if (m_tls13IdentityPending) {
-        // A TLS 1.3 identity that pskFindSession() has already dealt with.
-        m_tls13IdentityPending = false;
-        return 0;
-    }
-    const QByteArray peerIdentity(identity ? identity : "", -1); // deep; empty but not null
-    if (m_asked && m_pskIdentity == peerIdentity) {
-        // resumeSession() asked about this identity in this handshake: its answer stands.
-        if (m_pskKey.isEmpty())
-            return 0;
-        const qsizetype keyLength = qMin(m_pskKey.size(), qsizetype(maxPskLength));
-        std::memcpy(psk, m_pskKey.constData(), size_t(keyLength));
-        acceptKey(peerIdentity, m_pskKey);
-        return unsigned(keyLength);
-    }
-    qCDebug(lcQtPskEngine, "%p: server PSK request, identity of %lld bytes, hint of %lld bytes",
-            static_cast<void *>(this), static_cast<long long>(identity ? qstrlen(identity) : 0),
-            static_cast<long long>(m_context->settings().identityHint.size()));
-    QSslPreSharedKeyAuthenticator authenticator;
-    AuthenticatorAccess::setIdentityHint(authenticator, m_context->settings().identityHint);
-    AuthenticatorAccess::setPeerIdentity(authenticator, peerIdentity);
-    AuthenticatorAccess::setMaxima(authenticator, 0, int(maxPskLength));
-    const bool answered = askCallbacks(authenticator);
-    qCDebug(lcQtPskEngine, "%p: server PSK request %s, key of %lld bytes", static_cast<void *>(this),
-            answered ? "answered" : "refused",
-            static_cast<long long>(authenticator.preSharedKey().size()));
-    if (!answered)
-        return 0;
-
-    const QByteArray key = authenticator.preSharedKey(); // released before the authenticator
-    if (key.isEmpty())
-        return 0;
-    const qsizetype keyLength = qMin(key.size(), qsizetype(maxPskLength));
-    std::memcpy(psk, key.constData(), size_t(keyLength));
-    acceptKey(peerIdentity, key);
-    return unsigned(keyLength);
 }
 
 } // namespace QtPskPrivate

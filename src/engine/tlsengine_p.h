@@ -25,7 +25,7 @@ namespace QtPskPrivate {
 class TlsSessionStore;
 
 // What an engine asks of its owner (the socket), synchronously, from inside an engine call.
-class QTPSK_AUTOTEST_EXPORT TlsEngineCallbacks
+class TlsEngineCallbacks
 {
 public:
     virtual ~TlsEngineCallbacks();
@@ -59,7 +59,7 @@ struct TlsAlert
 //   a fatal alert is then waiting there, and takeAlerts() reports it.
 // - Once a call returned Failed, every later handshake()/read()/write() returns Failed without
 //   touching OpenSSL; shutdown() and the destructor are always safe.
-class QTPSK_AUTOTEST_EXPORT TlsEngine
+class TlsEngine
 {
 public:
     enum class Result {
@@ -105,13 +105,11 @@ public:
     bool isHandshakeComplete() const { return m_handshakeComplete; }
     bool isFailed() const { return m_failed; }
     bool isTruncated() const { return m_truncated; }
-    bool isCloseNotifyReceived() const;
     QString errorString() const { return m_errorString; }
 
     // Valid after the handshake (0 / empty before).
     int protocolVersion() const; // SSL_version(), e.g. TLS1_2_VERSION
     QByteArray cipherName() const; // OpenSSL's name, e.g. "PSK-AES256-CBC-SHA"
-    int cipherBits(int *supportedBits = nullptr) const;
     bool peerSentCertificate() const;
     // True once the handshake resumed a session (a ticket or a TLS 1.2 session ID) instead of
     // authenticating afresh.
@@ -120,8 +118,8 @@ public:
     // Why a failed handshake failed, beyond OpenSSL's words (TLS 1.3 and PSK pitfalls).
     enum class Diagnosis {
         None,
-        // Client: TLS 1.3 was possible, no external PSK was offered (Qt-compatible mode without
-        // QT_USE_TLS_1_3_PSK, or an empty key at ClientHello) and the server refused with
+        // Client: TLS 1.3 was possible, no external PSK was offered (Tls13Psk::QtCompatible, or
+        // an empty key at ClientHello) and the server refused with
         // handshake_failure, which is what a PSK-only server does.
         ClientOfferedNoTls13Psk,
         // Server: TLS 1.3 was negotiated and no external PSK was accepted (none offered, an
@@ -180,8 +178,10 @@ private:
     static void installCallbacks(SSL_CTX *ctx, bool server);
     static int exDataIndex();
     static TlsEngine *fromSsl(const SSL *ssl);
+    static void keepException(TlsEngine *engine);
 
     // The OpenSSL C callbacks (installed on the SSL_CTX) and the members they forward to.
+    // tlsenginepsk.cpp: the PSK requests.
     static unsigned int pskClientTrampoline(SSL *ssl, const char *hint, char *identity,
                                             unsigned int maxIdentityLength, unsigned char *psk,
                                             unsigned int maxPskLength);
@@ -191,32 +191,104 @@ private:
                                        size_t *idLength, SSL_SESSION **session);
     static int pskFindSessionTrampoline(SSL *ssl, const unsigned char *identity,
                                         size_t identityLength, SSL_SESSION **session);
-    static int clientHelloTrampoline(SSL *ssl, int *alert, void *arg);
-    static void infoTrampoline(const SSL *ssl, int where, int value);
-    static int newSessionTrampoline(SSL *ssl, SSL_SESSION *session);
-    static SSL_SESSION *getSessionTrampoline(SSL *ssl, const unsigned char *id, int idLength,
-                                             int *copy);
     unsigned int pskClient(const char *hint, char *identity, unsigned int maxIdentityLength,
                            unsigned char *psk, unsigned int maxPskLength);
     unsigned int pskServer(const char *identity, unsigned char *psk, unsigned int maxPskLength);
     int pskUseSession(const EVP_MD *md, const unsigned char **id, size_t *idLength,
                       SSL_SESSION **session);
     int pskFindSession(const unsigned char *identity, size_t identityLength, SSL_SESSION **session);
+    // Server: asks the slot about \a identity and keeps its answer (maxima 0 and 512).
+    bool askServerSlot(const QByteArray &identity);
+    bool askCallbacks(QSslPreSharedKeyAuthenticator &authenticator);
+    // tlsengineclienthello.cpp: the server's look at each ClientHello.
+    static int clientHelloTrampoline(SSL *ssl, int *alert, void *arg);
     void clientHello();
+    void preferTls12WithoutTls13Psk();
+    // tlsenginesession.cpp: sessions and their resumption.
+    static int newSessionTrampoline(SSL *ssl, SSL_SESSION *session);
+    static SSL_SESSION *getSessionTrampoline(SSL *ssl, const unsigned char *id, int idLength,
+                                             int *copy);
     int newSession(SSL_SESSION *session);
     SSL_SESSION *resumeSession(const unsigned char *id, size_t idLength);
     void acceptKey(const QByteArray &identity, const QByteArray &key);
-    void preferTls12WithoutTls13Psk();
     void handshakeDone();
-    bool askCallbacks(QSslPreSharedKeyAuthenticator &authenticator);
+    // tlsengine.cpp: alerts and the end of the handshake.
+    static void infoTrampoline(const SSL *ssl, int where, int value);
+    // Wipes the PSK answer and the offered identities (the handshake is over).
     void forgetCredentials();
+    void forgetOfferedIdentities();
     void diagnoseHandshakeFailure();
 
     enum class Call { Handshake, Read, Write };
     Result call(Call what, void *buffer, qsizetype size, qsizetype *done);
     void fail(const QString &fallback);
-    static void keepException(TlsEngine *engine);
     void dropOutputAfter(qsizetype keep);
+
+    // --- The PSK state of one handshake (tlsenginepsk.cpp) ---
+    //
+    // OpenSSL asks for PSKs through two callbacks per side: the TLS 1.3 one (client: while it
+    // builds each ClientHello; server: for each identity a ClientHello offers) and the old-style
+    // one, which it calls right after the TLS 1.3 one whenever that one gave no session, and
+    // which it also calls for the TLS 1.2 key exchange. Each side's stage records where the
+    // handshake is, so that the old-style callback knows which of those requests it serves, and
+    // what went out, for the diagnosis of a failure. advance() is the only place that changes it.
+    enum class ClientPskStage {
+        Start, // no ClientHello built yet
+        // A ClientHello without an external PSK is being built: the old-style callback OpenSSL
+        // calls next belongs to it.
+        BuildingHello,
+        HelloSent, // every ClientHello so far went out without an external PSK
+        // As BuildingHello, after an earlier ClientHello of this handshake carried an external
+        // PSK (a HelloRetryRequest), or after the key exchange (which no ClientHello follows).
+        BuildingHelloAfterOffer,
+        Offered, // an external PSK went into a ClientHello
+        KeyExchange, // TLS 1.2: the old-style callback ran for the ClientKeyExchange
+    };
+    enum class ClientPskEvent {
+        HelloWithPsk, // the TLS 1.3 callback gave OpenSSL an external PSK for this ClientHello
+        HelloWithoutPsk, // the TLS 1.3 callback gave none: the old-style callback comes next
+        HelloCallbackDone, // the old-style callback of a ClientHello was called
+        HelloCallbackGaveKey, // ... and gave a key, which OpenSSL offers (Tls13Psk::QtOptIn)
+        KeyExchange, // the old-style callback was called for the ClientKeyExchange
+    };
+    enum class ServerPskStage {
+        Start, // no ClientHello read yet
+        ReadingHello, // a ClientHello was read; no external PSK was accepted
+        // The TLS 1.3 lookup gave no session for the identity it was asked about: the old-style
+        // callback, if OpenSSL asks it next about the same identity, has nothing to add.
+        IdentityPending,
+        Accepted, // an external PSK was handed to OpenSSL
+        AcceptedIdentityPending, // as IdentityPending, after a PSK was accepted (a HelloRetryRequest)
+    };
+    enum class ServerPskEvent {
+        ClientHello, // the ClientHello callback ran
+        Tls13Lookup, // the TLS 1.3 lookup was asked about an offered identity
+        Tls13Accepted, // ... and handed OpenSSL an external PSK for it
+        OldStyleCallback, // the old-style callback was called
+    };
+    void advance(ClientPskEvent event);
+    void advance(ServerPskEvent event);
+    bool isBuildingClientHello() const
+    {
+        return m_clientPsk == ClientPskStage::BuildingHello
+                || m_clientPsk == ClientPskStage::BuildingHelloAfterOffer;
+    }
+    bool isServerIdentityPending() const
+    {
+        return m_serverPsk == ServerPskStage::IdentityPending
+                || m_serverPsk == ServerPskStage::AcceptedIdentityPending;
+    }
+    bool isExternalPskAccepted() const
+    {
+        return m_serverPsk == ServerPskStage::Accepted
+                || m_serverPsk == ServerPskStage::AcceptedIdentityPending;
+    }
+    // \a key (and, with an \a identityBuffer, a client's \a identity, NUL-terminated) into
+    // OpenSSL's buffers, each cut to what the buffer holds; returns the key's length. An empty
+    // key writes nothing and returns 0 (no key: OpenSSL fails the handshake).
+    static unsigned int giveToOpenSsl(const QByteArray &identity, char *identityBuffer,
+                                      unsigned int identityCapacity, const QByteArray &key,
+                                      unsigned char *psk, unsigned int maxPskLength);
 
     std::shared_ptr<TlsContext> m_context;
     SslPtr m_ssl; // owns both BIOs
@@ -232,20 +304,20 @@ private:
     bool m_truncated = false;
     bool m_handshakeDoneSeen = false;
     bool m_sessionReused = false; // a ticket or a TLS 1.2 session ID, not an external PSK
-    bool m_tls13ClientHelloPending = false; // armed by the psk_use_session callback
-    bool m_tls13IdentityPending = false; // armed by the psk_find_session callback (server)
-    bool m_clientHelloSeen = false; // server: the first ClientHello (not one after an HRR)
     Diagnosis m_diagnosis = Diagnosis::None;
+    ClientPskStage m_clientPsk = ClientPskStage::Start;
+    ServerPskStage m_serverPsk = ServerPskStage::Start;
 
     // The one answer of this handshake's TLS 1.3 request (client: at the first ClientHello;
-    // server: for the last external identity asked about), reused after a HelloRetryRequest.
-    // Wiped (OPENSSL_cleanse) when the handshake ends and in the destructor.
-    bool m_asked = false;
-    bool m_externalPskOffered = false; // client: an external PSK went into a ClientHello
-    bool m_askedAtKeyExchange = false; // client: the TLS 1.2 PSK callback ran
-    bool m_externalPskAccepted = false; // server: an external PSK was handed to OpenSSL
-    QByteArray m_pskIdentity;
-    QByteArray m_pskKey;
+    // server: for the last identity asked about), reused after a HelloRetryRequest. The bytes
+    // are wiped (OPENSSL_cleanse) when the handshake ends and in the destructor; \c asked stays.
+    struct PskAnswer
+    {
+        bool asked = false; // the slot was asked (it may have refused)
+        QByteArray identity; // client: the identity it gave; server: the one it was asked about
+        QByteArray key;
+    };
+    PskAnswer m_answer;
     // Server: what the ClientHello's pre_shared_key extension says about each identity.
     struct OfferedIdentity
     {

@@ -32,7 +32,7 @@ namespace QtPskPrivate {
 // taken out at their first use, so a ticket resumes at most once.
 //
 // Thread-safe: the sockets of one server may live in different threads.
-class QTPSK_AUTOTEST_EXPORT TlsSessionStore
+class TlsSessionStore
 {
 public:
     static constexpr std::size_t DefaultCapacity = 1024;

@@ -4,6 +4,8 @@
 #include "network/qabstractsocket_p.h"
 #include "network/qnetworkproxy_p.h"
 #include "qtpsklogging_p.h"
+#include "transport/socketerrors_p.h"
+#include "transport/socketoptions_p.h"
 
 #include <QtCore/qloggingcategory.h>
 #include <QtCore/qmetaobject.h>
@@ -39,26 +41,7 @@ bool AbstractSocketPrivate::applySocketOption(QAbstractSocket::SocketOption opti
 {
     if (!transport || !transport->isOpen())
         return false;
-    const int v = value.toInt();
-    const bool v6 = transport->localAddress().family() == AF_INET6;
-    switch (option) {
-    case QAbstractSocket::LowDelayOption:
-        return transport->setOption(IPPROTO_TCP, TCP_NODELAY, v ? 1 : 0);
-    case QAbstractSocket::KeepAliveOption:
-        return transport->setOption(SOL_SOCKET, SO_KEEPALIVE, v ? 1 : 0);
-    case QAbstractSocket::TypeOfServiceOption:
-        return v6 ? transport->setOption(IPPROTO_IPV6, IPV6_TCLASS, v)
-                  : transport->setOption(IPPROTO_IP, IP_TOS, v);
-    case QAbstractSocket::SendBufferSizeSocketOption:
-        return transport->setOption(SOL_SOCKET, SO_SNDBUF, v);
-    case QAbstractSocket::ReceiveBufferSizeSocketOption:
-        return transport->setOption(SOL_SOCKET, SO_RCVBUF, v);
-    case QAbstractSocket::MulticastTtlOption:
-    case QAbstractSocket::MulticastLoopbackOption:
-    case QAbstractSocket::PathMtuSocketOption:
-        break;
-    }
-    return false;
+    return QtPskPrivate::setSocketOption(*transport, option, value.toInt());
 }
 
 void AbstractSocketPrivate::applySocketOptions()
@@ -70,48 +53,8 @@ void AbstractSocketPrivate::applySocketOptions()
 QAbstractSocket::SocketError AbstractSocketPrivate::errorFromErrno(int error, QString *errorString,
                                                                    bool connecting)
 {
-    switch (error) {
-    case ECONNREFUSED:
-        *errorString = tr("Connection refused");
-        return QAbstractSocket::ConnectionRefusedError;
-    case ECONNRESET:
-    case EPIPE:
-        *errorString = tr("The remote host closed the connection");
-        return QAbstractSocket::RemoteHostClosedError;
-    case ETIMEDOUT:
-        *errorString = tr("Connection timed out");
-        return connecting ? QAbstractSocket::SocketTimeoutError : QAbstractSocket::NetworkError;
-    case ENETUNREACH:
-        *errorString = tr("Network unreachable");
-        return QAbstractSocket::NetworkError;
-    case EHOSTUNREACH:
-        *errorString = tr("Host unreachable");
-        return QAbstractSocket::NetworkError;
-    case EACCES:
-    case EPERM:
-        *errorString = tr("Permission denied");
-        return QAbstractSocket::SocketAccessError;
-    case EMFILE:
-    case ENFILE:
-    case ENOBUFS:
-    case ENOMEM:
-        *errorString = tr("Insufficient resources");
-        return QAbstractSocket::SocketResourceError;
-    case EAFNOSUPPORT:
-    case EPROTONOSUPPORT:
-        *errorString = tr("The address family is not supported");
-        return QAbstractSocket::UnsupportedSocketOperationError;
-    case EADDRNOTAVAIL:
-        *errorString = tr("The address is not available");
-        return QAbstractSocket::SocketAddressNotAvailableError;
-    case EADDRINUSE:
-        *errorString = tr("Address already in use");
-        return QAbstractSocket::AddressInUseError;
-    default:
-        *errorString = errnoString(error);
-        return connecting ? QAbstractSocket::ConnectionRefusedError
-                          : QAbstractSocket::UnknownSocketError;
-    }
+    return socketErrorFromErrno(error, connecting ? SocketCall::Connect : SocketCall::Other,
+                                errorString);
 }
 
 } // namespace QtPskPrivate
@@ -355,41 +298,7 @@ QVariant QAbstractSocket::socketOption(SocketOption option)
     AbstractSocketPrivate *d = d_ptr.get();
     if (!d->transport || !d->transport->isOpen())
         return d->socketOptions.value(int(option));
-    const bool v6 = d->transport->localAddress().family() == AF_INET6;
-    int level = SOL_SOCKET;
-    int name = 0;
-    switch (option) {
-    case LowDelayOption:
-        level = IPPROTO_TCP;
-        name = TCP_NODELAY;
-        break;
-    case KeepAliveOption:
-        name = SO_KEEPALIVE;
-        break;
-    case TypeOfServiceOption:
-        level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
-        name = v6 ? IPV6_TCLASS : IP_TOS;
-        break;
-    case SendBufferSizeSocketOption:
-        name = SO_SNDBUF;
-        break;
-    case ReceiveBufferSizeSocketOption:
-        name = SO_RCVBUF;
-        break;
-    case PathMtuSocketOption:
-        level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
-        name = v6 ? IPV6_MTU : IP_MTU;
-        break;
-    case MulticastTtlOption:
-    case MulticastLoopbackOption:
-        return QVariant();
-    }
-    int value = 0;
-    if (!d->transport->option(level, name, &value))
-        return QVariant();
-    if (option == LowDelayOption || option == KeepAliveOption)
-        value = value ? 1 : 0;
-    return QVariant(value);
+    return QtPskPrivate::socketOptionValue(*d->transport, option);
 }
 
 QAbstractSocket::SocketType QAbstractSocket::socketType() const

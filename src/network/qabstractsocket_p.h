@@ -55,7 +55,7 @@ inline bool isConnectedState(QAbstractSocket::SocketState state)
     the socket options), socketdatapath.cpp (reading, sending, waiting, the signals of the
     data path) and socketlifecycle.cpp (look-up, connect, reconnect, close, abort, bind).
 */
-class QTPSK_AUTOTEST_EXPORT AbstractSocketPrivate final : public StreamHost
+class AbstractSocketPrivate final : public StreamHost
 {
 public:
     AbstractSocketPrivate();

@@ -35,10 +35,10 @@ namespace QtPskPrivate {
     either (the caching proxies); for HttpProxy and Socks5Proxy, which Qt would really use and
     QtPsk does not support, it says so.
 */
-QTPSK_AUTOTEST_EXPORT bool proxyAllowsConnect(const QNetworkProxy &ownProxy, const QString &hostName,
+bool proxyAllowsConnect(const QNetworkProxy &ownProxy, const QString &hostName,
                                               QString *errorString);
-QTPSK_AUTOTEST_EXPORT bool proxyAllowsBind(const QNetworkProxy &ownProxy, QString *errorString);
-QTPSK_AUTOTEST_EXPORT bool proxyAllowsListen(const QNetworkProxy &ownProxy,
+bool proxyAllowsBind(const QNetworkProxy &ownProxy, QString *errorString);
+bool proxyAllowsListen(const QNetworkProxy &ownProxy,
                                              const QHostAddress &address, QString *errorString);
 
 } // namespace QtPskPrivate

@@ -6,20 +6,17 @@
 
 #include "network/qhostaddress_p.h"
 #include "network/qnetworkproxy_p.h"
-#include "transport/tcptransport_p.h"
+#include "transport/socketerrors_p.h"
 
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qpointer.h>
-#include <QtCore/qsocketnotifier.h>
 #include <QtCore/qtimer.h>
 
 #include <cerrno>
 #include <utility>
 
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 QTPSK_BEGIN_NAMESPACE
 
@@ -33,77 +30,20 @@ constexpr int maxBackOffMs = 1000;
 // (the notifier is level-triggered, so the rest follow at once).
 constexpr int acceptBatch = 256;
 
-void closeDescriptor(int fd)
+// The address to listen on for \a address and \a port (invalid for a null address).
+SocketAddress listenAddress(const QHostAddress &address, quint16 port)
 {
-    if (fd >= 0)
-        ::close(fd); // on Linux the descriptor is released even if close() reports EINTR
-}
-
-// Maps an errno value from socket(), bind() or listen() to Qt's error and message.
-void bindError(int error, QAbstractSocket::SocketError *code, QString *text)
-{
-    switch (error) {
-    case EADDRINUSE:
-        *code = QAbstractSocket::AddressInUseError;
-        *text = QStringLiteral("The bound address is already in use");
-        break;
-    case EACCES:
-    case EPERM:
-        *code = QAbstractSocket::SocketAccessError;
-        *text = QStringLiteral("The address is protected");
-        break;
-    case EADDRNOTAVAIL:
-        *code = QAbstractSocket::SocketAddressNotAvailableError;
-        *text = QStringLiteral("The address is not available");
-        break;
-    case EMFILE:
-    case ENFILE:
-    case ENOBUFS:
-    case ENOMEM:
-        *code = QAbstractSocket::SocketResourceError;
-        *text = QStringLiteral("Out of resources: ") + errnoString(error);
-        break;
-    case EAFNOSUPPORT:
-    case EPROTONOSUPPORT:
-    case EINVAL:
-        *code = QAbstractSocket::UnsupportedSocketOperationError;
-        *text = QStringLiteral("Unsupported socket operation: ") + errnoString(error);
-        break;
-    default:
-        *code = QAbstractSocket::UnknownSocketError;
-        *text = errnoString(error);
-        break;
-    }
-}
-
-// Creates, configures, binds and starts listening on a socket of \a family. Returns the
-// descriptor, or -1 with errno-style \a *error set.
-int openListener(const sockaddr_storage &address, socklen_t length, int v6Only, int backlog,
-                 int *error)
-{
-    const int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        *error = errno;
-        return -1;
-    }
-    const int on = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-    if (address.ss_family == AF_INET6 && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6Only,
-                                                      sizeof(v6Only)) != 0) {
-        *error = errno;
-        closeDescriptor(fd);
-        return -1;
-    }
-    if (::bind(fd, reinterpret_cast<const sockaddr *>(&address), length) != 0
-            || ::listen(fd, backlog) != 0) {
-        *error = errno;
-        closeDescriptor(fd);
-        return -1;
-    }
-    return fd;
+    sockaddr_storage native {};
+    const socklen_t length = toSockAddr(address, port, &native);
+    return SocketAddress::fromSockaddr(reinterpret_cast<const sockaddr *>(&native), length);
 }
 
 } // namespace
+
+TcpServerPrivate::TcpServerPrivate(QTcpServer *server) : q(server), listener(server)
+{
+    listener.onReadable = [this] { acceptConnections(); };
+}
 
 void TcpServerPrivate::setError(QAbstractSocket::SocketError code, const QString &text)
 {
@@ -116,53 +56,34 @@ void TcpServerPrivate::setError(QAbstractSocket::SocketError code, const QString
 void TcpServerPrivate::closeListener()
 {
     ++generation;
-    if (fd >= 0)
-        qCDebug(lcQtPskServer, "%p: descriptor %d no longer listening", static_cast<void *>(q), fd);
-    if (notifier) {
-        notifier->setEnabled(false);
-        // We may be inside the notifier's own activation: let the event loop delete it.
-        notifier->deleteLater();
-        notifier = nullptr;
-    }
+    if (listener.isOpen())
+        qCDebug(lcQtPskServer, "%p: descriptor %d no longer listening", static_cast<void *>(q),
+                listener.descriptor());
     backingOff = false;
     backOffMs = 0;
     paused = false;
-    closeDescriptor(fd);
-    fd = -1;
+    listener.close();
     address.clear();
     port = 0;
 }
 
-void TcpServerPrivate::startListening(int listenFd, bool dualStack)
+void TcpServerPrivate::startListening(bool dualStack)
 {
     ++generation;
-    fd = listenFd;
-    sockaddr_storage local {};
-    socklen_t length = sizeof(local);
-    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&local), &length) == 0)
-        address = fromSockAddr(reinterpret_cast<const sockaddr *>(&local), &port);
+    const SocketAddress local = listener.localAddress();
+    if (local.isValid())
+        address = fromSockAddr(local.data(), &port);
     if (dualStack && address == QHostAddress::AnyIPv6)
         address = QHostAddress::Any;
     qCDebug(lcQtPskServer).nospace() << static_cast<const void *>(q) << ": listening on "
                                      << address.toString() << " port " << port
-                                     << " (descriptor " << fd << ")";
-
-    notifier = new QSocketNotifier(qintptr(fd), QSocketNotifier::Read, q);
-    const quint64 myGeneration = generation;
-    QObject::connect(notifier, &QSocketNotifier::activated, q, [this, myGeneration] {
-        if (generation == myGeneration)
-            acceptConnections();
-    });
+                                     << " (descriptor " << listener.descriptor() << ")";
     updateNotifier();
 }
 
 void TcpServerPrivate::updateNotifier()
 {
-    if (!notifier)
-        return;
-    const bool wanted = fd >= 0 && !paused && !backingOff && pending.size() < maxPending;
-    if (notifier->isEnabled() != wanted)
-        notifier->setEnabled(wanted);
+    listener.setNotificationEnabled(!paused && !backingOff && pending.size() < maxPending);
 }
 
 void TcpServerPrivate::startBackOff()
@@ -201,49 +122,27 @@ bool TcpServerPrivate::acceptConnections(bool ignorePause)
             updateNotifier();
             return true;
         }
-        const int client = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (client < 0) {
-            const int err = errno;
-            switch (err) {
-            case EAGAIN:
-#if EWOULDBLOCK != EAGAIN
-            case EWOULDBLOCK:
-#endif
-                return true;
-            case EINTR:
-            // The connection died in the backlog, or a network error Linux reports on
-            // accept(): skip it, as accept(2) advises.
-            case ECONNABORTED:
-            case EPROTO:
-            case ENETDOWN:
-            case ENOPROTOOPT:
-            case EHOSTDOWN:
-            case ENONET:
-            case EHOSTUNREACH:
-            case EOPNOTSUPP:
-            case ENETUNREACH:
-            case EPERM: // a firewall rule refused it
-                continue;
-            case EMFILE:
-            case ENFILE:
-            case ENOBUFS:
-            case ENOMEM:
-                setError(QAbstractSocket::SocketResourceError,
-                         QStringLiteral("Cannot accept a connection, out of resources: ")
-                                 + errnoString(err));
+        int client = -1;
+        const TcpListener::AcceptResult result = listener.accept(&client);
+        if (result == TcpListener::AcceptResult::NoneWaiting)
+            return true;
+        if (result == TcpListener::AcceptResult::Skipped)
+            continue;
+        if (result == TcpListener::AcceptResult::Failed) {
+            QString text;
+            const QAbstractSocket::SocketError code =
+                    socketErrorFromErrno(listener.lastError(), SocketCall::Other, &text);
+            setError(code, text);
+            if (code == QAbstractSocket::SocketResourceError) {
                 // Stop the notifier first: a slot may run the event loop, and the pending
                 // client would otherwise wake it again and again.
                 startBackOff();
-                Q_EMIT q->acceptError(QAbstractSocket::SocketResourceError);
-                return !guard.isNull() && generation == myGeneration;
-            default:
-                setError(QAbstractSocket::UnknownSocketError,
-                         QStringLiteral("Cannot accept a connection: ") + errnoString(err));
+            } else {
                 paused = true;
                 updateNotifier();
-                Q_EMIT q->acceptError(QAbstractSocket::UnknownSocketError);
-                return !guard.isNull() && generation == myGeneration;
             }
+            Q_EMIT q->acceptError(code);
+            return !guard.isNull() && generation == myGeneration;
         }
         backOffMs = 0;
 
@@ -253,7 +152,7 @@ bool TcpServerPrivate::acceptConnections(bool ignorePause)
         if (guard.isNull())
             return false;
         Q_EMIT q->newConnection();
-        if (guard.isNull() || generation != myGeneration || fd < 0)
+        if (guard.isNull() || generation != myGeneration || !listener.isOpen())
             return false;
     }
     return true;
@@ -275,8 +174,8 @@ QTcpServer::~QTcpServer()
 
 bool QTcpServer::listen(const QHostAddress &address, quint16 port)
 {
-    if (d->fd >= 0) {
-        qWarning("QTcpServer::listen() called when already listening");
+    if (d->listener.isOpen()) {
+        qCWarning(lcQtPskServer, "QTcpServer::listen() called when already listening");
         return false;
     }
     // As Qt for a proxy it cannot use: false, the error set, no signal (QtPsk never proxies).
@@ -287,31 +186,31 @@ bool QTcpServer::listen(const QHostAddress &address, quint16 port)
     }
 
     const bool dualStack = address.protocol() == QAbstractSocket::AnyIPProtocol;
-    sockaddr_storage native {};
-    const socklen_t length = QtPskPrivate::toSockAddr(address, port, &native);
-    if (length == 0) {
+    const QtPskPrivate::SocketAddress native = QtPskPrivate::listenAddress(address, port);
+    if (!native.isValid()) {
         d->setError(QAbstractSocket::UnsupportedSocketOperationError,
                     QStringLiteral("Cannot listen on a null address"));
         return false;
     }
 
-    int err = 0;
-    int fd = QtPskPrivate::openListener(native, length, dualStack ? 0 : 1, d->backlog, &err);
-    if (fd < 0 && dualStack
+    QtPskPrivate::TcpListener &listener = d->listener;
+    bool listening = listener.listen(native, !dualStack, d->backlog);
+    const int err = listener.lastError();
+    if (!listening && dualStack
             && (err == EAFNOSUPPORT || err == EADDRNOTAVAIL || err == EPROTONOSUPPORT)) {
         // No IPv6 on this system: listen on IPv4 only.
-        const socklen_t length4 = QtPskPrivate::toSockAddr(QHostAddress(QHostAddress::AnyIPv4),
-                                                           port, &native);
-        fd = QtPskPrivate::openListener(native, length4, 0, d->backlog, &err);
+        listening = listener.listen(
+                QtPskPrivate::listenAddress(QHostAddress(QHostAddress::AnyIPv4), port), false,
+                d->backlog);
     }
-    if (fd < 0) {
-        QAbstractSocket::SocketError code;
+    if (!listening) {
         QString text;
-        QtPskPrivate::bindError(err, &code, &text);
+        const QAbstractSocket::SocketError code = QtPskPrivate::socketErrorFromErrno(
+                listener.lastError(), QtPskPrivate::SocketCall::Bind, &text);
         d->setError(code, text);
         return false;
     }
-    d->startListening(fd, dualStack);
+    d->startListening(dualStack);
     return true;
 }
 
@@ -328,7 +227,7 @@ void QTcpServer::close()
 
 bool QTcpServer::isListening() const
 {
-    return d->fd >= 0;
+    return d->listener.isOpen();
 }
 
 void QTcpServer::setMaxPendingConnections(int numConnections)
@@ -364,43 +263,29 @@ QHostAddress QTcpServer::serverAddress() const
 
 qintptr QTcpServer::socketDescriptor() const
 {
-    return d->fd;
+    return d->listener.descriptor();
 }
 
 bool QTcpServer::setSocketDescriptor(qintptr socketDescriptor)
 {
-    if (d->fd >= 0) {
-        qWarning("QTcpServer::setSocketDescriptor() called when already listening");
+    if (d->listener.isOpen()) {
+        qCWarning(lcQtPskServer, "QTcpServer::setSocketDescriptor() called when already listening");
         return false;
     }
-    const int fd = int(socketDescriptor);
-    int type = 0;
-    int listening = 0;
-    socklen_t size = sizeof(type);
-    const bool isSocket = fd >= 0 && ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size) == 0;
-    size = sizeof(listening);
-    if (!isSocket || type != SOCK_STREAM
-            || ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 || !listening) {
+    using AdoptResult = QtPskPrivate::TcpListener::AdoptResult;
+    const AdoptResult result = d->listener.adopt(int(socketDescriptor));
+    if (result == AdoptResult::NotListening) {
         d->setError(QAbstractSocket::UnsupportedSocketOperationError,
                     QStringLiteral("The descriptor is not a listening TCP socket"));
         return false;
     }
-    const int flags = ::fcntl(fd, F_GETFL);
-    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0
-            || ::fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-        const int err = errno;
+    if (result == AdoptResult::Failed) {
         d->setError(QAbstractSocket::UnsupportedSocketOperationError,
-                    QStringLiteral("Cannot use the descriptor: ") + QtPskPrivate::errnoString(err));
+                    QStringLiteral("Cannot use the descriptor: ")
+                            + QtPskPrivate::errnoString(d->listener.lastError()));
         return false;
     }
-    int v6Only = 1;
-    size = sizeof(v6Only);
-    sockaddr_storage local {};
-    socklen_t length = sizeof(local);
-    const bool dualStack = ::getsockname(fd, reinterpret_cast<sockaddr *>(&local), &length) == 0
-            && local.ss_family == AF_INET6
-            && ::getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6Only, &size) == 0 && v6Only == 0;
-    d->startListening(fd, dualStack);
+    d->startListening(d->listener.acceptsIPv4AndIPv6());
     return true;
 }
 
@@ -408,14 +293,11 @@ bool QTcpServer::waitForNewConnection(int msec, bool *timedOut)
 {
     if (timedOut)
         *timedOut = false;
-    if (d->fd < 0)
+    if (!d->listener.isOpen())
         return false;
 
-    bool readable = false;
-    bool writable = false;
     const QDeadlineTimer deadline(msec < 0 ? QDeadlineTimer::Forever : QDeadlineTimer(msec));
-    const auto result = QtPskPrivate::waitForActivity(d->fd, true, false, deadline, &readable,
-                                                      &writable);
+    const auto result = d->listener.wait(deadline);
     if (result == QtPskPrivate::WaitResult::Timeout) {
         if (timedOut)
             *timedOut = true;

@@ -1,6 +1,6 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
-#ifndef QTCPSERVER_P_H
-#define QTCPSERVER_P_H
+#ifndef QTPSK_QTCPSERVER_P_H
+#define QTPSK_QTCPSERVER_P_H
 
 // Internal to QtPsk: not installed, not part of the API.
 
@@ -8,29 +8,26 @@
 #include <QtPsk/qnetworkproxy.h>
 
 #include "qtpsk_p.h"
+#include "transport/tcplistener_p.h"
 
 #include <QtCore/qlist.h>
 #include <QtCore/qobject.h>
 
-QT_BEGIN_NAMESPACE
-class QSocketNotifier;
-QT_END_NAMESPACE
-
 QTPSK_BEGIN_NAMESPACE
 namespace QtPskPrivate {
 
-// The state behind QTcpServer. One listening descriptor, non-blocking and close-on-exec,
-// watched by one read notifier (a child of the server, so it follows moveToThread()).
+// The state behind QTcpServer: one TcpListener (its notifier a child of the server, so it
+// follows moveToThread()), the queue of accepted sockets and the accept policy.
 class TcpServerPrivate
 {
 public:
-    explicit TcpServerPrivate(QTcpServer *server) : q(server) {}
+    explicit TcpServerPrivate(QTcpServer *server);
 
-    // Closes the descriptor (if any) and the notifier; resets the listening state. Does not
-    // touch the pending queue.
+    // Closes the listener (if open); resets the listening state. Does not touch the pending
+    // queue.
     void closeListener();
-    // Takes over the listening descriptor \a fd: reads its address and starts the notifier.
-    void startListening(int fd, bool dualStack);
+    // The listener has just started listening: reads its address and starts the notifier.
+    void startListening(bool dualStack);
     // Enables the notifier exactly when accepting is allowed.
     void updateNotifier();
     // Accepts queued connections until the kernel has none, the queue is full, or a slot
@@ -43,10 +40,9 @@ public:
     void removePending(QObject *socket);
 
     QTcpServer *const q;
-    int fd = -1;
+    TcpListener listener;
     // Bumped by every listen/close, so that an accept loop notices a restart inside a slot.
     quint64 generation = 0;
-    QSocketNotifier *notifier = nullptr;
     int backOffMs = 0;
     bool paused = false;
     bool backingOff = false;
@@ -70,4 +66,4 @@ public:
 } // namespace QtPskPrivate
 QTPSK_END_NAMESPACE
 
-#endif // QTCPSERVER_P_H
+#endif // QTPSK_QTCPSERVER_P_H

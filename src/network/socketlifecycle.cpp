@@ -3,6 +3,7 @@
 // aborting, binding, and the endpoints the socket reports.
 #include "network/qabstractsocket_p.h"
 #include "qtpsklogging_p.h"
+#include "transport/socketerrors_p.h"
 
 #include <QtCore/qloggingcategory.h>
 
@@ -451,15 +452,8 @@ bool AbstractSocketPrivate::bindTo(const SocketAddress &address, QAbstractSocket
         t.close();
         if (!reportErrors)
             return false;
-        if (error == EADDRINUSE) {
-            setErrorAndEmit(QAbstractSocket::AddressInUseError, tr("Address already in use"));
-        } else if (error == EADDRNOTAVAIL) {
-            setErrorAndEmit(QAbstractSocket::SocketAddressNotAvailableError,
-                            tr("The address is not available"));
-        } else {
-            QString message;
-            setErrorAndEmit(errorFromErrno(error, &message, false), message);
-        }
+        QString message;
+        setErrorAndEmit(socketErrorFromErrno(error, SocketCall::Bind, &message), message);
         return false;
     }
     bound = true;

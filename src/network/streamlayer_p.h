@@ -133,7 +133,7 @@ protected:
 };
 
 // What the socket asks of its layer. Each default is the plain pass-through (PlainStreamLayer).
-class QTPSK_AUTOTEST_EXPORT StreamLayer
+class StreamLayer
 {
 public:
     explicit StreamLayer(StreamHost &host) : m_host(host) {}
@@ -184,7 +184,7 @@ private:
 };
 
 // The default layer: application bytes are the wire bytes.
-class QTPSK_AUTOTEST_EXPORT PlainStreamLayer final : public StreamLayer
+class PlainStreamLayer final : public StreamLayer
 {
 public:
     using StreamLayer::StreamLayer;

@@ -32,7 +32,7 @@ public:
 namespace QtPskPrivate {
 
 // The hook through which the library builds ciphers from OpenSSL's.
-struct QTPSK_AUTOTEST_EXPORT QSslCipherAccess
+struct QSslCipherAccess
 {
     // The cipher \a cipher describes (name, bits and methods from SSL_CIPHER_description());
     // a null QSslCipher for a null pointer. Use it for SSL_get_current_cipher().
@@ -40,13 +40,13 @@ struct QTPSK_AUTOTEST_EXPORT QSslCipherAccess
 };
 
 // QSslCipher::protocol() for OpenSSL's version name of a cipher ("TLSv1.2" -> TlsV1_2, ...).
-QTPSK_AUTOTEST_EXPORT QSsl::SslProtocol protocolFromCipherVersionName(const QString &versionName);
+QSsl::SslProtocol protocolFromCipherVersionName(const QString &versionName);
 
 // Every suite OpenSSL offers for TLS 1.2 and 1.3 except eNULL and aNULL ones: computed once.
-QTPSK_AUTOTEST_EXPORT const QList<QSslCipher> &supportedCipherList();
+const QList<QSslCipher> &supportedCipherList();
 
 // OpenSSL's default cipher list (TLS 1.3 suites first, as OpenSSL orders them): computed once.
-QTPSK_AUTOTEST_EXPORT const QList<QSslCipher> &defaultCipherList();
+const QList<QSslCipher> &defaultCipherList();
 
 } // namespace QtPskPrivate
 

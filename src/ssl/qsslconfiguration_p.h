@@ -43,7 +43,7 @@ public:
 namespace QtPskPrivate {
 
 // The one hook through which the socket fills the read-only fields of a configuration.
-struct QTPSK_AUTOTEST_EXPORT QSslConfigurationAccess
+struct QSslConfigurationAccess
 {
     static void setSessionCipher(QSslConfiguration &configuration, const QSslCipher &cipher);
     static void setSessionProtocol(QSslConfiguration &configuration, QSsl::SslProtocol protocol);
@@ -56,27 +56,27 @@ struct QTPSK_AUTOTEST_EXPORT QSslConfigurationAccess
 };
 
 // True for the suites that belong to SSL_CTX_set_ciphersuites() (protocol TLS 1.3).
-QTPSK_AUTOTEST_EXPORT bool isTls13Cipher(const QSslCipher &cipher);
+bool isTls13Cipher(const QSslCipher &cipher);
 
 // The names of the non-TLS-1.3 suites of effectiveCiphers(), joined with ':', in order: the
 // argument for SSL_CTX_set_cipher_list()/SSL_set_cipher_list(). Empty when there are none:
 // then do not call it, and OpenSSL's default TLS 1.2 list stays in force.
-QTPSK_AUTOTEST_EXPORT QByteArray tls12CipherString(const QSslConfiguration &configuration);
+QByteArray tls12CipherString(const QSslConfiguration &configuration);
 
 // The names of the TLS 1.3 suites of effectiveCiphers(), joined with ':': the argument for
 // SSL_CTX_set_ciphersuites(). Empty when none is configured: then do not call it, and OpenSSL's
 // default TLS 1.3 suites stay enabled (Qt does the same: an empty list would disable TLS 1.3).
-QTPSK_AUTOTEST_EXPORT QByteArray tls13CipherSuites(const QSslConfiguration &configuration);
+QByteArray tls13CipherSuites(const QSslConfiguration &configuration);
 
 // Maps \a protocol to OpenSSL's SSL_CTX_set_min_proto_version()/..._max_proto_version()
 // values (TLS1_VERSION ... TLS1_3_VERSION; *max 0 means "no upper bound"). Returns false, and
 // leaves *min and *max alone, for what OpenSSL 3 cannot do here: DTLS and UnknownProtocol.
 // TLS 1.0 and 1.1 map to their versions, although OpenSSL's security level usually refuses them.
-QTPSK_AUTOTEST_EXPORT bool protocolToVersionRange(QSsl::SslProtocol protocol, int *min, int *max);
+bool protocolToVersionRange(QSsl::SslProtocol protocol, int *min, int *max);
 
 // The QSsl value of a negotiated version (SSL_version()): TLS1_2_VERSION -> QSsl::TlsV1_2, ...;
 // QSsl::UnknownProtocol for anything else. For QSslConfigurationAccess::setSessionProtocol().
-QTPSK_AUTOTEST_EXPORT QSsl::SslProtocol protocolFromVersion(int version);
+QSsl::SslProtocol protocolFromVersion(int version);
 
 } // namespace QtPskPrivate
 

@@ -14,7 +14,7 @@ namespace QtPskPrivate {
 
 // The private part of QSslSocket is its stream layer: the TLS layer its TCP socket owns
 // (AbstractSocketPrivate::setLayer()), set up by QSslSocket's constructor.
-class QTPSK_AUTOTEST_EXPORT SslSocketPrivate final : public TlsStreamLayer
+class SslSocketPrivate final : public TlsStreamLayer
 {
 public:
     using TlsStreamLayer::TlsStreamLayer;

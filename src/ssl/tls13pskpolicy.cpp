@@ -49,7 +49,7 @@ Tls13PskPolicy::Decision Tls13PskPolicy::decide(QSsl::Tls13PreSharedKeyMode mode
     case QSsl::Tls13PreSharedKeyMode::Always:
         return {Tls13Psk::Offer, false};
     case QSsl::Tls13PreSharedKeyMode::QtCompatible:
-        return {Tls13Psk::QtCompatible, false};
+        return {environmentAsksForTls13Psk() ? Tls13Psk::QtOptIn : Tls13Psk::QtCompatible, false};
     case QSsl::Tls13PreSharedKeyMode::Automatic:
         break;
     }

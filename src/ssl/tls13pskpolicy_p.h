@@ -42,7 +42,7 @@ size_t qHash(const Tls13PskPeer &peer, size_t seed = 0) noexcept;
 // it in their first ClientHello. A client limited to TLS 1.3 (QSsl::TlsV1_3, TlsV1_3OrLater) has
 // no TLS 1.2 hint to wait for and offers at once; so does QT_USE_TLS_1_3_PSK in Automatic mode.
 // Thread-safe.
-class QTPSK_AUTOTEST_EXPORT Tls13PskPolicy
+class Tls13PskPolicy
 {
 public:
     struct Decision

@@ -43,7 +43,7 @@ namespace QtPskPrivate {
       TlsEngine); callEngine() aborts the connection and rethrows it to its caller
       (rethrowAfterAbort()).
 */
-class QTPSK_AUTOTEST_EXPORT TlsStreamLayer : public StreamLayer, public TlsEngineCallbacks
+class TlsStreamLayer : public StreamLayer, public TlsEngineCallbacks
 {
 public:
     TlsStreamLayer(QSslSocket *socket, StreamHost &host);

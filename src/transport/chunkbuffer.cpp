@@ -66,14 +66,13 @@ void ChunkBuffer::append(const QByteArray &data)
 qint64 ChunkBuffer::read(char *data, qint64 maxSize)
 {
     qint64 done = 0;
-    while (done < maxSize && m_size > 0) {
-        Chunk &head = m_chunks.front();
-        if (head.begin == head.end) { // an empty chunk (reserved, never committed)
-            m_chunks.pop_front();
-            continue;
-        }
-        const qint64 n = qMin(maxSize - done, head.end - head.begin);
-        std::memcpy(data + done, head.data.constData() + head.begin, size_t(n));
+    qint64 length = 0;
+    while (done < maxSize) {
+        const char *head = front(&length); // skips empty chunks, which skip() then drops
+        if (!head)
+            break;
+        const qint64 n = qMin(maxSize - done, length);
+        std::memcpy(data + done, head, size_t(n));
         done += n;
         skip(n);
     }

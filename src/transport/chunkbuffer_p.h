@@ -20,7 +20,7 @@ namespace QtPskPrivate {
     place (front() + skip()). Nothing is ever shifted or reallocated; a QByteArray handed to
     append(QByteArray) is kept as it is (implicitly shared, not copied).
 */
-class QTPSK_AUTOTEST_EXPORT ChunkBuffer
+class ChunkBuffer
 {
 public:
     static constexpr qint64 DefaultChunkSize = 64 * 1024;

@@ -1,6 +1,8 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
 #include "transport/hostresolver_p.h"
 
+#include "transport/socketerrors_p.h"
+
 #include <QtCore/qmetaobject.h>
 #include <QtCore/qobject.h>
 #include <QtCore/qurl.h>
@@ -95,11 +97,6 @@ void HostLookup::cancel()
     m_state.reset();
 }
 
-bool HostLookup::isActive() const
-{
-    return m_state != nullptr;
-}
-
 void HostLookup::start(const QString &hostName, quint16 port, int family, QObject *context,
                        Callback done)
 {
@@ -108,20 +105,6 @@ void HostLookup::start(const QString &hostName, quint16 port, int family, QObjec
     state->context = context;
     state->done = std::move(done);
     m_state = state;
-
-    SocketAddress literal;
-    if (SocketAddress::fromLiteral(hostName, port, &literal)) {
-        std::lock_guard<std::mutex> lock(state->mutex);
-        if (family == AF_UNSPEC || family == literal.family()) {
-            state->result.addresses.append(literal);
-        } else {
-            state->result.hostNotFound = true;
-            state->result.errorString = QStringLiteral("Host not found");
-        }
-        state->hasResult = true;
-        postDelivery(state);
-        return;
-    }
 
     std::thread([state, hostName, port, family] {
         HostLookupResult result = lookupBlocking(hostName, port, family);
@@ -166,7 +149,7 @@ HostLookupResult HostLookup::lookupBlocking(const QString &hostName, quint16 por
         name = hostName.toUtf8();
     if (name.isEmpty() || name.contains('\0')) {
         result.hostNotFound = true;
-        result.errorString = QStringLiteral("Host not found");
+        result.errorString = hostNotFoundErrorString();
         return result;
     }
     addrinfo hints {};
@@ -185,7 +168,7 @@ HostLookupResult HostLookup::lookupBlocking(const QString &hostName, quint16 por
     if (rc != 0) {
         result.hostNotFound = rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_FAIL
                 || rc == EAI_FAMILY || rc == EAI_SERVICE;
-        result.errorString = result.hostNotFound ? QStringLiteral("Host not found")
+        result.errorString = result.hostNotFound ? hostNotFoundErrorString()
                                                  : QString::fromLocal8Bit(::gai_strerror(rc));
         return result;
     }
@@ -203,7 +186,7 @@ HostLookupResult HostLookup::lookupBlocking(const QString &hostName, quint16 por
     ::freeaddrinfo(list);
     if (result.addresses.isEmpty()) {
         result.hostNotFound = true;
-        result.errorString = QStringLiteral("Host not found");
+        result.errorString = hostNotFoundErrorString();
     }
     return result;
 }

@@ -24,7 +24,7 @@ namespace QtPskPrivate {
 /*
     The outcome of a host-name lookup: the addresses to try, in order, or an error.
 */
-struct QTPSK_AUTOTEST_EXPORT HostLookupResult
+struct HostLookupResult
 {
     QList<SocketAddress> addresses;
     bool hostNotFound = false; // the name does not exist, or has no address of the family
@@ -34,18 +34,19 @@ struct QTPSK_AUTOTEST_EXPORT HostLookupResult
 /*
     An asynchronous host-name lookup that never blocks the caller's event loop.
 
-    start() resolves IP literals at once and host names with getaddrinfo() on a worker thread;
-    either way \a done runs later, from the event loop of \a context's thread, through a queued
-    invocation on \a context (never from inside start()). cancel(), a new start() or the
-    destructor guarantee that \a done of the earlier lookup never runs, even if the worker
-    still finishes. The worker holds no pointer to the caller's objects except \a context,
-    which it touches only under a lock that cancel() also takes: the owner must call cancel()
-    (or destroy the HostLookup) before \a context is destroyed.
+    start() resolves the name with getaddrinfo() on a worker thread (an IP literal too: the
+    socket resolves literals itself and never starts a lookup for one); \a done runs later,
+    from the event loop of \a context's thread, through a queued invocation on \a context
+    (never from inside start()). cancel(), a new start() or the destructor guarantee that
+    \a done of the earlier lookup never runs, even if the worker still finishes. The worker
+    holds no pointer to the caller's objects except \a context, which it touches only under a
+    lock that cancel() also takes: the owner must call cancel() (or destroy the HostLookup)
+    before \a context is destroyed.
 
     waitForResult() takes the result without an event loop (for waitForConnected()); the
     queued \a done is then dropped.
 */
-class QTPSK_AUTOTEST_EXPORT HostLookup
+class HostLookup
 {
 public:
     using Callback = std::function<void(const HostLookupResult &)>;
@@ -58,7 +59,6 @@ public:
     // \a family: AF_UNSPEC, AF_INET or AF_INET6.
     void start(const QString &hostName, quint16 port, int family, QObject *context, Callback done);
     void cancel();
-    bool isActive() const;
     // Waits until the result is there or \a deadline expires; on success cancels the delivery
     // of done and returns true with the result in *result.
     bool waitForResult(QDeadlineTimer deadline, HostLookupResult *result);

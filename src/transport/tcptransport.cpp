@@ -69,16 +69,55 @@ SocketAddress SocketAddress::fromSockaddr(const sockaddr *address, socklen_t len
     return a;
 }
 
-QString errnoString(int error)
+namespace {
+
+// The local (\a peer false) or peer address of the socket \a fd.
+SocketAddress socketName(int fd, bool peer)
 {
-    char buffer[256] = {};
-    // GNU strerror_r returns the message (maybe not in buffer); the XSI one fills buffer.
-#if defined(__GLIBC__) && defined(_GNU_SOURCE)
-    const char *message = ::strerror_r(error, buffer, sizeof buffer);
-#else
-    const char *message = ::strerror_r(error, buffer, sizeof buffer) == 0 ? buffer : "";
-#endif
-    return QString::fromLocal8Bit(message);
+    SocketAddress a;
+    socklen_t length = sizeof a.storage;
+    auto *address = reinterpret_cast<sockaddr *>(&a.storage);
+    if (fd >= 0
+            && (peer ? ::getpeername(fd, address, &length) : ::getsockname(fd, address, &length))
+                    == 0)
+        a.length = length;
+    return a;
+}
+
+} // namespace
+
+SocketAddress SocketAddress::localOf(int fd)
+{
+    return socketName(fd, false);
+}
+
+SocketAddress SocketAddress::peerOf(int fd)
+{
+    return socketName(fd, true);
+}
+
+QSocketNotifier *createNotifier(QSocketNotifier::Type type, QObject *context,
+                                const std::function<void()> *callback)
+{
+    auto *notifier = new QSocketNotifier(type, context);
+    notifier->setEnabled(false);
+    QObject::connect(notifier, &QSocketNotifier::activated, notifier, [callback] {
+        if (*callback)
+            (*callback)();
+    });
+    return notifier;
+}
+
+void setNotifierEnabled(QSocketNotifier *notifier, int fd, bool enable)
+{
+    if (fd >= 0 && notifier->isEnabled() != enable)
+        notifier->setEnabled(enable);
+}
+
+void closeDescriptor(int fd)
+{
+    if (fd >= 0)
+        ::close(fd);
 }
 
 WaitResult waitForActivity(int fd, bool wantRead, bool wantWrite, QDeadlineTimer deadline,
@@ -119,20 +158,9 @@ WaitResult waitForActivity(int fd, bool wantRead, bool wantWrite, QDeadlineTimer
 }
 
 TcpTransport::TcpTransport(QObject *context)
-    : m_readNotifier(new QSocketNotifier(QSocketNotifier::Read, context)),
-      m_writeNotifier(new QSocketNotifier(QSocketNotifier::Write, context))
+    : m_readNotifier(createNotifier(QSocketNotifier::Read, context, &onReadable)),
+      m_writeNotifier(createNotifier(QSocketNotifier::Write, context, &onWritable))
 {
-    m_readNotifier->setEnabled(false);
-    m_writeNotifier->setEnabled(false);
-    // The callbacks are looked up at activation time, so the owner may replace or clear them.
-    QObject::connect(m_readNotifier, &QSocketNotifier::activated, m_readNotifier, [this] {
-        if (onReadable)
-            onReadable();
-    });
-    QObject::connect(m_writeNotifier, &QSocketNotifier::activated, m_writeNotifier, [this] {
-        if (onWritable)
-            onWritable();
-    });
 }
 
 TcpTransport::~TcpTransport()
@@ -287,14 +315,6 @@ qint64 TcpTransport::write(const char *data, qint64 size)
     }
 }
 
-void TcpTransport::shutdownWrite()
-{
-    if (m_fd >= 0) {
-        qCDebug(lcQtPskTransport, "descriptor %d: write side shut down", m_fd);
-        ::shutdown(m_fd, SHUT_WR);
-    }
-}
-
 void TcpTransport::close()
 {
     if (m_fd < 0)
@@ -305,26 +325,18 @@ void TcpTransport::close()
     m_readNotifier->setSocket(-1);
     m_writeNotifier->setSocket(-1);
     qCDebug(lcQtPskTransport, "descriptor %d closed", m_fd);
-    ::close(m_fd); // never retried: the descriptor is gone even on EINTR
+    closeDescriptor(m_fd);
     m_fd = -1;
 }
 
 SocketAddress TcpTransport::localAddress() const
 {
-    SocketAddress a;
-    socklen_t length = sizeof a.storage;
-    if (m_fd >= 0 && ::getsockname(m_fd, reinterpret_cast<sockaddr *>(&a.storage), &length) == 0)
-        a.length = length;
-    return a;
+    return SocketAddress::localOf(m_fd);
 }
 
 SocketAddress TcpTransport::peerAddress() const
 {
-    SocketAddress a;
-    socklen_t length = sizeof a.storage;
-    if (m_fd >= 0 && ::getpeername(m_fd, reinterpret_cast<sockaddr *>(&a.storage), &length) == 0)
-        a.length = length;
-    return a;
+    return SocketAddress::peerOf(m_fd);
 }
 
 bool TcpTransport::setOption(int level, int name, int value)
@@ -349,24 +361,12 @@ bool TcpTransport::option(int level, int name, int *value) const
 
 void TcpTransport::setReadNotificationEnabled(bool enable)
 {
-    if (m_fd >= 0 && m_readNotifier->isEnabled() != enable)
-        m_readNotifier->setEnabled(enable);
+    setNotifierEnabled(m_readNotifier, m_fd, enable);
 }
 
 void TcpTransport::setWriteNotificationEnabled(bool enable)
 {
-    if (m_fd >= 0 && m_writeNotifier->isEnabled() != enable)
-        m_writeNotifier->setEnabled(enable);
-}
-
-bool TcpTransport::isReadNotificationEnabled() const
-{
-    return m_fd >= 0 && m_readNotifier->isEnabled();
-}
-
-bool TcpTransport::isWriteNotificationEnabled() const
-{
-    return m_fd >= 0 && m_writeNotifier->isEnabled();
+    setNotifierEnabled(m_writeNotifier, m_fd, enable);
 }
 
 WaitResult TcpTransport::wait(bool wantRead, bool wantWrite, QDeadlineTimer deadline,

@@ -8,6 +8,7 @@
 #include "qtpsklogging_p.h"
 
 #include <QtCore/qdeadlinetimer.h>
+#include <QtCore/qsocketnotifier.h>
 #include <QtCore/qstring.h>
 
 #include <sys/socket.h>
@@ -17,7 +18,6 @@
 
 QT_BEGIN_NAMESPACE
 class QObject;
-class QSocketNotifier;
 QT_END_NAMESPACE
 
 QTPSK_BEGIN_NAMESPACE
@@ -26,7 +26,7 @@ namespace QtPskPrivate {
 /*
     A socket address as the kernel takes it (IPv4 or IPv6, with the port), copied by value.
 */
-struct QTPSK_AUTOTEST_EXPORT SocketAddress
+struct SocketAddress
 {
     sockaddr_storage storage {};
     socklen_t length = 0;
@@ -40,6 +40,10 @@ struct QTPSK_AUTOTEST_EXPORT SocketAddress
     // Parses an IPv4 or IPv6 literal (an IPv6 one may carry a %scope); false if not a literal.
     static bool fromLiteral(const QString &literal, quint16 port, SocketAddress *out);
     static SocketAddress fromSockaddr(const sockaddr *address, socklen_t length);
+    // The local (getsockname) or peer (getpeername) address of the socket \a fd; invalid if
+    // there is none.
+    static SocketAddress localOf(int fd);
+    static SocketAddress peerOf(int fd);
 };
 
 /*
@@ -52,7 +56,7 @@ enum class WaitResult { Ready, Timeout, Failed };
     (\a wantWrite) or \a deadline expires. On Ready, *readable / *writable say which; a hang-up
     or an error on the socket counts as readable (a read then reports it). EINTR is retried.
 */
-QTPSK_AUTOTEST_EXPORT WaitResult waitForActivity(int fd, bool wantRead, bool wantWrite,
+WaitResult waitForActivity(int fd, bool wantRead, bool wantWrite,
                                                  QDeadlineTimer deadline, bool *readable,
                                                  bool *writable);
 
@@ -70,7 +74,7 @@ QTPSK_AUTOTEST_EXPORT WaitResult waitForActivity(int fd, bool wantRead, bool wan
 
     All functions are non-blocking. Errors are errno values.
 */
-class QTPSK_AUTOTEST_EXPORT TcpTransport
+class TcpTransport
 {
 public:
     // read() / write() chunk size: the owner reads this much per call.
@@ -104,8 +108,6 @@ public:
     qint64 read(char *data, qint64 maxSize);
     // Sends up to \a size bytes (MSG_NOSIGNAL): >= 0 bytes sent (0: would block), or Error.
     qint64 write(const char *data, qint64 size);
-    // Half-closes the sending direction (shutdown(SHUT_WR)).
-    void shutdownWrite();
     // Disables the notifiers and closes the descriptor. Safe to call at any time.
     void close();
 
@@ -117,8 +119,6 @@ public:
 
     void setReadNotificationEnabled(bool enable);
     void setWriteNotificationEnabled(bool enable);
-    bool isReadNotificationEnabled() const;
-    bool isWriteNotificationEnabled() const;
 
     // waitForActivity() on this descriptor; Failed when the transport is closed.
     WaitResult wait(bool wantRead, bool wantWrite, QDeadlineTimer deadline, bool *readable,
@@ -138,8 +138,17 @@ private:
     QSocketNotifier *m_writeNotifier = nullptr;
 };
 
-// A readable description of the errno value \a error (strerror_r, thread-safe).
-QTPSK_AUTOTEST_EXPORT QString errnoString(int error);
+/*
+    A disabled notifier of \a type, a child of \a context (so it follows it through
+    moveToThread()), that runs *\a callback when activated. The callback is looked up at each
+    activation, so the owner may replace or clear it.
+*/
+QSocketNotifier *createNotifier(QSocketNotifier::Type type, QObject *context,
+                                const std::function<void()> *callback);
+// Enables or disables \a notifier, unless \a fd is closed or it already is in that state.
+void setNotifierEnabled(QSocketNotifier *notifier, int fd, bool enable);
+// Closes \a fd if it is not -1 (never retried: on Linux the descriptor is gone even on EINTR).
+void closeDescriptor(int fd);
 
 } // namespace QtPskPrivate
 QTPSK_END_NAMESPACE

@@ -64,15 +64,25 @@ private:
 
 } // namespace QtPskTest
 
+// Skips the current test, or fails it in CI (CI=true), where what it needs is missing. \a reason
+// is what a gtest message takes (`"peer " << name << " is not installed"`).
+#define QTPSK_SKIP_OR_FAIL(reason)                                                              \
+    do {                                                                                        \
+        if (::QtPskTest::inCi())                                                                \
+            FAIL() << reason << " (required in CI)";                                            \
+        else                                                                                    \
+            GTEST_SKIP() << reason;                                                             \
+    } while (false)
+
+// Skips the current test, or fails it in CI, when \a path (a program found, or empty) is empty.
+#define QTPSK_REQUIRE_FOUND(path, program)                                                      \
+    do {                                                                                        \
+        if ((path).isEmpty())                                                                   \
+            QTPSK_SKIP_OR_FAIL("peer program " << (program) << " is not installed");            \
+    } while (false)
+
 // Skips the current test, or fails it in CI, when \a program is not installed.
 #define QTPSK_REQUIRE_PROGRAM(program)                                                          \
-    do {                                                                                        \
-        if (::QtPskTest::findProgram(QStringLiteral(program)).isEmpty()) {                      \
-            if (::QtPskTest::inCi())                                                            \
-                FAIL() << "peer program " program " is not installed (required in CI)";         \
-            else                                                                                \
-                GTEST_SKIP() << "peer program " program " is not installed";                    \
-        }                                                                                       \
-    } while (false)
+    QTPSK_REQUIRE_FOUND(::QtPskTest::findProgram(QStringLiteral(program)), program)
 
 #endif // QTPSK_TESTSUPPORT_H

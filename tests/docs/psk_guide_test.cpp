@@ -79,11 +79,7 @@ TEST_P(PskGuideRecipe, ServerAcceptsTheQtPskClient)
     ASSERT_FALSE(clientScript.isEmpty()) << "no recipe " << c.name << "-client";
     ASSERT_FALSE(expected.trimmed().isEmpty()) << "no recipe " << c.name << "-output";
     const QString program = QtPskInterop::findPeerProgram(c.program);
-    if (program.isEmpty()) {
-        if (QtPskTest::inCi())
-            FAIL() << "peer program " << c.program << " is not installed (required in CI)";
-        GTEST_SKIP() << "peer program " << c.program << " is not installed";
-    }
+    QTPSK_REQUIRE_FOUND(program, c.program);
 
     QtPskInterop::TempDir directory;
     ASSERT_TRUE(directory.isValid());

@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/enginepump.h"
+
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -32,29 +34,10 @@ using Diagnosis = TlsEngine::Diagnosis;
 
 namespace {
 
-const QByteArray kHint = QByteArrayLiteral("QtTestServerHint");
-const QByteArray kIdentity = QByteArrayLiteral("Client_identity");
-const QByteArray kKey = QByteArray::fromHex("1a2b3c4d5e6f");
-
-// Answers every request with fixed credentials and keeps a copy of what each request showed.
-class Credentials : public TlsEngineCallbacks
-{
-public:
-    bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) override
-    {
-        seen.push_back(*authenticator);
-        const std::size_t call = seen.size() - 1;
-        authenticator->setIdentity(identity);
-        authenticator->setPreSharedKey(call < keys.size() ? keys[call] : key);
-        return true;
-    }
-    int calls() const { return int(seen.size()); }
-
-    QByteArray identity = kIdentity;
-    QByteArray key = kKey;
-    std::vector<QByteArray> keys; // per call, when set; then `key`
-    std::vector<QSslPreSharedKeyAuthenticator> seen;
-};
+const QByteArray kHint = QtPskTest::qtTestHint();
+const QByteArray kIdentity = QtPskTest::qtTestIdentity();
+const QByteArray kKey = QtPskTest::qtTestKey();
+using Credentials = QtPskTest::QtTestCredentials; // keeps a copy of each request
 
 // The server's slot as an application writes it: a key for known identities only.
 class IdentityCheckingServer : public Credentials
@@ -63,16 +46,14 @@ public:
     bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) override
     {
         seen.push_back(*authenticator);
+        ++calls;
         if (authenticator->identity() == kIdentity)
             authenticator->setPreSharedKey(key);
         return true;
     }
 };
 
-bool isFinal(Result result)
-{
-    return result == Result::Ok || result == Result::Failed || result == Result::Closed;
-}
+using QtPskTest::isFinal;
 
 bool hasAlert(const std::vector<TlsAlert> &alerts, bool sent, int type)
 {
@@ -133,26 +114,15 @@ struct Pair
     void handshake()
     {
         ASSERT_TRUE(clientEngine && serverEngine);
-        clientResult = clientEngine->handshake();
-        for (int round = 0; round < 100; ++round) {
-            const QByteArray toServer = clientEngine->takeOutput();
-            serverEngine->feed(toServer.constData(), toServer.size());
-            if (!isFinal(serverResult))
-                serverResult = serverEngine->handshake();
-            const QByteArray toClient = serverEngine->takeOutput();
-            clientEngine->feed(toClient.constData(), toClient.size());
-            if (!isFinal(clientResult))
-                clientResult = clientEngine->handshake();
-            for (TlsAlert &alert : clientEngine->takeAlerts())
-                clientAlerts.push_back(std::move(alert));
-            for (TlsAlert &alert : serverEngine->takeAlerts())
-                serverAlerts.push_back(std::move(alert));
-            if (toServer.isEmpty() && toClient.isEmpty() && clientEngine->pendingOutput() == 0
-                && (isFinal(clientResult) || isFinal(serverResult))) {
-                return;
-            }
-        }
-        ADD_FAILURE() << "the handshake did not settle";
+        const bool settled = QtPskTest::pumpHandshake(
+                *clientEngine, *serverEngine, &clientResult, &serverResult, 100, {}, [this] {
+                    for (TlsAlert &alert : clientEngine->takeAlerts())
+                        clientAlerts.push_back(std::move(alert));
+                    for (TlsAlert &alert : serverEngine->takeAlerts())
+                        serverAlerts.push_back(std::move(alert));
+                });
+        if (!settled || (!isFinal(clientResult) && !isFinal(serverResult)))
+            ADD_FAILURE() << "the handshake did not settle";
     }
 
     // Sends \a data from the server and lets the client read it (and the TLS 1.3 tickets).
@@ -238,20 +208,20 @@ TEST(Tls13Psk, OfferingClientAndServerAskOnceEachAndUseASha256Suite)
                                << pair.serverEngine->errorString().toStdString();
     EXPECT_EQ(pair.clientEngine->protocolVersion(), TLS1_3_VERSION);
     EXPECT_TRUE(pair.clientEngine->cipherName().endsWith("SHA256"));
-    ASSERT_EQ(pair.clientCredentials.calls(), 1);
+    ASSERT_EQ(pair.clientCredentials.calls, 1);
     const QSslPreSharedKeyAuthenticator &asked = pair.clientCredentials.seen[0];
     EXPECT_TRUE(asked.identityHint().isNull());
     EXPECT_EQ(asked.maximumIdentityLength(), 255);
     EXPECT_EQ(asked.maximumPreSharedKeyLength(), 512);
-    ASSERT_EQ(pair.serverCredentials->calls(), 1);
+    ASSERT_EQ(pair.serverCredentials->calls, 1);
     const QSslPreSharedKeyAuthenticator &serverAsked = pair.serverCredentials->seen[0];
     EXPECT_EQ(serverAsked.identityHint(), kHint);
     EXPECT_EQ(serverAsked.identity(), kIdentity);
     EXPECT_EQ(serverAsked.maximumIdentityLength(), 0);
     EXPECT_EQ(serverAsked.maximumPreSharedKeyLength(), 512);
     EXPECT_EQ(pair.serverToClient("hello"), QByteArray("hello"));
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials->calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials->calls, 1);
 }
 
 TEST(Tls13Psk, QtCompatibleClientOffersNothingAndBothSidesNameTheCause)
@@ -263,8 +233,8 @@ TEST(Tls13Psk, QtCompatibleClientOffersNothingAndBothSidesNameTheCause)
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
     EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls(), 0);
-    EXPECT_EQ(pair.serverCredentials->calls(), 0);
+    EXPECT_EQ(pair.clientCredentials.calls, 0);
+    EXPECT_EQ(pair.serverCredentials->calls, 0);
     EXPECT_TRUE(hasAlert(pair.clientAlerts, false, SSL_AD_HANDSHAKE_FAILURE));
     EXPECT_EQ(pair.clientEngine->diagnosis(), Diagnosis::ClientOfferedNoTls13Psk);
     EXPECT_EQ(pair.serverEngine->diagnosis(), Diagnosis::ServerAcceptedNoTls13Psk);
@@ -280,8 +250,8 @@ TEST(Tls13Psk, Sha384OnlySuitesGiveASha384Psk)
     pair.handshake();
     ASSERT_TRUE(pair.bothOk()) << pair.serverEngine->errorString().toStdString();
     EXPECT_EQ(pair.clientEngine->cipherName(), QByteArray("TLS_AES_256_GCM_SHA384"));
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials->calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials->calls, 1);
 }
 
 TEST(Tls13Psk, Sha256PskAgainstSha384OnlyServerIsAskedAboutOnceButCannotBeUsed)
@@ -292,8 +262,8 @@ TEST(Tls13Psk, Sha256PskAgainstSha384OnlyServerIsAskedAboutOnceButCannotBeUsed)
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
     EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials->calls(), 1); // as Qt: the offered identity is shown
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials->calls, 1); // as Qt: the offered identity is shown
     EXPECT_EQ(pair.serverEngine->diagnosis(), Diagnosis::ServerAcceptedNoTls13Psk);
 }
 
@@ -306,8 +276,8 @@ TEST(Tls13Psk, HelloRetryRequestReusesTheAnswerOnBothSides)
     Pair pair(clientSettings, serverSettings);
     pair.handshake();
     ASSERT_TRUE(pair.bothOk()) << pair.serverEngine->errorString().toStdString();
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials->calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials->calls, 1);
 }
 
 // OpenSSL's server must be able to go on without the PSK of the first ClientHello (a SHA-256
@@ -331,8 +301,8 @@ TEST(Tls13Psk, HelloRetryRequestChoosingSha384SwitchesThePskHash)
         ASSERT_TRUE(pair.bothOk()) << pair.serverEngine->errorString().toStdString();
         EXPECT_EQ(pair.clientEngine->cipherName(), QByteArray("TLS_AES_256_GCM_SHA384"));
         EXPECT_FALSE(pair.clientEngine->peerSentCertificate()); // the PSK authenticated the server
-        EXPECT_EQ(pair.clientCredentials.calls(), 1);
-        EXPECT_EQ(pair.serverCredentials->calls(), 1);
+        EXPECT_EQ(pair.clientCredentials.calls, 1);
+        EXPECT_EQ(pair.serverCredentials->calls, 1);
     }
 }
 
@@ -343,8 +313,8 @@ TEST(Tls13Psk, WrongKeyFailsWithIllegalParameter)
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
     EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials->calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials->calls, 1);
     EXPECT_TRUE(hasAlert(pair.serverAlerts, true, SSL_AD_ILLEGAL_PARAMETER));
     EXPECT_TRUE(hasAlert(pair.clientAlerts, false, SSL_AD_ILLEGAL_PARAMETER));
 }
@@ -357,8 +327,8 @@ TEST(Tls13Psk, UnknownIdentityGetsNoKeyAndFailsWithHandshakeFailure)
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
     EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    ASSERT_EQ(checking.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    ASSERT_EQ(checking.calls, 1);
     EXPECT_EQ(checking.seen[0].identity(), QByteArray("somebody else"));
     EXPECT_TRUE(hasAlert(pair.clientAlerts, false, SSL_AD_HANDSHAKE_FAILURE));
     EXPECT_EQ(pair.serverEngine->diagnosis(), Diagnosis::ServerAcceptedNoTls13Psk);
@@ -376,9 +346,9 @@ TEST(Tls13Psk, ServerTakesTls12FromAClientThatOffersNoTls13Psk)
                                << pair.serverEngine->errorString().toStdString();
     EXPECT_EQ(pair.clientEngine->protocolVersion(), TLS1_2_VERSION);
     EXPECT_EQ(pair.serverEngine->protocolVersion(), TLS1_2_VERSION);
-    ASSERT_EQ(pair.clientCredentials.calls(), 1);
+    ASSERT_EQ(pair.clientCredentials.calls, 1);
     EXPECT_EQ(pair.clientCredentials.seen[0].identityHint(), kHint);
-    EXPECT_EQ(pair.serverCredentials->calls(), 1);
+    EXPECT_EQ(pair.serverCredentials->calls, 1);
     EXPECT_EQ(pair.serverToClient("hello"), QByteArray("hello"));
 }
 
@@ -400,8 +370,8 @@ TEST(Tls13Psk, EmptyKeyAtClientHelloOffersNoPskAndAsksOnlyOnce)
     pair.clientCredentials.key.clear();
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials->calls(), 0);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials->calls, 0);
     EXPECT_EQ(pair.clientEngine->diagnosis(), Diagnosis::ClientOfferedNoTls13Psk);
 }
 
@@ -412,9 +382,9 @@ TEST(Tls13Psk, Tls12ServerWithoutHintUsesTheClientHelloAnswerWithoutAskingAgain)
     pair.handshake();
     ASSERT_TRUE(pair.bothOk()) << pair.clientEngine->errorString().toStdString();
     EXPECT_EQ(pair.clientEngine->protocolVersion(), TLS1_2_VERSION);
-    ASSERT_EQ(pair.clientCredentials.calls(), 1);
+    ASSERT_EQ(pair.clientCredentials.calls, 1);
     EXPECT_TRUE(pair.clientCredentials.seen[0].identityHint().isNull());
-    ASSERT_EQ(pair.serverCredentials->calls(), 1);
+    ASSERT_EQ(pair.serverCredentials->calls, 1);
     EXPECT_EQ(pair.serverCredentials->seen[0].identity(), kIdentity);
 }
 
@@ -425,11 +395,11 @@ TEST(Tls13Psk, Tls12ServerWithHintAsksASecondTimeWithTheRealHint)
     pair.handshake();
     ASSERT_TRUE(pair.bothOk()) << pair.clientEngine->errorString().toStdString();
     EXPECT_EQ(pair.clientEngine->protocolVersion(), TLS1_2_VERSION);
-    ASSERT_EQ(pair.clientCredentials.calls(), 2);
+    ASSERT_EQ(pair.clientCredentials.calls, 2);
     EXPECT_TRUE(pair.clientCredentials.seen[0].identityHint().isNull());
     EXPECT_EQ(pair.clientCredentials.seen[1].identityHint(), kHint);
     EXPECT_EQ(pair.clientCredentials.seen[1].maximumIdentityLength(), 255);
-    EXPECT_EQ(pair.serverCredentials->calls(), 1);
+    EXPECT_EQ(pair.serverCredentials->calls, 1);
 }
 
 TEST(Tls13Psk, Tls12ServerWithoutHintAfterAnEmptyKeyFailsWithoutAskingAgain)
@@ -438,8 +408,8 @@ TEST(Tls13Psk, Tls12ServerWithoutHintAfterAnEmptyKeyFailsWithoutAskingAgain)
     pair.clientCredentials.keys = {QByteArray(), kKey};
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials->calls(), 0);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials->calls, 0);
     EXPECT_TRUE(hasAlert(pair.clientAlerts, true, SSL_AD_HANDSHAKE_FAILURE));
 }
 
@@ -454,7 +424,7 @@ TEST(Tls13Psk, PskWithoutKeyExchangeOnlyWhenBothSidesAllowIt)
         Pair pair(clientSettings, serverSettings);
         pair.handshake();
         EXPECT_EQ(pair.clientResult, Result::Failed);
-        EXPECT_EQ(pair.clientCredentials.calls(), 1);
+        EXPECT_EQ(pair.clientCredentials.calls, 1);
     }
     clientSettings.allowNoDheKex = true;
     {
@@ -467,8 +437,8 @@ TEST(Tls13Psk, PskWithoutKeyExchangeOnlyWhenBothSidesAllowIt)
         Pair pair(clientSettings, serverSettings);
         pair.handshake();
         ASSERT_TRUE(pair.bothOk()) << pair.serverEngine->errorString().toStdString();
-        EXPECT_EQ(pair.clientCredentials.calls(), 1);
-        EXPECT_EQ(pair.serverCredentials->calls(), 1);
+        EXPECT_EQ(pair.clientCredentials.calls, 1);
+        EXPECT_EQ(pair.serverCredentials->calls, 1);
     }
 }
 
@@ -491,10 +461,10 @@ TEST(Tls13Psk, ResumptionTicketNeverReachesTheServerSlotAndResumes)
     ASSERT_TRUE(second.bothOk()) << second.serverEngine->errorString().toStdString();
     EXPECT_TRUE(second.serverEngine->isSessionReused());
     EXPECT_TRUE(second.clientEngine->isSessionReused());
-    ASSERT_EQ(second.serverCredentials->calls(), 1);
+    ASSERT_EQ(second.serverCredentials->calls, 1);
     EXPECT_EQ(second.serverCredentials->seen[0].identity(), kIdentity);
     // The client still offers its external PSK beside the ticket, so it is asked once.
-    EXPECT_EQ(second.clientCredentials.calls(), 1);
+    EXPECT_EQ(second.clientCredentials.calls, 1);
 }
 
 TEST(Tls13Psk, ForeignTicketIsNotShownToTheSlotAndTheExternalPskIsUsed)
@@ -513,15 +483,25 @@ TEST(Tls13Psk, ForeignTicketIsNotShownToTheSlotAndTheExternalPskIsUsed)
     ASSERT_TRUE(second.clientEngine->setSession(ticket.get()));
     second.handshake();
     ASSERT_TRUE(second.bothOk()) << second.serverEngine->errorString().toStdString();
-    ASSERT_EQ(second.serverCredentials->calls(), 1);
+    ASSERT_EQ(second.serverCredentials->calls, 1);
     EXPECT_EQ(second.serverCredentials->seen[0].identity(), kIdentity);
 }
 
 TEST(Tls13Psk, FiveHundredTwelveByteKeyWorks)
 {
     Pair pair(client(), server());
-    pair.clientCredentials.key = QByteArray(512, '\x5a');
-    pair.serverCredentials->key = QByteArray(600, '\x5a'); // cut to 512, as in TLS 1.2
+    pair.clientCredentials.key = QtPskTest::distinctBytes(512);
+    pair.serverCredentials->key = QtPskTest::distinctBytes(600); // cut to 512, as in TLS 1.2
     pair.handshake();
     ASSERT_TRUE(pair.bothOk()) << pair.serverEngine->errorString().toStdString();
+}
+
+// The 512th byte counts: a server key one byte short of the client's 512 fails.
+TEST(Tls13Psk, KeyOneByteShortOfTheMaximumDoesNotMatch)
+{
+    Pair pair(client(), server());
+    pair.clientCredentials.key = QtPskTest::distinctBytes(513); // cut to 512
+    pair.serverCredentials->key = QtPskTest::distinctBytes(511);
+    pair.handshake();
+    EXPECT_FALSE(pair.bothOk());
 }

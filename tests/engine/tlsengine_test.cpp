@@ -3,11 +3,14 @@
 
 #include "engine/tlscontext_p.h"
 
+#include <QSslCipher>
 #include <QSslPreSharedKeyAuthenticator>
 
 #include <QtCore/qbytearray.h>
 
 #include <gtest/gtest.h>
+
+#include "common/enginepump.h"
 
 #include <algorithm>
 #include <functional>
@@ -27,32 +30,10 @@ using Result = TlsEngine::Result;
 
 namespace {
 
-const QByteArray kHint = QByteArrayLiteral("QtTestServerHint");
-const QByteArray kIdentity = QByteArrayLiteral("Client_identity");
-const QByteArray kKey = QByteArray::fromHex("1a2b3c4d5e6f");
-
-// Answers PSK requests with fixed credentials and keeps a copy of what each request carried.
-class Credentials : public TlsEngineCallbacks
-{
-public:
-    bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) override
-    {
-        seen.push_back(*authenticator); // a copy: our setters below detach from it
-        if (during)
-            during();
-        authenticator->setIdentity(identity);
-        authenticator->setPreSharedKey(key);
-        return answer;
-    }
-    int calls() const { return int(seen.size()); }
-    const QSslPreSharedKeyAuthenticator &last() const { return seen.back(); }
-
-    QByteArray identity = kIdentity;
-    QByteArray key = kKey;
-    bool answer = true;
-    std::function<void()> during; // runs inside the request, like a slot connected to the signal
-    std::vector<QSslPreSharedKeyAuthenticator> seen;
-};
+const QByteArray kHint = QtPskTest::qtTestHint();
+const QByteArray kIdentity = QtPskTest::qtTestIdentity();
+const QByteArray kKey = QtPskTest::qtTestKey();
+using Credentials = QtPskTest::QtTestCredentials; // keeps a copy of each request
 
 // How ciphertext is cut on its way between the engines.
 enum class Cut { Whole, SingleBytes, Random };
@@ -80,10 +61,7 @@ private:
     std::mt19937 m_random{20240601u};
 };
 
-bool isFinal(Result result)
-{
-    return result == Result::Ok || result == Result::Failed || result == Result::Closed;
-}
+using QtPskTest::isFinal;
 
 TlsSettings pskSettings(bool server, const QByteArray &cipher = QByteArrayLiteral("PSK-AES256-CBC-SHA"))
 {
@@ -119,38 +97,23 @@ public:
     void handshake()
     {
         ASSERT_TRUE(client && server);
-        clientResult = client->handshake();
-        serverResult = server->handshake();
-        for (int round = 0; round < 1000; ++round) {
-            const bool moved = deliver(*client, *server, [this] { stepHandshake(*server, serverResult); })
-                    | deliver(*server, *client, [this] { stepHandshake(*client, clientResult); });
-            collectAlerts();
-            if (!moved && isFinal(clientResult) && isFinal(serverResult))
-                return;
-            if (!moved && !isFinal(clientResult) && !isFinal(serverResult))
-                break; // both wait for input that nobody sends
-        }
-        ADD_FAILURE() << "the handshake did not settle";
+        const bool settled = QtPskTest::pumpHandshake(
+                *client, *server, &clientResult, &serverResult, 1000, cut(), [this] { collectAlerts(); });
+        if (!settled || !isFinal(clientResult) || !isFinal(serverResult))
+            ADD_FAILURE() << "the handshake did not settle";
+    }
+
+    // The fragmenter's cuts, for QtPskTest::deliver().
+    std::function<qsizetype(qsizetype)> cut()
+    {
+        return [this](qsizetype remaining) { return fragmenter.next(remaining); };
     }
 
     // Moves all pending ciphertext of \a from into \a to, in fragments, calling \a step after each.
     template <typename Step>
     bool deliver(TlsEngine &from, TlsEngine &to, Step step)
     {
-        const QByteArray bytes = from.takeOutput();
-        for (qsizetype offset = 0; offset < bytes.size();) {
-            const qsizetype n = fragmenter.next(bytes.size() - offset);
-            to.feed(bytes.constData() + offset, n);
-            offset += n;
-            step();
-        }
-        return !bytes.isEmpty();
-    }
-
-    static void stepHandshake(TlsEngine &engine, Result &result)
-    {
-        if (!isFinal(result))
-            result = engine.handshake();
+        return QtPskTest::deliver(from, to, step, cut());
     }
 
     // Reads all plaintext \a engine can decrypt now into \a into; returns the last result.
@@ -240,6 +203,14 @@ private:
     bool m_wasSet;
 };
 
+// What the socket's Tls13PskPolicy gives a QtCompatible client while QT_USE_TLS_1_3_PSK is set:
+// the engine itself reads no environment.
+TlsSettings qtOptIn(TlsSettings settings)
+{
+    settings.tls13Psk = Tls13Psk::QtOptIn;
+    return settings;
+}
+
 TlsSettings tls13Settings(bool server)
 {
     TlsSettings settings;
@@ -287,7 +258,7 @@ TEST_P(TlsEngineHandshake, CompletesWithQtExactAuthenticatorsAndCarriesDataBothW
     ASSERT_TRUE(pair.bothOk()) << pair.client->errorString().toStdString() << " / "
                                << pair.server->errorString().toStdString();
 
-    ASSERT_EQ(pair.clientCredentials.calls(), 1);
+    ASSERT_EQ(pair.clientCredentials.calls, 1);
     const QSslPreSharedKeyAuthenticator &client = pair.clientCredentials.last();
     EXPECT_EQ(client.identityHint(), kHint);
     EXPECT_EQ(client.maximumIdentityLength(), 255);
@@ -295,7 +266,7 @@ TEST_P(TlsEngineHandshake, CompletesWithQtExactAuthenticatorsAndCarriesDataBothW
     EXPECT_TRUE(client.identity().isNull());
     EXPECT_TRUE(client.preSharedKey().isNull());
 
-    ASSERT_EQ(pair.serverCredentials.calls(), 1);
+    ASSERT_EQ(pair.serverCredentials.calls, 1);
     const QSslPreSharedKeyAuthenticator &server = pair.serverCredentials.last();
     EXPECT_EQ(server.identityHint(), kHint);
     EXPECT_EQ(server.identity(), kIdentity);
@@ -307,7 +278,7 @@ TEST_P(TlsEngineHandshake, CompletesWithQtExactAuthenticatorsAndCarriesDataBothW
         EXPECT_EQ(engine->cipherName(), cipher);
         EXPECT_EQ(engine->protocolVersion(), TLS1_2_VERSION);
         EXPECT_FALSE(engine->peerSentCertificate());
-        EXPECT_GT(engine->cipherBits(), 0);
+        EXPECT_GT(QSslCipher(QString::fromLatin1(engine->cipherName())).usedBits(), 0);
     }
     EXPECT_FALSE(pair.client->isServer());
     EXPECT_TRUE(pair.server->isServer());
@@ -318,8 +289,8 @@ TEST_P(TlsEngineHandshake, CompletesWithQtExactAuthenticatorsAndCarriesDataBothW
               QByteArray("Hello from the client"));
     EXPECT_EQ(pair.transfer(*pair.server, *pair.client, "Hello from the server"),
               QByteArray("Hello from the server"));
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -349,8 +320,8 @@ TEST(TlsEngine, CarriesOneMebibyteBothWaysInRandomFragments)
         c = char(random());
     EXPECT_EQ(pair.transfer(*pair.client, *pair.server, data), data);
     EXPECT_EQ(pair.transfer(*pair.server, *pair.client, data), data);
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 1);
 }
 
 TEST(TlsEngine, ReadAndWriteOfNothingDoNothing)
@@ -365,8 +336,8 @@ TEST(TlsEngine, ReadAndWriteOfNothingDoNothing)
     char buffer[4];
     EXPECT_EQ(pair.server->read(buffer, sizeof(buffer), &done), Result::WantInput);
     EXPECT_EQ(done, 0);
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 1);
 }
 
 // --- PSK failures and their alerts ------------------------------------------------------------
@@ -378,8 +349,8 @@ TEST(TlsEnginePsk, EmptyClientKeyFailsWithHandshakeFailureWithoutAskingTheServer
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
     EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials.calls(), 0);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 0);
     EXPECT_TRUE(hasAlert(pair.clientAlerts, true, SSL_AD_HANDSHAKE_FAILURE));
     EXPECT_TRUE(hasAlert(pair.serverAlerts, false, SSL_AD_HANDSHAKE_FAILURE));
     EXPECT_TRUE(pair.client->errorString().contains(QLatin1String("psk identity not found")))
@@ -396,8 +367,8 @@ TEST(TlsEnginePsk, EmptyServerKeyFailsWithUnknownPskIdentity)
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
     EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 1);
     EXPECT_TRUE(hasAlert(pair.serverAlerts, true, SSL_AD_UNKNOWN_PSK_IDENTITY));
     EXPECT_TRUE(hasAlert(pair.clientAlerts, false, SSL_AD_UNKNOWN_PSK_IDENTITY));
     EXPECT_TRUE(pair.server->errorString().contains(QLatin1String("psk identity not found")));
@@ -410,8 +381,8 @@ TEST(TlsEnginePsk, WrongKeyFailsWithBadRecordMacFromTheServer)
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
     EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 1);
     EXPECT_TRUE(hasAlert(pair.serverAlerts, true, SSL_AD_BAD_RECORD_MAC));
     EXPECT_TRUE(hasAlert(pair.clientAlerts, false, SSL_AD_BAD_RECORD_MAC));
     EXPECT_FALSE(pair.client->isHandshakeComplete());
@@ -424,8 +395,8 @@ TEST(TlsEnginePsk, ClientCallbackReturningFalseFailsTheHandshakeCleanly)
     pair.clientCredentials.answer = false; // the socket is being aborted
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials.calls(), 0);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 0);
     EXPECT_TRUE(hasAlert(pair.clientAlerts, true, SSL_AD_HANDSHAKE_FAILURE));
     // The owner tears the engine down after the call returned; shutdown first must be harmless.
     pair.client->shutdown();
@@ -452,8 +423,8 @@ TEST(TlsEnginePsk, CallsBackIntoTheEngineFromTheCallbackAreHarmless)
     EXPECT_EQ(nested, Result::WantInput);
     EXPECT_EQ(pair.serverResult, Result::Failed);
     EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 1);
     EXPECT_TRUE(hasAlert(pair.serverAlerts, true, SSL_AD_UNKNOWN_PSK_IDENTITY));
     pair.server.reset(); // torn down only after the engine call returned
 }
@@ -465,8 +436,8 @@ TEST(TlsEnginePsk, ServerCallbackReturningFalseFailsTheHandshakeCleanly)
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
     EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 1);
     EXPECT_TRUE(hasAlert(pair.serverAlerts, true, SSL_AD_UNKNOWN_PSK_IDENTITY));
     pair.server.reset();
 }
@@ -484,7 +455,7 @@ TEST(TlsEngine, NoCallbacksMeansNoKeyAndAFailedHandshake)
     const QByteArray flight = server.takeOutput();
     client.feed(flight.constData(), flight.size());
     EXPECT_EQ(client.handshake(), Result::Failed);
-    EXPECT_EQ(serverCredentials.calls(), 0);
+    EXPECT_EQ(serverCredentials.calls, 0);
 }
 
 // --- Identities, keys and hints at their limits -------------------------------------------------
@@ -495,25 +466,91 @@ TEST(TlsEnginePsk, EmptyIdentityReachesTheServerEmptyButNotNull)
     pair.clientCredentials.identity = QByteArray("");
     pair.handshake();
     EXPECT_TRUE(pair.bothOk());
-    ASSERT_EQ(pair.serverCredentials.calls(), 1);
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
+    ASSERT_EQ(pair.serverCredentials.calls, 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
     EXPECT_FALSE(pair.serverCredentials.last().identity().isNull());
     EXPECT_TRUE(pair.serverCredentials.last().identity().isEmpty());
 }
 
-TEST(TlsEnginePsk, LongIdentityIsCutToTheClientMaximum)
+// Identities around the client's maximum (255 bytes), of bytes that differ position by position:
+// the server's slot sees exactly the first min(size, 255) bytes.
+class TlsEngineIdentityLength : public ::testing::TestWithParam<int>
+{
+};
+
+namespace {
+
+// The client's slot sets \a identity: the server's slot sees its first 255 bytes, no more.
+void expectIdentityCutToTheClientMaximum(const QByteArray &identity)
 {
     EnginePair pair(pskSettings(false), pskSettings(true));
-    QByteArray identity(300, 'i');
-    for (int i = 0; i < identity.size(); ++i)
-        identity[i] = char('a' + i % 26);
     pair.clientCredentials.identity = identity;
     pair.handshake();
     EXPECT_TRUE(pair.bothOk());
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    ASSERT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    ASSERT_EQ(pair.serverCredentials.calls, 1);
     EXPECT_EQ(pair.serverCredentials.last().identity(), identity.left(255));
+    EXPECT_EQ(pair.serverCredentials.last().identity().size(), std::min<qsizetype>(identity.size(), 255));
 }
+
+} // namespace
+
+TEST_P(TlsEngineIdentityLength, IdentityIsCutToTheClientMaximum)
+{
+    expectIdentityCutToTheClientMaximum(QtPskTest::distinctBytes(GetParam()));
+}
+
+INSTANTIATE_TEST_SUITE_P(AroundTheMaximum, TlsEngineIdentityLength, ::testing::Values(254, 255, 256, 300),
+                         [](const ::testing::TestParamInfo<int> &row) {
+                             return "Bytes" + std::to_string(row.param);
+                         });
+
+TEST(TlsEnginePsk, LongIdentityIsCutToTheClientMaximum)
+{
+    QByteArray identity(300, 'i');
+    for (int i = 0; i < identity.size(); ++i)
+        identity[i] = char('a' + i % 26);
+    expectIdentityCutToTheClientMaximum(identity);
+}
+
+// Keys around the maximum (512 bytes), of bytes that differ position by position, on either side:
+// each side uses exactly the first min(size, 512) bytes. The side that holds the cut key agrees;
+// one byte fewer does not, so a cut one byte early or late on either side fails.
+struct KeyLengthCase
+{
+    int size;
+    bool longKeyOnClient; // else on the server
+};
+
+class TlsEngineKeyLength : public ::testing::TestWithParam<KeyLengthCase>
+{
+};
+
+TEST_P(TlsEngineKeyLength, KeyIsCutToTheMaximumOnEitherSide)
+{
+    const KeyLengthCase c = GetParam();
+    const QByteArray longKey = QtPskTest::distinctBytes(c.size);
+    const QByteArray used = longKey.left(512);
+    for (const QByteArray &otherKey : {used, used.left(used.size() - 1)}) {
+        SCOPED_TRACE(testing::Message() << "other side's key of " << otherKey.size() << " bytes");
+        EnginePair pair(pskSettings(false), pskSettings(true));
+        pair.clientCredentials.key = c.longKeyOnClient ? longKey : otherKey;
+        pair.serverCredentials.key = c.longKeyOnClient ? otherKey : longKey;
+        pair.handshake();
+        EXPECT_EQ(pair.bothOk(), otherKey == used);
+        EXPECT_EQ(pair.clientCredentials.calls, 1);
+        EXPECT_EQ(pair.serverCredentials.calls, 1);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(AroundTheMaximum, TlsEngineKeyLength,
+                         ::testing::Values(KeyLengthCase{511, true}, KeyLengthCase{512, true},
+                                           KeyLengthCase{513, true}, KeyLengthCase{511, false},
+                                           KeyLengthCase{512, false}, KeyLengthCase{513, false}),
+                         [](const ::testing::TestParamInfo<KeyLengthCase> &row) {
+                             return std::string(row.param.longKeyOnClient ? "Client" : "Server")
+                                     + "Bytes" + std::to_string(row.param.size);
+                         });
 
 TEST(TlsEnginePsk, IdentityWithEmbeddedNulIsCutAtTheNul)
 {
@@ -521,8 +558,8 @@ TEST(TlsEnginePsk, IdentityWithEmbeddedNulIsCutAtTheNul)
     pair.clientCredentials.identity = QByteArray("ab\0cd", 5);
     pair.handshake();
     EXPECT_TRUE(pair.bothOk());
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    ASSERT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    ASSERT_EQ(pair.serverCredentials.calls, 1);
     EXPECT_EQ(pair.serverCredentials.last().identity(), QByteArray("ab"));
 }
 
@@ -537,8 +574,8 @@ TEST(TlsEnginePsk, KeysLongerThanTheMaximumAreTruncatedTo512Bytes)
         pair.serverCredentials.key = serverKey;
         pair.handshake();
         EXPECT_TRUE(pair.bothOk()) << "server key of " << serverKey.size() << " bytes";
-        EXPECT_EQ(pair.clientCredentials.calls(), 1);
-        EXPECT_EQ(pair.serverCredentials.calls(), 1);
+        EXPECT_EQ(pair.clientCredentials.calls, 1);
+        EXPECT_EQ(pair.serverCredentials.calls, 1);
     }
 }
 
@@ -549,8 +586,8 @@ TEST(TlsEnginePsk, NoHintGivesNullHintsOnBothSides)
     EnginePair pair(pskSettings(false), serverSettings);
     pair.handshake();
     EXPECT_TRUE(pair.bothOk());
-    ASSERT_EQ(pair.clientCredentials.calls(), 1);
-    ASSERT_EQ(pair.serverCredentials.calls(), 1);
+    ASSERT_EQ(pair.clientCredentials.calls, 1);
+    ASSERT_EQ(pair.serverCredentials.calls, 1);
     EXPECT_TRUE(pair.clientCredentials.last().identityHint().isNull());
     EXPECT_TRUE(pair.serverCredentials.last().identityHint().isNull());
 }
@@ -562,8 +599,8 @@ TEST(TlsEnginePsk, EmptyHintIsNullForTheClientAndEmptyForTheServer)
     EnginePair pair(pskSettings(false), serverSettings);
     pair.handshake();
     EXPECT_TRUE(pair.bothOk());
-    ASSERT_EQ(pair.clientCredentials.calls(), 1);
-    ASSERT_EQ(pair.serverCredentials.calls(), 1);
+    ASSERT_EQ(pair.clientCredentials.calls, 1);
+    ASSERT_EQ(pair.serverCredentials.calls, 1);
     EXPECT_TRUE(pair.clientCredentials.last().identityHint().isNull());
     EXPECT_FALSE(pair.serverCredentials.last().identityHint().isNull());
     EXPECT_TRUE(pair.serverCredentials.last().identityHint().isEmpty());
@@ -576,8 +613,8 @@ TEST(TlsEnginePsk, HintWithEmbeddedNulIsCutOnTheWireButKeptByTheServer)
     EnginePair pair(pskSettings(false), serverSettings);
     pair.handshake();
     EXPECT_TRUE(pair.bothOk());
-    ASSERT_EQ(pair.clientCredentials.calls(), 1);
-    ASSERT_EQ(pair.serverCredentials.calls(), 1);
+    ASSERT_EQ(pair.clientCredentials.calls, 1);
+    ASSERT_EQ(pair.serverCredentials.calls, 1);
     EXPECT_EQ(pair.clientCredentials.last().identityHint(), QByteArray("hi"));
     EXPECT_EQ(pair.serverCredentials.last().identityHint(), QByteArray("hi\0nt", 5));
 }
@@ -589,8 +626,8 @@ TEST(TlsEnginePsk, OverlongHintIsNotSentAndTheServerStillWorks)
     EnginePair pair(pskSettings(false), serverSettings);
     pair.handshake();
     EXPECT_TRUE(pair.bothOk());
-    ASSERT_EQ(pair.clientCredentials.calls(), 1);
-    ASSERT_EQ(pair.serverCredentials.calls(), 1);
+    ASSERT_EQ(pair.clientCredentials.calls, 1);
+    ASSERT_EQ(pair.serverCredentials.calls, 1);
     EXPECT_TRUE(pair.clientCredentials.last().identityHint().isNull());
     EXPECT_EQ(pair.serverCredentials.last().identityHint(), QByteArray(300, 'h'));
 }
@@ -604,8 +641,8 @@ TEST(TlsEngineTls13, WithoutTheVariableNoPskIsOfferedAndTheCertificatelessServer
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
     EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls(), 0);
-    EXPECT_EQ(pair.serverCredentials.calls(), 0);
+    EXPECT_EQ(pair.clientCredentials.calls, 0);
+    EXPECT_EQ(pair.serverCredentials.calls, 0);
     EXPECT_TRUE(hasAlert(pair.serverAlerts, true, SSL_AD_HANDSHAKE_FAILURE));
     EXPECT_TRUE(hasAlert(pair.clientAlerts, false, SSL_AD_HANDSHAKE_FAILURE));
 }
@@ -613,11 +650,11 @@ TEST(TlsEngineTls13, WithoutTheVariableNoPskIsOfferedAndTheCertificatelessServer
 TEST(TlsEngineTls13, WithTheVariableBothSidesAskOnceAndTheHandshakeSucceeds)
 {
     const Tls13PskVariable variable(true);
-    EnginePair pair(tls13Settings(false), tls13Settings(true), Cut::Random);
+    EnginePair pair(qtOptIn(tls13Settings(false)), tls13Settings(true), Cut::Random);
     pair.handshake();
     ASSERT_TRUE(pair.bothOk()) << pair.server->errorString().toStdString();
-    ASSERT_EQ(pair.clientCredentials.calls(), 1);
-    ASSERT_EQ(pair.serverCredentials.calls(), 1);
+    ASSERT_EQ(pair.clientCredentials.calls, 1);
+    ASSERT_EQ(pair.serverCredentials.calls, 1);
     EXPECT_TRUE(pair.clientCredentials.last().identityHint().isNull());
     EXPECT_EQ(pair.clientCredentials.last().maximumIdentityLength(), 255);
     EXPECT_EQ(pair.clientCredentials.last().maximumPreSharedKeyLength(), 512);
@@ -626,8 +663,8 @@ TEST(TlsEngineTls13, WithTheVariableBothSidesAskOnceAndTheHandshakeSucceeds)
     EXPECT_EQ(pair.client->protocolVersion(), TLS1_3_VERSION);
     EXPECT_EQ(pair.transfer(*pair.client, *pair.server, "ping"), QByteArray("ping"));
     EXPECT_EQ(pair.transfer(*pair.server, *pair.client, "pong"), QByteArray("pong"));
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 1);
 }
 
 TEST(TlsEngineTls13, OfferSettingOffersThePskWithoutTheVariable)
@@ -638,20 +675,20 @@ TEST(TlsEngineTls13, OfferSettingOffersThePskWithoutTheVariable)
     EnginePair pair(clientSettings, tls13Settings(true));
     pair.handshake();
     EXPECT_TRUE(pair.bothOk());
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 1);
 }
 
 TEST(TlsEngineTls13, WrongKeyFailsWithIllegalParameter)
 {
     const Tls13PskVariable variable(true);
-    EnginePair pair(tls13Settings(false), tls13Settings(true));
+    EnginePair pair(qtOptIn(tls13Settings(false)), tls13Settings(true));
     pair.serverCredentials.key = QByteArray::fromHex("6f5e4d3c2b1a");
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
     EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 1);
     EXPECT_TRUE(hasAlert(pair.serverAlerts, true, SSL_AD_ILLEGAL_PARAMETER));
 }
 
@@ -662,21 +699,21 @@ TEST(TlsEngineTls13, DefaultClientAgainstTls12ServerAsksOnceWithTheRealHint)
     EnginePair pair(clientSettings, pskSettings(true));
     pair.handshake();
     EXPECT_TRUE(pair.bothOk());
-    ASSERT_EQ(pair.clientCredentials.calls(), 1);
+    ASSERT_EQ(pair.clientCredentials.calls, 1);
     EXPECT_EQ(pair.clientCredentials.last().identityHint(), kHint);
-    EXPECT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 1);
 }
 
 TEST(TlsEngineTls13, DefaultClientWithTheVariableAsksTwiceLikeQt)
 {
     const Tls13PskVariable variable(true);
-    EnginePair pair(TlsSettings(), pskSettings(true));
+    EnginePair pair(qtOptIn(TlsSettings()), pskSettings(true));
     pair.handshake();
     EXPECT_TRUE(pair.bothOk());
-    ASSERT_EQ(pair.clientCredentials.calls(), 2);
+    ASSERT_EQ(pair.clientCredentials.calls, 2);
     EXPECT_TRUE(pair.clientCredentials.seen[0].identityHint().isNull());
     EXPECT_EQ(pair.clientCredentials.seen[1].identityHint(), kHint);
-    EXPECT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 1);
 }
 
 // --- Contexts -----------------------------------------------------------------------------------
@@ -704,7 +741,7 @@ TEST(TlsContext, EqualSettingsShareOneContextAndDifferentSettingsDoNot)
     EXPECT_NE(null, empty);
     EXPECT_NE(client, first->context());
     EXPECT_TRUE(empty->settings().identityHint.isEmpty() && !empty->settings().identityHint.isNull());
-    EXPECT_EQ(credentials.calls(), 0);
+    EXPECT_EQ(credentials.calls, 0);
 }
 
 TEST(TlsContext, OutlivesItsLastEngineWhileRecentlyUsedThenDies)
@@ -785,7 +822,10 @@ TEST(TlsEngine, CloseNotifyBothWaysEndsInClosed)
     QByteArray received;
     pair.deliver(*pair.client, *pair.server, [&] { serverRead = EnginePair::drain(*pair.server, received); });
     EXPECT_EQ(serverRead, Result::Closed);
-    EXPECT_TRUE(pair.server->isCloseNotifyReceived());
+    pair.collectAlerts();
+    EXPECT_TRUE(std::any_of(pair.serverAlerts.begin(), pair.serverAlerts.end(), [](const TlsAlert &alert) {
+        return !alert.sent && alert.type == SSL_AD_CLOSE_NOTIFY; // the server read the close_notify
+    }));
 
     pair.server->shutdown();
     Result clientRead = Result::WantInput;
@@ -806,8 +846,8 @@ TEST(TlsEngine, CloseNotifyBothWaysEndsInClosed)
     EXPECT_EQ(closeNotify(pair.clientAlerts, false), 1);
     EXPECT_EQ(closeNotify(pair.serverAlerts, true), 1);
     EXPECT_EQ(closeNotify(pair.serverAlerts, false), 1);
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 1);
 }
 
 TEST(TlsEngine, CloseNotifyFollowedByEndOfStreamIsStillClosed)
@@ -822,8 +862,8 @@ TEST(TlsEngine, CloseNotifyFollowedByEndOfStreamIsStillClosed)
     QByteArray received;
     EXPECT_EQ(EnginePair::drain(*pair.server, received), Result::Closed);
     EXPECT_FALSE(pair.server->isTruncated());
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 1);
 }
 
 TEST(TlsEngine, EndOfStreamWithoutCloseNotifyIsTruncated)
@@ -846,8 +886,8 @@ TEST(TlsEngine, EndOfStreamWithoutCloseNotifyIsTruncated)
     EXPECT_TRUE(pair.server->takeAlerts().empty());
     EXPECT_EQ(pair.server->pendingOutput(), 0);
     pair.server->shutdown(); // harmless after a failure
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 1);
 }
 
 TEST(TlsEngine, DataBeforeAnEndOfStreamIsReadBeforeTheTruncation)
@@ -864,8 +904,8 @@ TEST(TlsEngine, DataBeforeAnEndOfStreamIsReadBeforeTheTruncation)
     EXPECT_EQ(EnginePair::drain(*pair.server, received), Result::Failed);
     EXPECT_EQ(received, QByteArray("complete record"));
     EXPECT_TRUE(pair.server->isTruncated());
-    EXPECT_EQ(pair.clientCredentials.calls(), 1);
-    EXPECT_EQ(pair.serverCredentials.calls(), 1);
+    EXPECT_EQ(pair.clientCredentials.calls, 1);
+    EXPECT_EQ(pair.serverCredentials.calls, 1);
 }
 
 TEST(TlsEngine, EndOfStreamDuringTheHandshakeIsTruncated)
@@ -880,8 +920,8 @@ TEST(TlsEngine, EndOfStreamDuringTheHandshakeIsTruncated)
     EXPECT_TRUE(pair.client->isTruncated());
     EXPECT_EQ(pair.client->pendingOutput(), hello);
     EXPECT_TRUE(pair.client->takeAlerts().empty());
-    EXPECT_EQ(pair.clientCredentials.calls(), 0);
-    EXPECT_EQ(pair.serverCredentials.calls(), 0);
+    EXPECT_EQ(pair.clientCredentials.calls, 0);
+    EXPECT_EQ(pair.serverCredentials.calls, 0);
 }
 
 // --- Hostile input ----------------------------------------------------------------------------
@@ -904,7 +944,7 @@ TEST(TlsEngine, GarbageInputFailsWithAnErrorString)
         EXPECT_EQ(engine.handshake(), Result::Failed);
         EXPECT_FALSE(engine.errorString().isEmpty());
         EXPECT_FALSE(engine.isTruncated());
-        EXPECT_EQ(credentials.calls(), 0);
+        EXPECT_EQ(credentials.calls, 0);
         // Everything after a failure stays failed and harmless.
         char buffer[16];
         qsizetype done = -1;

@@ -34,6 +34,9 @@ protected:
     void SetUp() override { ASSERT_TRUE(echo.listening); }
 
     // Connects the client to the hostile server and waits until the socket is unconnected.
+    // A prompt end: well before the peers' 10 s waits run out, generous for a loaded machine.
+    static constexpr qint64 kPromptMs = 8000;
+
     void connectAndWaitForEnd(quint16 port)
     {
         client->connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
@@ -68,7 +71,7 @@ TEST_F(ClientFaults, ResetMidHandshakeIsRemoteHostClosed)
             << log.text();
     EXPECT_EQ(client->error(), QAbstractSocket::RemoteHostClosedError);
     EXPECT_EQ(client->errorString(), RemoteHostClosed);
-    EXPECT_LT(elapsed, 3000);
+    EXPECT_LT(elapsed, kPromptMs);
     EXPECT_TRUE(completesGoodHandshake(echo.port()));
 }
 
@@ -139,7 +142,7 @@ TEST_F(ClientFaults, GarbageInsteadOfServerHelloFailsTheHandshake)
             << log.text();
     EXPECT_EQ(client->errorString(),
               "Error during SSL handshake: error:0A00010B:SSL routines::wrong version number");
-    EXPECT_LT(elapsed, 3000);
+    EXPECT_LT(elapsed, kPromptMs);
     EXPECT_TRUE(completesGoodHandshake(echo.port()));
 }
 
@@ -158,7 +161,7 @@ TEST_F(ClientFaults, TruncatedHandshakeRecordThenFinIsRemoteHostClosed)
                                        "disconnected"}))
             << log.text();
     EXPECT_EQ(client->errorString(), RemoteHostClosed);
-    EXPECT_LT(elapsed, 3000);
+    EXPECT_LT(elapsed, kPromptMs);
     EXPECT_TRUE(completesGoodHandshake(echo.port()));
 }
 
@@ -424,7 +427,7 @@ TEST_F(ClientFaults, ClosedPortIsConnectionRefused)
     EXPECT_EQ(log.events, QStringList({errorEvent(QAbstractSocket::ConnectionRefusedError)})) << log.text();
     EXPECT_EQ(client->error(), QAbstractSocket::ConnectionRefusedError);
     EXPECT_EQ(client->errorString(), QStringLiteral("Connection refused"));
-    EXPECT_LT(elapsed, 3000);
+    EXPECT_LT(elapsed, kPromptMs);
 
     // The blocking form says the same.
     auto second = goodClient();

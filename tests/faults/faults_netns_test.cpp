@@ -32,11 +32,8 @@ TEST(UnansweredAddress, ConnectTimesOutAndAbortEndsTheAttempt)
 {
     const QString unshare = QtPskTest::findProgram(QStringLiteral("unshare"));
     const QString ip = QtPskTest::findProgram(QStringLiteral("ip"));
-    if (unshare.isEmpty() || ip.isEmpty()) {
-        if (QtPskTest::inCi())
-            FAIL() << "unshare and ip (util-linux, iproute2) are required in CI";
-        GTEST_SKIP() << "unshare or ip is not installed";
-    }
+    if (unshare.isEmpty() || ip.isEmpty())
+        QTPSK_SKIP_OR_FAIL("unshare or ip (util-linux, iproute2) is not installed");
     QProcess helper;
     helper.setProcessChannelMode(QProcess::SeparateChannels);
     helper.start(unshare, {geteuid() == 0 ? QStringLiteral("-n") : QStringLiteral("-rn"),
@@ -52,9 +49,8 @@ TEST(UnansweredAddress, ConnectTimesOutAndAbortEndsTheAttempt)
     const QMap<QString, QString> values = parse(output);
     if (!values.contains(QStringLiteral("setup")) || values.value(QStringLiteral("setup")) == "failed") {
         // unshare itself failed (no namespaces here) or the namespace could not be set up.
-        if (QtPskTest::inCi())
-            FAIL() << "no private network namespace: " << errors.toStdString() << output.toStdString();
-        GTEST_SKIP() << "no private network namespace: " << errors.toStdString();
+        QTPSK_SKIP_OR_FAIL("no private network namespace: " << errors.toStdString()
+                           << output.toStdString());
     }
     ASSERT_EQ(helper.exitCode(), 0) << output.toStdString() << errors.toStdString();
     std::cout << output.toStdString();

@@ -17,6 +17,7 @@
 #include <vector>
 #include <ostream>
 
+#include "common/pskconfiguration.h"
 #include "common/testsupport.h"
 #include "hostilepeer.h"
 
@@ -28,16 +29,8 @@ inline void PrintTo(const QString &string, std::ostream *out)
 
 namespace FaultsTest {
 
-// TLS 1.2, PSK-AES128-GCM-SHA256, no certificate check: what TlsPeer speaks.
-inline QSslConfiguration pskConfiguration(QSsl::SslProtocol protocol = QSsl::TlsV1_2)
-{
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    configuration.setProtocol(protocol);
-    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
-    if (protocol == QSsl::TlsV1_2)
-        configuration.setCiphers(QStringLiteral("PSK-AES128-GCM-SHA256"));
-    return configuration;
-}
+// TLS 1.2 with PSK-AES128-GCM-SHA256 (the default) is what TlsPeer speaks.
+using QtPskTest::pskConfiguration;
 
 // Every signal of one socket, in order: "connected", "encrypted", "disconnected",
 // "error:<SocketError>", "alertSent:<type>", "alertReceived:<type>", "psk".

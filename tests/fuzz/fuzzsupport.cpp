@@ -164,26 +164,34 @@ QByteArray takeAll(TlsEngine &engine)
     return engine.takeOutput();
 }
 
-// Calls every accessor once: none of them may misbehave in any state.
-void inspect(TlsEngine &engine)
+// The alerts an engine reported so far (takeAlerts() hands each one over once).
+struct AlertLog
 {
-    int supported = 0;
-    const int bits = engine.cipherBits(&supported);
-    if (bits < 0 || supported < 0 || bits > supported)
-        violated("cipher bits are sane");
+    bool closeNotifyReceived = false;
+};
+
+void takeAlerts(TlsEngine &engine, AlertLog *log)
+{
+    for (const QtPskPrivate::TlsAlert &alert : engine.takeAlerts()) {
+        if (alert.level < 0 || alert.level > 255 || alert.type < 0 || alert.type > 255)
+            violated("alerts carry wire-sized level and type");
+        if (!alert.sent && alert.type == SSL_AD_CLOSE_NOTIFY)
+            log->closeNotifyReceived = true;
+    }
+}
+
+// Calls every accessor once: none of them may misbehave in any state.
+void inspect(TlsEngine &engine, AlertLog *log)
+{
     if (engine.isHandshakeComplete() != (engine.protocolVersion() != 0))
         violated("a protocol version exactly once the handshake is complete");
     (void)engine.cipherName();
     (void)engine.isSessionReused();
     (void)engine.peerSentCertificate();
-    (void)engine.isCloseNotifyReceived();
     (void)engine.diagnosis();
     (void)engine.errorString();
     (void)engine.session();
-    for (const QtPskPrivate::TlsAlert &alert : engine.takeAlerts()) {
-        if (alert.level < 0 || alert.level > 255 || alert.type < 0 || alert.type > 255)
-            violated("alerts carry wire-sized level and type");
-    }
+    takeAlerts(engine, log);
 }
 
 } // namespace
@@ -270,15 +278,7 @@ qsizetype Chunker::next(qsizetype remaining)
     return std::min(size, remaining);
 }
 
-// --- Credentials, configs ---------------------------------------------------------------------
-
-bool Credentials::preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator)
-{
-    ++calls;
-    authenticator->setIdentity(identity);
-    authenticator->setPreSharedKey(key);
-    return answer;
-}
+// --- Configs ------------------------------------------------------------------------------
 
 QByteArray fixedHint()
 {
@@ -471,6 +471,7 @@ Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t s
     }
 
     Outcome outcome;
+    AlertLog alerts; // of the engine under test
     QByteArray &received = clientUnderTest ? pair.clientReceived : pair.serverReceived;
     if (recordedPayload) {
         // The seed generator: the real peer carries on; record what reaches the engine under test.
@@ -482,7 +483,8 @@ Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t s
         pair.shutdown(peer);
         pair.run(8, toClient, toServer);
         outcome.handshakeComplete = engine.isHandshakeComplete();
-        outcome.closed = engine.isCloseNotifyReceived();
+        takeAlerts(engine, &alerts);
+        outcome.closed = alerts.closeNotifyReceived;
         outcome.sessionReused = engine.isSessionReused();
         outcome.plaintext = received;
         return outcome;
@@ -493,7 +495,8 @@ Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t s
     bool wrote = false;
     const auto stepTarget = [&] {
         const TlsEngine::Result result = pair.step(target);
-        if (result == TlsEngine::Result::Closed && !engine.isCloseNotifyReceived())
+        takeAlerts(engine, &alerts);
+        if (result == TlsEngine::Result::Closed && !alerts.closeNotifyReceived)
             violated("Closed means a close_notify was received");
         if (result == TlsEngine::Result::Failed && !engine.isFailed())
             violated("Failed is sticky");
@@ -502,7 +505,7 @@ Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t s
             pair.write(target, QByteArrayLiteral("target application data"));
         }
         outcome.output.append(takeAll(engine));
-        inspect(engine);
+        inspect(engine, &alerts);
     };
     if (stage == Stage::Encrypted) {
         // The real peer encrypts the payload as application data, in chunks, then closes.
@@ -518,7 +521,8 @@ Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t s
         const QByteArray records = takeAll(pair.engine(peer));
         engine.feed(records.constData(), records.size());
         stepTarget();
-        if (!engine.isFailed() && (received.right(payload.size()) != payload || !engine.isCloseNotifyReceived()))
+        takeAlerts(engine, &alerts);
+        if (!engine.isFailed() && (received.right(payload.size()) != payload || !alerts.closeNotifyReceived))
             violated("the engine decrypts exactly what its real peer encrypted");
     } else {
         for (qsizetype offset = 0; offset < payload.size();) {
@@ -535,7 +539,7 @@ Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t s
         engine.shutdown();
     }
     outcome.output.append(takeAll(engine));
-    inspect(engine);
+    inspect(engine, &alerts);
     // Once failed, an engine stays failed and touches nothing.
     if (engine.isFailed()) {
         char byte = 0;
@@ -548,7 +552,8 @@ Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t s
     }
     outcome.handshakeComplete = engine.isHandshakeComplete();
     outcome.failed = engine.isFailed();
-    outcome.closed = engine.isCloseNotifyReceived();
+    takeAlerts(engine, &alerts);
+    outcome.closed = alerts.closeNotifyReceived;
     outcome.sessionReused = engine.isSessionReused();
     outcome.plaintext = received;
     return outcome;

@@ -6,6 +6,7 @@
 // the in-memory pumping of two engines. Used by the libFuzzer binaries, by the replay test and by
 // the seed generator alike, so that a seed recorded once replays to the same bytes everywhere.
 
+#include "common/enginepump.h"
 #include "engine/tlscontext_p.h"
 #include "engine/tlsengine_p.h"
 #include "engine/tlssessionstore_p.h"
@@ -77,16 +78,10 @@ private:
     std::uint64_t m_state;
 };
 
-// Fixed or scripted PSK answers.
-class Credentials : public QtPskPrivate::TlsEngineCallbacks
+// Fixed or scripted PSK answers (no copy of the requests kept).
+struct Credentials : QtPskTest::EngineCredentials
 {
-public:
-    bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) override;
-
-    QByteArray identity;
-    QByteArray key;
-    bool answer = true;
-    int calls = 0;
+    Credentials() { keepRequests = false; }
 };
 
 // One client/server set-up the engine targets choose from by the input's first byte.

@@ -5,6 +5,7 @@
 #ifndef QTPSK_TESTS_ENGINEPAIR_H
 #define QTPSK_TESTS_ENGINEPAIR_H
 
+#include "common/enginepump.h"
 #include "engine/tlscontext_p.h"
 #include "engine/tlsengine_p.h"
 
@@ -24,28 +25,18 @@ using QtPskPrivate::TlsEngineCallbacks;
 using QtPskPrivate::TlsSettings;
 
 // Answers every PSK request with an identity and a key that live in memory the test owns
-// (QByteArray::fromRawData: no copy here; the authenticator makes the only one).
-class RawCredentials : public TlsEngineCallbacks
+// (QByteArray::fromRawData: no copy here; the authenticator makes the only one). Keeps no copy of
+// the requests.
+class RawCredentials : public QtPskTest::EngineCredentials
 {
 public:
-    RawCredentials(const char *identity, qsizetype identitySize, const char *key, qsizetype keySize)
-        : m_identity(identity), m_identitySize(identitySize), m_key(key), m_keySize(keySize)
+    RawCredentials(const char *identityData, qsizetype identitySize, const char *keyData,
+                   qsizetype keySize)
+        : EngineCredentials(QByteArray::fromRawData(identityData, identitySize),
+                            QByteArray::fromRawData(keyData, keySize))
     {
+        keepRequests = false;
     }
-    bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) override
-    {
-        ++calls;
-        authenticator->setIdentity(QByteArray::fromRawData(m_identity, m_identitySize));
-        authenticator->setPreSharedKey(QByteArray::fromRawData(m_key, m_keySize));
-        return true;
-    }
-    int calls = 0;
-
-private:
-    const char *m_identity;
-    qsizetype m_identitySize;
-    const char *m_key;
-    qsizetype m_keySize;
 };
 
 // Runs one session between a client and a server engine: handshake, a message each way, close.
@@ -63,23 +54,9 @@ inline bool runEngineSession(const TlsSettings &clientSettings, const TlsSetting
     TlsEngine client(clientContext, clientCallbacks);
     TlsEngine server(serverContext, serverCallbacks);
     using Result = TlsEngine::Result;
-    auto final = [](Result r) { return r != Result::WantInput; };
-    Result clientResult = client.handshake();
+    Result clientResult = Result::WantInput;
     Result serverResult = Result::WantInput;
-    for (int round = 0; round < 100; ++round) {
-        const QByteArray toServer = client.takeOutput();
-        server.feed(toServer.constData(), toServer.size());
-        if (!final(serverResult) || !toServer.isEmpty())
-            serverResult = server.handshake();
-        const QByteArray toClient = server.takeOutput();
-        client.feed(toClient.constData(), toClient.size());
-        if (!final(clientResult) || !toClient.isEmpty())
-            clientResult = client.handshake();
-        if (toServer.isEmpty() && toClient.isEmpty() && client.pendingOutput() == 0
-            && server.pendingOutput() == 0) {
-            break;
-        }
-    }
+    QtPskTest::pumpHandshake(client, server, &clientResult, &serverResult, 100);
     if (clientError)
         *clientError = client.errorString();
     if (serverError)

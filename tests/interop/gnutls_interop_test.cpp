@@ -11,7 +11,6 @@ using namespace QtPskInterop;
 namespace {
 
 const QByteArray serverHint = QByteArrayLiteral("gnutls-hint");
-const QByteArray wrongKeyHex = QByteArrayLiteral("ffeeddccbbaa99887766554433221100");
 
 QString tls12Priority(const char *kx)
 {
@@ -22,10 +21,7 @@ const QString tls13Priority = QStringLiteral("NORMAL:-VERS-ALL:+VERS-TLS1.3:+PSK
 
 ClientRow base(const char *name, const char *scenario, const char *kx = "PSK")
 {
-    ClientRow row;
-    row.name = name;
-    row.scenario = QString::fromLatin1(scenario);
-    row.cipherLabel = QString::fromLatin1(kx);
+    ClientRow row = namedRow<ClientRow>(name, scenario, QString::fromLatin1(kx));
     row.server.cipher = tls12Priority(kx);
     row.server.hint = serverHint;
     row.hint = serverHint;
@@ -43,108 +39,38 @@ ClientRow tls13(const char *name, const char *scenario, const QString &priority 
     return row;
 }
 
-ClientRow failed(ClientRow row, QSsl::AlertType received)
-{
-    row.success = false;
-    row.fatalReceived = {fatal(received)};
-    return row;
-}
-
+// Quirk: GnuTLS hides which identities exist: an unknown one looks like a wrong key in TLS 1.2.
 std::vector<ClientRow> clientRows()
 {
-    std::vector<ClientRow> rows;
-    rows.push_back(base("Tls12PskEcho", "success, data echoed"));
-    rows.push_back(base("Tls12EcdhePskEcho", "success, data echoed", "ECDHE-PSK"));
-    rows.push_back(base("Tls12DhePskEcho", "success, data echoed", "DHE-PSK"));
-    {
-        ClientRow r = base("Tls12PskEchoIpv6", "success, data echoed");
-        r.server.host = QStringLiteral("::1");
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = base("Tls12NoHint", "hint absent");
-        r.server.hint.clear();
-        r.hint.clear();
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = failed(base("Tls12WrongKey", "wrong key"), QSsl::AlertType::BadRecordMac);
-        r.client.key = QByteArray::fromHex(wrongKeyHex);
-        rows.push_back(r);
-    }
-    {   // Quirk: GnuTLS hides which identities exist: an unknown one looks like a wrong key.
-        ClientRow r = failed(base("Tls12UnknownIdentity", "unknown identity"), QSsl::AlertType::BadRecordMac);
-        r.client.identity = QByteArrayLiteral("nobody");
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = base("Tls12OverlongIdentityTruncatedTo255", "over-long identity (300 B, sent as 255 B)");
-        r.client.identity = QByteArray(300, 'g');
-        r.server.identity = QByteArray(255, 'g');
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = base("Tls12OverlongKeyTruncatedTo512", "over-long key (600 B, used as 512 B)");
-        QByteArray key;
-        for (int i = 0; i < 600; ++i)
-            key += char(i * 11 + 5);
-        r.client.key = key;
-        r.server.keyHex = key.left(512).toHex();
-        rows.push_back(r);
-    }
-    rows.push_back(tls13("Tls13Echo", "success, data echoed"));
-    {
-        ClientRow r = tls13("Tls13EchoIpv6", "success, data echoed");
-        r.server.host = QStringLiteral("::1");
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = failed(tls13("Tls13WrongKey", "wrong key"), QSsl::AlertType::IllegalParameter);
-        r.client.key = QByteArray::fromHex(wrongKeyHex);
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = failed(tls13("Tls13UnknownIdentity", "unknown identity"), QSsl::AlertType::IllegalParameter);
-        r.client.identity = QByteArrayLiteral("nobody");
-        rows.push_back(r);
-    }
+    std::vector<ClientRow> rows = commonClientRows(PeerClientRows{
+            [](const char *name, const char *scenario, bool isTls13) {
+                return isTls13 ? tls13(name, scenario) : base(name, scenario);
+            },
+            "Tls12PskEcho", "success, data echoed", "Tls13Echo", "success, data echoed",
+            QSsl::AlertType::BadRecordMac, QSsl::AlertType::IllegalParameter});
+    insertAfter(rows, "Tls12PskEcho", base("Tls12DhePskEcho", "success, data echoed", "DHE-PSK"));
+    insertAfter(rows, "Tls12PskEcho", base("Tls12EcdhePskEcho", "success, data echoed", "ECDHE-PSK"));
+    insertAfter(rows, "Tls12PskEchoIpv6", withoutHint(base("Tls12NoHint", "hint absent")));
     {   // psk_ke only: OpenSSL's client offers only psk_dhe_ke, so there is no common PSK mode.
         ClientRow r = failed(tls13("Tls13PskKeOnly", "psk_ke only on the peer",
                                    QStringLiteral("NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+PSK")),
                              QSsl::AlertType::HandshakeFailure);
         r.cipherLabel = QStringLiteral("TLS 1.3 psk_ke");
         r.emissions = 1;
-        rows.push_back(r);
+        insertAfter(rows, "Tls13UnknownIdentity", r);
     }
-    {   // Issue 5: see expectDefaultProtocolAgainstTls12And13().
-        ClientRow r = base("DefaultProtocol", "default protocol, peer TLS 1.2+1.3");
-        r.server.cipher = QStringLiteral("NORMAL:+PSK:+DHE-PSK:+ECDHE-PSK");
-        rows.push_back(expectDefaultProtocolAgainstTls12And13(r));
-    }
+    rowNamed(rows, "DefaultProtocol").server.cipher = QStringLiteral("NORMAL:+PSK:+DHE-PSK:+ECDHE-PSK");
     return rows;
 }
 
-class GnuTlsServerInterop : public ::testing::TestWithParam<ClientRow>
-{
-};
-
-TEST_P(GnuTlsServerInterop, QtPskClientReportsWhatThePeerDid)
-{
-    QTPSK_REQUIRE_PEER(PeerKind::GnuTlsServer);
-    runClientRow(PeerKind::GnuTlsServer, GetParam());
-}
-
-INSTANTIATE_TEST_SUITE_P(Matrix, GnuTlsServerInterop, ::testing::ValuesIn(clientRows()),
-                         [](const ::testing::TestParamInfo<ClientRow> &row) { return row.param.name; });
+QTPSK_INTEROP_CLIENT_MATRIX(GnuTlsServerInterop, PeerKind::GnuTlsServer, clientRows(),
+                            QTPSK_REQUIRE_PEER(PeerKind::GnuTlsServer));
 
 // ---- QtPsk as the server, gnutls-cli as the client --------------------------------------------
 
 ServerRow serverBase(const char *name, const char *scenario)
 {
-    ServerRow row;
-    row.name = name;
-    row.scenario = QString::fromLatin1(scenario);
-    row.cipherLabel = QStringLiteral("default");
+    ServerRow row = namedRow<ServerRow>(name, scenario, QStringLiteral("default"));
     // No ECDHE-PSK: QtPsk's server prefers its own order (as Qt's does, SslOptionDisableServer-
     // CipherPreference off), which puts ECDHE-PSK first, and gnutls-cli 3.7.9 crashes (SIGSEGV)
     // after a TLS 1.2 ECDHE-PSK handshake (peers.md; measured with ChaCha20 too).
@@ -169,87 +95,35 @@ std::vector<ServerRow> serverRows()
 {
     std::vector<ServerRow> rows;
     rows.push_back(serverBase("Tls12Echo", "success, data echoed"));
-    {
-        ServerRow r = serverBase("Tls12EchoIpv6", "success, data echoed");
-        r.host = QStringLiteral("::1");
-        rows.push_back(r);
-    }
-    {
-        ServerRow r = serverBase("Tls12NoHint", "hint absent");
-        r.server.hint.clear();
-        r.clientShowsHint.clear();
-        rows.push_back(r);
-    }
-    {
-        ServerRow r = serverBase("Tls12WrongKey", "wrong key");
-        r.client.keyHex = wrongKeyHex;
-        r.success = false;
-        r.fatalSent = {fatal(QSsl::AlertType::BadRecordMac)};
-        rows.push_back(r);
-    }
-    {
-        ServerRow r = serverBase("Tls12UnknownIdentity", "unknown identity");
-        r.client.identity = "nobody";
-        r.identitySeen = "nobody";
-        r.success = false;
-        r.fatalSent = {fatal(QSsl::AlertType::UnknownPskIdentity)};
-        rows.push_back(r);
-    }
+    rows.push_back(onIpv6(serverBase("Tls12EchoIpv6", "success, data echoed")));
+    rows.push_back(withoutHint(serverBase("Tls12NoHint", "hint absent")));
+    rows.push_back(withWrongKey(serverBase("Tls12WrongKey", "wrong key"), QSsl::AlertType::BadRecordMac));
+    rows.push_back(withUnknownIdentity(serverBase("Tls12UnknownIdentity", "unknown identity"),
+                                       QSsl::AlertType::UnknownPskIdentity));
     {   // OpenSSL servers accept identities up to 256 bytes; GnuTLS sends longer ones, refused
         // with decode_error before the slot is asked.
-        ServerRow r = serverBase("Tls12OverlongIdentity", "over-long identity (300 B)");
-        r.client.identity = QByteArray(300, 'g');
-        r.success = false;
+        ServerRow r = failedSending(serverBase("Tls12OverlongIdentity", "over-long identity (300 B)"),
+                                    QSsl::AlertType::DecodeError);
+        r.client.identity = printableDistinctBytes(300);
         r.emissions = 0;
-        r.fatalSent = {fatal(QSsl::AlertType::DecodeError)};
         rows.push_back(r);
     }
     {   // QtPsk uses the first 512 bytes of the server's key; GnuTLS uses all 600: no match.
-        ServerRow r = serverBase("Tls12OverlongKey", "over-long key (600 B on both sides)");
-        QByteArray key;
-        for (int i = 0; i < 600; ++i)
-            key += char(i * 3 + 1);
-        r.client.keyHex = key.toHex();
-        r.server.key = key;
-        r.success = false;
-        r.fatalSent = {fatal(QSsl::AlertType::BadRecordMac)};
+        ServerRow r = failedSending(serverBase("Tls12OverlongKey", "over-long key (600 B on both sides)"),
+                                    QSsl::AlertType::BadRecordMac);
+        r.server.key = QtPskTest::distinctBytes(600);
+        r.client.keyHex = r.server.key.toHex();
         rows.push_back(r);
     }
     rows.push_back(serverTls13("Tls13Echo", "success, data echoed"));
-    {
-        ServerRow r = serverTls13("Tls13EchoIpv6", "success, data echoed");
-        r.host = QStringLiteral("::1");
-        rows.push_back(r);
-    }
-    {
-        ServerRow r = serverTls13("Tls13WrongKey", "wrong key");
-        r.client.keyHex = wrongKeyHex;
-        r.success = false;
-        r.fatalSent = {fatal(QSsl::AlertType::IllegalParameter)};
-        rows.push_back(r);
-    }
-    {
-        ServerRow r = serverTls13("Tls13UnknownIdentity", "unknown identity");
-        r.client.identity = "nobody";
-        r.identitySeen = "nobody";
-        r.success = false;
-        r.fatalSent = {fatal(QSsl::AlertType::HandshakeFailure)};
-        rows.push_back(r);
-    }
+    rows.push_back(onIpv6(serverTls13("Tls13EchoIpv6", "success, data echoed")));
+    rows.push_back(withWrongKey(serverTls13("Tls13WrongKey", "wrong key"), QSsl::AlertType::IllegalParameter));
+    rows.push_back(withUnknownIdentity(serverTls13("Tls13UnknownIdentity", "unknown identity"),
+                                       QSsl::AlertType::HandshakeFailure));
     return rows;
 }
 
-class GnuTlsClientInterop : public ::testing::TestWithParam<ServerRow>
-{
-};
-
-TEST_P(GnuTlsClientInterop, QtPskServerReportsWhatThePeerDid)
-{
-    QTPSK_REQUIRE_PROGRAM("gnutls-cli");
-    runServerRow(ClientKind::GnuTlsClient, GetParam());
-}
-
-INSTANTIATE_TEST_SUITE_P(Matrix, GnuTlsClientInterop, ::testing::ValuesIn(serverRows()),
-                         [](const ::testing::TestParamInfo<ServerRow> &row) { return row.param.name; });
+QTPSK_INTEROP_SERVER_MATRIX(GnuTlsClientInterop, ClientKind::GnuTlsClient, serverRows(),
+                            QTPSK_REQUIRE_PROGRAM("gnutls-cli"));
 
 } // namespace

@@ -21,6 +21,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -28,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/distinctbytes.h"
 #include "interoppeers.h"
 #include "interopresults.h"
 
@@ -451,6 +454,165 @@ inline ClientRow &expectDefaultProtocolAgainstTls12And13(ClientRow &row)
     return row;
 }
 
+// ---- The cases every peer's client matrix has: each takes the peer's own row for the case and
+// sets what the case changes.
+
+// The key every wrong-key row offers.
+inline QByteArray wrongKeyHex()
+{
+    return QByteArrayLiteral("ffeeddccbbaa99887766554433221100");
+}
+
+// \a size printable bytes (letters and digits, fit for a peer's command line and PSK file), each
+// differing from its neighbours: a cut one byte early or late, or from the wrong end, shows.
+inline QByteArray printableDistinctBytes(qsizetype size)
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    QByteArray bytes(size, Qt::Uninitialized);
+    for (qsizetype i = 0; i < size; ++i)
+        bytes[i] = alphabet[i % (sizeof alphabet - 1)];
+    return bytes;
+}
+
+// The handshake fails with the fatal alert \a received from the peer.
+inline ClientRow failed(ClientRow row, QSsl::AlertType received)
+{
+    row.success = false;
+    row.fatalReceived = {fatal(received)};
+    return row;
+}
+
+// The peer listens on ::1.
+inline ClientRow onIpv6(ClientRow row)
+{
+    row.server.host = QStringLiteral("::1");
+    return row;
+}
+
+// The peer sends no identity hint.
+inline ClientRow withoutHint(ClientRow row)
+{
+    row.server.hint.clear();
+    row.hint.clear();
+    return row;
+}
+
+// QtPsk offers a wrong key; the peer fails the handshake with \a alert.
+inline ClientRow withWrongKey(ClientRow row, QSsl::AlertType alert)
+{
+    row = failed(std::move(row), alert);
+    row.client.key = QByteArray::fromHex(wrongKeyHex());
+    return row;
+}
+
+// QtPsk offers an identity the peer does not know; the peer fails the handshake with \a alert.
+inline ClientRow withUnknownIdentity(ClientRow row, QSsl::AlertType alert)
+{
+    row = failed(std::move(row), alert);
+    row.client.identity = QByteArrayLiteral("nobody");
+    return row;
+}
+
+// QtPsk's slot sets a 300-byte identity; the peer knows its first 255 bytes, all QtPsk sends.
+inline ClientRow withOverlongIdentity(ClientRow row)
+{
+    row.client.identity = printableDistinctBytes(300);
+    row.server.identity = row.client.identity.left(255);
+    return row;
+}
+
+// QtPsk's slot sets a 600-byte key; the peer holds its first 512 bytes, all QtPsk uses.
+inline ClientRow withOverlongKey(ClientRow row)
+{
+    row.client.key = QtPskTest::distinctBytes(600);
+    row.server.keyHex = row.client.key.left(512).toHex();
+    return row;
+}
+
+// What a peer file states for the client rows that every PSK server peer has.
+struct PeerClientRows
+{
+    // The peer's row for a name and a scenario: TLS 1.2 (tls13 false) or TLS 1.3.
+    std::function<ClientRow(const char *name, const char *scenario, bool tls13)> row;
+    const char *tls12Success; // the names of the plain success rows ("Tls12Echo", ...)
+    const char *tls12SuccessScenario;
+    const char *tls13Success;
+    const char *tls13SuccessScenario;
+    QSsl::AlertType tls12UnknownIdentityAlert; // what the peer answers an unknown identity with
+    QSsl::AlertType tls13UnknownIdentityAlert;
+};
+
+// Those rows, in this order: TLS 1.2 success, over IPv6 (<name>Ipv6), wrong key (bad_record_mac),
+// unknown identity, over-long identity and key; TLS 1.3 success, over IPv6, wrong key
+// (illegal_parameter), unknown identity; the default protocol against TLS 1.2+1.3. A peer's own
+// rows go in with insertAfter().
+inline std::vector<ClientRow> commonClientRows(const PeerClientRows &peer)
+{
+    const auto tls12 = [&peer](const char *name, const char *scenario) {
+        return peer.row(name, scenario, false);
+    };
+    const auto tls13 = [&peer](const char *name, const char *scenario) {
+        return peer.row(name, scenario, true);
+    };
+    const std::string tls12Ipv6 = std::string(peer.tls12Success) + "Ipv6";
+    const std::string tls13Ipv6 = std::string(peer.tls13Success) + "Ipv6";
+    std::vector<ClientRow> rows;
+    rows.push_back(tls12(peer.tls12Success, peer.tls12SuccessScenario));
+    rows.push_back(onIpv6(tls12(tls12Ipv6.c_str(), peer.tls12SuccessScenario)));
+    rows.push_back(withWrongKey(tls12("Tls12WrongKey", "wrong key"), QSsl::AlertType::BadRecordMac));
+    rows.push_back(withUnknownIdentity(tls12("Tls12UnknownIdentity", "unknown identity"),
+                                       peer.tls12UnknownIdentityAlert));
+    rows.push_back(withOverlongIdentity(
+            tls12("Tls12OverlongIdentityTruncatedTo255", "over-long identity (300 B, sent as 255 B)")));
+    rows.push_back(withOverlongKey(
+            tls12("Tls12OverlongKeyTruncatedTo512", "over-long key (600 B, used as 512 B)")));
+    rows.push_back(tls13(peer.tls13Success, peer.tls13SuccessScenario));
+    rows.push_back(onIpv6(tls13(tls13Ipv6.c_str(), peer.tls13SuccessScenario)));
+    rows.push_back(withWrongKey(tls13("Tls13WrongKey", "wrong key"), QSsl::AlertType::IllegalParameter));
+    rows.push_back(withUnknownIdentity(tls13("Tls13UnknownIdentity", "unknown identity"),
+                                       peer.tls13UnknownIdentityAlert));
+    // Issue 5: see expectDefaultProtocolAgainstTls12And13().
+    ClientRow defaultProtocol = tls12("DefaultProtocol", "default protocol, peer TLS 1.2+1.3");
+    rows.push_back(expectDefaultProtocolAgainstTls12And13(defaultProtocol));
+    return rows;
+}
+
+// Inserts \a row after the row named \a name (at the end if there is none).
+inline void insertAfter(std::vector<ClientRow> &rows, const std::string &name, ClientRow row)
+{
+    auto at = std::find_if(rows.begin(), rows.end(), [&](const ClientRow &r) { return r.name == name; });
+    rows.insert(at == rows.end() ? at : at + 1, std::move(row));
+}
+
+// The row named \a name.
+inline ClientRow &rowNamed(std::vector<ClientRow> &rows, const std::string &name)
+{
+    auto at = std::find_if(rows.begin(), rows.end(), [&](const ClientRow &r) { return r.name == name; });
+    return *at;
+}
+
+// The results table's alert column: the fatal alerts received, then those sent.
+inline QString alertsLabel(const std::vector<Alert> &received, const std::vector<Alert> &sent)
+{
+    QStringList alerts;
+    for (const Alert &a : fatalOnly(received))
+        alerts << QStringLiteral("received ") + alertName(a.type);
+    for (const Alert &a : fatalOnly(sent))
+        alerts << QStringLiteral("sent ") + alertName(a.type);
+    return alerts.join(QStringLiteral(", "));
+}
+
+// A failed row: never encrypted, exactly one errorOccurred(\a expected), soon after the start.
+inline void expectPromptFailure(int encrypted, const std::vector<QAbstractSocket::SocketError> &errors,
+                                qint64 msToError, QAbstractSocket::SocketError expected)
+{
+    EXPECT_EQ(encrypted, 0);
+    ASSERT_EQ(errors.size(), 1u) << "exactly one errorOccurred";
+    EXPECT_EQ(errors.front(), expected);
+    EXPECT_GE(msToError, 0);
+    EXPECT_LT(msToError, promptFailureMs) << "the failure must be prompt";
+}
+
 // Starts the peer, runs the QtPsk client, checks every expectation of \a row, records the row.
 inline void runClientRow(PeerKind kind, const ClientRow &row)
 {
@@ -470,12 +632,7 @@ inline void runClientRow(PeerKind kind, const ClientRow &row)
     result.address = addressLabel(row.server.host);
     result.outcome = run.encrypted && run.errors.empty() ? QStringLiteral("ok")
             : run.errors.empty() ? QStringLiteral("no result") : errorName(run.errors.front());
-    QStringList alerts;
-    for (const Alert &a : fatalOnly(run.alertsReceived))
-        alerts << QStringLiteral("received ") + alertName(a.type);
-    for (const Alert &a : fatalOnly(run.alertsSent))
-        alerts << QStringLiteral("sent ") + alertName(a.type);
-    result.alert = alerts.join(QStringLiteral(", "));
+    result.alert = alertsLabel(run.alertsReceived, run.alertsSent);
     result.emissions = QString::number(run.emissions);
     result.changesWithIssue5 = row.changesWithIssue5;
     recordResult(result);
@@ -492,11 +649,7 @@ inline void runClientRow(PeerKind kind, const ClientRow &row)
                 << "the data did not come back intact: " << run.reply.size() << " of "
                 << row.client.expectedReply.size() << " bytes";
     } else {
-        EXPECT_EQ(run.encrypted, 0);
-        ASSERT_EQ(run.errors.size(), 1u) << "exactly one errorOccurred";
-        EXPECT_EQ(run.errors.front(), row.error);
-        EXPECT_GE(run.msToError, 0);
-        EXPECT_LT(run.msToError, promptFailureMs) << "the failure must be prompt";
+        expectPromptFailure(run.encrypted, run.errors, run.msToError, row.error);
     }
     EXPECT_EQ(fatalOnly(run.alertsReceived), row.fatalReceived);
     EXPECT_EQ(fatalOnly(run.alertsSent), row.fatalSent);
@@ -529,6 +682,46 @@ inline void PrintTo(const ServerRow &row, std::ostream *os)
     *os << row.name;
 }
 
+// The client peer connects to ::1.
+inline ServerRow onIpv6(ServerRow row)
+{
+    row.host = QStringLiteral("::1");
+    return row;
+}
+
+// The server sends no identity hint.
+inline ServerRow withoutHint(ServerRow row)
+{
+    row.server.hint.clear();
+    row.clientShowsHint.clear();
+    return row;
+}
+
+// The handshake fails with the fatal alert \a sent by QtPsk's server.
+inline ServerRow failedSending(ServerRow row, QSsl::AlertType sent)
+{
+    row.success = false;
+    row.fatalSent = {fatal(sent)};
+    return row;
+}
+
+// The client peer offers a wrong key; QtPsk's server fails with \a alert.
+inline ServerRow withWrongKey(ServerRow row, QSsl::AlertType alert)
+{
+    row = failedSending(std::move(row), alert);
+    row.client.keyHex = wrongKeyHex();
+    return row;
+}
+
+// The client peer offers an identity the slot does not know; QtPsk's server fails with \a alert.
+inline ServerRow withUnknownIdentity(ServerRow row, QSsl::AlertType alert)
+{
+    row = failedSending(std::move(row), alert);
+    row.client.identity = "nobody";
+    row.identitySeen = "nobody";
+    return row;
+}
+
 inline void runServerRow(ClientKind kind, const ServerRow &row)
 {
     const ServerRun run = runServer(row.host, kind, row.client, row.server, row.success);
@@ -545,12 +738,7 @@ inline void runServerRow(ClientKind kind, const ServerRow &row)
     result.outcome = run.encrypted && run.errors.empty() && run.clientReceivedEcho
             ? QStringLiteral("ok")
             : run.errors.empty() ? QStringLiteral("no result") : errorName(run.errors.front());
-    QStringList alerts;
-    for (const Alert &a : fatalOnly(run.alertsReceived))
-        alerts << QStringLiteral("received ") + alertName(a.type);
-    for (const Alert &a : fatalOnly(run.alertsSent))
-        alerts << QStringLiteral("sent ") + alertName(a.type);
-    result.alert = alerts.join(QStringLiteral(", "));
+    result.alert = alertsLabel(run.alertsReceived, run.alertsSent);
     result.emissions = QString::number(run.emissions);
     result.changesWithIssue5 = row.changesWithIssue5;
     recordResult(result);
@@ -567,16 +755,56 @@ inline void runServerRow(ClientKind kind, const ServerRow &row)
             EXPECT_TRUE(run.clientOutput.contains(row.clientShowsHint));
         }
     } else {
-        EXPECT_EQ(run.encrypted, 0);
-        ASSERT_EQ(run.errors.size(), 1u) << "exactly one errorOccurred";
-        EXPECT_EQ(run.errors.front(), row.error);
-        EXPECT_GE(run.msToError, 0);
-        EXPECT_LT(run.msToError, promptFailureMs) << "the failure must be prompt";
+        expectPromptFailure(run.encrypted, run.errors, run.msToError, row.error);
     }
     EXPECT_EQ(fatalOnly(run.alertsSent), row.fatalSent);
     EXPECT_EQ(fatalOnly(run.alertsReceived), row.fatalReceived);
 }
 
+// A row named \a name for the scenario column \a scenario, offering \a cipherLabel.
+template <typename Row>
+Row namedRow(const char *name, const char *scenario, const QString &cipherLabel)
+{
+    Row row;
+    row.name = name;
+    row.scenario = QString::fromLatin1(scenario);
+    row.cipherLabel = cipherLabel;
+    return row;
+}
+
 } // namespace QtPskInterop
+
+// One client matrix: GoogleTest suite \a Suite, one test QtPskClientReportsWhatThePeerDid per row
+// of \a rows (named Matrix/<Suite>.QtPskClientReportsWhatThePeerDid/<row name>), each run against
+// the peer \a kind after \a require (a statement that skips, or fails in CI, without the peer).
+#define QTPSK_INTEROP_CLIENT_MATRIX(Suite, kind, rows, require)                                  \
+    class Suite : public ::testing::TestWithParam<::QtPskInterop::ClientRow>                    \
+    {                                                                                           \
+    };                                                                                          \
+    TEST_P(Suite, QtPskClientReportsWhatThePeerDid)                                             \
+    {                                                                                           \
+        require;                                                                                \
+        ::QtPskInterop::runClientRow(kind, GetParam());                                         \
+    }                                                                                           \
+    INSTANTIATE_TEST_SUITE_P(Matrix, Suite, ::testing::ValuesIn(rows),                          \
+                             [](const ::testing::TestParamInfo<::QtPskInterop::ClientRow> &r) { \
+                                 return r.param.name;                                           \
+                             })
+
+// One server matrix: as QTPSK_INTEROP_CLIENT_MATRIX, QtPsk the server against the client \a kind
+// (tests QtPskServerReportsWhatThePeerDid).
+#define QTPSK_INTEROP_SERVER_MATRIX(Suite, kind, rows, require)                                  \
+    class Suite : public ::testing::TestWithParam<::QtPskInterop::ServerRow>                    \
+    {                                                                                           \
+    };                                                                                          \
+    TEST_P(Suite, QtPskServerReportsWhatThePeerDid)                                             \
+    {                                                                                           \
+        require;                                                                                \
+        ::QtPskInterop::runServerRow(kind, GetParam());                                         \
+    }                                                                                           \
+    INSTANTIATE_TEST_SUITE_P(Matrix, Suite, ::testing::ValuesIn(rows),                          \
+                             [](const ::testing::TestParamInfo<::QtPskInterop::ServerRow> &r) { \
+                                 return r.param.name;                                           \
+                             })
 
 #endif // QTPSK_INTEROPHARNESS_H

@@ -131,14 +131,7 @@ QString loopbackBindShim();
 
 // Skips the current test, or fails it in CI, when the peer's program is not installed.
 #define QTPSK_REQUIRE_PEER(kind)                                                                \
-    do {                                                                                        \
-        const char *program_ = ::QtPskInterop::peerProgram(kind);                               \
-        if (::QtPskInterop::findPeerProgram(program_).isEmpty()) {                \
-            if (::QtPskTest::inCi())                                                            \
-                FAIL() << "peer program " << program_ << " is not installed (required in CI)"; \
-            else                                                                                \
-                GTEST_SKIP() << "peer program " << program_ << " is not installed";             \
-        }                                                                                       \
-    } while (false)
+    QTPSK_REQUIRE_FOUND(::QtPskInterop::findPeerProgram(::QtPskInterop::peerProgram(kind)),     \
+                        ::QtPskInterop::peerProgram(kind))
 
 #endif // QTPSK_INTEROPPEERS_H

@@ -14,7 +14,6 @@ using namespace QtPskInterop;
 namespace {
 
 const QByteArray brokerHint = QByteArrayLiteral("mosquitto-hint");
-const QByteArray wrongKeyHex = QByteArrayLiteral("ffeeddccbbaa99887766554433221100");
 
 // MQTT 3.1.1 CONNECT (clean session, keep-alive 60 s, client id "qtpsk-interop") and the CONNACK
 // that accepts it (no session present, return code 0).
@@ -33,10 +32,7 @@ QByteArray mqttConnack()
 
 ClientRow base(const char *name, const char *scenario, TlsVersion version = TlsVersion::V1_2)
 {
-    ClientRow row;
-    row.name = name;
-    row.scenario = QString::fromLatin1(scenario);
-    row.cipherLabel = QStringLiteral("PSK");
+    ClientRow row = namedRow<ClientRow>(name, scenario, QStringLiteral("PSK"));
     row.server.version = version;
     row.server.hint = brokerHint;
     row.hint = brokerHint;
@@ -51,83 +47,19 @@ ClientRow base(const char *name, const char *scenario, TlsVersion version = TlsV
     return row;
 }
 
-ClientRow failed(ClientRow row, QSsl::AlertType received)
-{
-    row.success = false;
-    row.fatalReceived = {fatal(received)};
-    return row;
-}
-
 std::vector<ClientRow> clientRows()
 {
-    std::vector<ClientRow> rows;
-    rows.push_back(base("Tls12Connect", "success, CONNECT/CONNACK (hint present)"));
-    {
-        ClientRow r = base("Tls12ConnectIpv6", "success, CONNECT/CONNACK (hint present)");
-        r.server.host = QStringLiteral("::1");
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = failed(base("Tls12WrongKey", "wrong key"), QSsl::AlertType::BadRecordMac);
-        r.client.key = QByteArray::fromHex(wrongKeyHex);
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = failed(base("Tls12UnknownIdentity", "unknown identity"), QSsl::AlertType::UnknownPskIdentity);
-        r.client.identity = QByteArrayLiteral("nobody");
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = base("Tls12OverlongIdentityTruncatedTo255", "over-long identity (300 B, sent as 255 B)");
-        r.client.identity = QByteArray(300, 'm');
-        r.server.identity = QByteArray(255, 'm');
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = base("Tls12OverlongKeyTruncatedTo512", "over-long key (600 B, used as 512 B)");
-        QByteArray key;
-        for (int i = 0; i < 600; ++i)
-            key += char(i * 17 + 9);
-        r.client.key = key;
-        r.server.keyHex = key.left(512).toHex();
-        rows.push_back(r);
-    }
-    rows.push_back(base("Tls13Connect", "success, CONNECT/CONNACK (hint absent in TLS 1.3)", TlsVersion::V1_3));
-    {
-        ClientRow r = base("Tls13ConnectIpv6", "success, CONNECT/CONNACK (hint absent in TLS 1.3)", TlsVersion::V1_3);
-        r.server.host = QStringLiteral("::1");
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = failed(base("Tls13WrongKey", "wrong key", TlsVersion::V1_3), QSsl::AlertType::IllegalParameter);
-        r.client.key = QByteArray::fromHex(wrongKeyHex);
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = failed(base("Tls13UnknownIdentity", "unknown identity", TlsVersion::V1_3),
-                             QSsl::AlertType::HandshakeFailure);
-        r.client.identity = QByteArrayLiteral("nobody");
-        rows.push_back(r);
-    }
-    {   // Issue 5: see expectDefaultProtocolAgainstTls12And13().
-        ClientRow r = base("DefaultProtocol", "default protocol, peer TLS 1.2+1.3");
-        rows.push_back(expectDefaultProtocolAgainstTls12And13(r));
-    }
-    return rows;
+    return commonClientRows(PeerClientRows{
+            [](const char *name, const char *scenario, bool tls13) {
+                return base(name, scenario, tls13 ? TlsVersion::V1_3 : TlsVersion::V1_2);
+            },
+            "Tls12Connect", "success, CONNECT/CONNACK (hint present)", "Tls13Connect",
+            "success, CONNECT/CONNACK (hint absent in TLS 1.3)", QSsl::AlertType::UnknownPskIdentity,
+            QSsl::AlertType::HandshakeFailure});
 }
 
-class MosquittoInterop : public ::testing::TestWithParam<ClientRow>
-{
-};
-
-TEST_P(MosquittoInterop, QtPskClientReportsWhatThePeerDid)
-{
-    QTPSK_REQUIRE_PEER(PeerKind::Mosquitto);
-    runClientRow(PeerKind::Mosquitto, GetParam());
-}
-
-INSTANTIATE_TEST_SUITE_P(Matrix, MosquittoInterop, ::testing::ValuesIn(clientRows()),
-                         [](const ::testing::TestParamInfo<ClientRow> &row) { return row.param.name; });
+QTPSK_INTEROP_CLIENT_MATRIX(MosquittoInterop, PeerKind::Mosquitto, clientRows(),
+                            QTPSK_REQUIRE_PEER(PeerKind::Mosquitto));
 
 #ifdef QTPSK_INTEROP_MQTT_PSK
 // The example client publishes over QtPsk; mosquitto_sub (libmosquitto on OpenSSL) receives it.

@@ -15,10 +15,7 @@ const QByteArray serverHint = QByteArrayLiteral("openssl-hint");
 
 ClientRow base(const char *name, const char *scenario, const char *cipherLabel)
 {
-    ClientRow row;
-    row.name = name;
-    row.scenario = QString::fromLatin1(scenario);
-    row.cipherLabel = QString::fromLatin1(cipherLabel);
+    ClientRow row = namedRow<ClientRow>(name, scenario, QString::fromLatin1(cipherLabel));
     row.server.version = TlsVersion::V1_2;
     row.server.hint = serverHint;
     row.hint = serverHint;
@@ -37,13 +34,6 @@ ClientRow tls13(const char *name, const char *scenario, const char *suites)
     return row;
 }
 
-ClientRow failed(ClientRow row, QSsl::AlertType received)
-{
-    row.success = false;
-    row.fatalReceived = {fatal(received)};
-    return row;
-}
-
 std::vector<ClientRow> clientRows()
 {
     std::vector<ClientRow> rows;
@@ -58,22 +48,9 @@ std::vector<ClientRow> clientRows()
         r.server.cipher = QStringLiteral("kDHEPSK");
         rows.push_back(r);
     }
-    {
-        ClientRow r = base("Tls12PskEchoIpv6", "success, data echoed", "kPSK");
-        r.server.host = QStringLiteral("::1");
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = base("Tls12NoHint", "hint absent", "kPSK");
-        r.server.hint.clear();
-        r.hint.clear();
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = failed(base("Tls12WrongKey", "wrong key", "kPSK"), QSsl::AlertType::BadRecordMac);
-        r.client.key = QByteArray::fromHex("ffeeddccbbaa99887766554433221100");
-        rows.push_back(r);
-    }
+    rows.push_back(onIpv6(base("Tls12PskEchoIpv6", "success, data echoed", "kPSK")));
+    rows.push_back(withoutHint(base("Tls12NoHint", "hint absent", "kPSK")));
+    rows.push_back(withWrongKey(base("Tls12WrongKey", "wrong key", "kPSK"), QSsl::AlertType::BadRecordMac));
     {   // Quirk: s_server only warns about an unknown identity in TLS 1.2 and uses its key.
         ClientRow r = base("Tls12UnknownIdentityAccepted", "unknown identity (peer only warns)", "kPSK");
         r.client.identity = QByteArrayLiteral("nobody");
@@ -82,26 +59,14 @@ std::vector<ClientRow> clientRows()
     {   // QtPsk sends the first 255 bytes (maximumIdentityLength()); TLS 1.3 checks the identity.
         ClientRow r = tls13("Tls13OverlongIdentityTruncatedTo255", "over-long identity (300 B, sent as 255 B)",
                             "TLS_AES_128_GCM_SHA256");
-        r.client.identity = QByteArray(300, 'i');
-        r.server.identity = QByteArray(255, 'i');
-        rows.push_back(r);
+        rows.push_back(withOverlongIdentity(r));
     }
-    {   // QtPsk uses the first 512 bytes (maximumPreSharedKeyLength()).
-        ClientRow r = base("Tls12OverlongKeyTruncatedTo512", "over-long key (600 B, used as 512 B)", "kPSK");
-        QByteArray key;
-        for (int i = 0; i < 600; ++i)
-            key += char(i * 13 + 7);
-        r.client.key = key;
-        r.server.keyHex = key.left(512).toHex();
-        rows.push_back(r);
-    }
+    // QtPsk uses the first 512 bytes (maximumPreSharedKeyLength()).
+    rows.push_back(withOverlongKey(
+            base("Tls12OverlongKeyTruncatedTo512", "over-long key (600 B, used as 512 B)", "kPSK")));
     rows.push_back(tls13("Tls13Aes128Gcm", "success, data echoed", "TLS_AES_128_GCM_SHA256"));
     rows.push_back(tls13("Tls13Chacha20", "success, data echoed", "TLS_CHACHA20_POLY1305_SHA256"));
-    {
-        ClientRow r = tls13("Tls13Aes128GcmIpv6", "success, data echoed", "TLS_AES_128_GCM_SHA256");
-        r.server.host = QStringLiteral("::1");
-        rows.push_back(r);
-    }
+    rows.push_back(onIpv6(tls13("Tls13Aes128GcmIpv6", "success, data echoed", "TLS_AES_128_GCM_SHA256")));
     {   // The server would accept psk_ke; OpenSSL's client offers psk_dhe_ke, which still wins.
         ClientRow r = tls13("Tls13ServerAllowsPskKe", "psk_ke allowed by the peer", "TLS_AES_128_GCM_SHA256");
         r.server.allowPskKe = true;
@@ -114,18 +79,10 @@ std::vector<ClientRow> clientRows()
         r.changesWithIssue5 = QStringLiteral("may succeed if issue 5 offers a SHA-384 PSK");
         rows.push_back(r);
     }
-    {
-        ClientRow r = failed(tls13("Tls13WrongKey", "wrong key", "TLS_AES_128_GCM_SHA256"),
-                             QSsl::AlertType::IllegalParameter);
-        r.client.key = QByteArray::fromHex("ffeeddccbbaa99887766554433221100");
-        rows.push_back(r);
-    }
-    {
-        ClientRow r = failed(tls13("Tls13UnknownIdentity", "unknown identity", "TLS_AES_128_GCM_SHA256"),
-                             QSsl::AlertType::HandshakeFailure);
-        r.client.identity = QByteArrayLiteral("nobody");
-        rows.push_back(r);
-    }
+    rows.push_back(withWrongKey(tls13("Tls13WrongKey", "wrong key", "TLS_AES_128_GCM_SHA256"),
+                                QSsl::AlertType::IllegalParameter));
+    rows.push_back(withUnknownIdentity(tls13("Tls13UnknownIdentity", "unknown identity", "TLS_AES_128_GCM_SHA256"),
+                                       QSsl::AlertType::HandshakeFailure));
     {   // Issue 5: see expectDefaultProtocolAgainstTls12And13().
         ClientRow r = base("DefaultProtocolBothVersionsServer", "default protocol, peer TLS 1.2+1.3", "default");
         rows.push_back(expectDefaultProtocolAgainstTls12And13(r));
@@ -150,18 +107,8 @@ std::vector<ClientRow> clientRows()
     return rows;
 }
 
-class OpenSslServerInterop : public ::testing::TestWithParam<ClientRow>
-{
-};
-
-TEST_P(OpenSslServerInterop, QtPskClientReportsWhatThePeerDid)
-{
-    QTPSK_REQUIRE_PEER(PeerKind::OpenSslServer);
-    runClientRow(PeerKind::OpenSslServer, GetParam());
-}
-
-INSTANTIATE_TEST_SUITE_P(Matrix, OpenSslServerInterop, ::testing::ValuesIn(clientRows()),
-                         [](const ::testing::TestParamInfo<ClientRow> &row) { return row.param.name; });
+QTPSK_INTEROP_CLIENT_MATRIX(OpenSslServerInterop, PeerKind::OpenSslServer, clientRows(),
+                            QTPSK_REQUIRE_PEER(PeerKind::OpenSslServer));
 
 } // namespace
 
@@ -169,10 +116,7 @@ namespace {
 
 ServerRow serverBase(const char *name, const char *scenario)
 {
-    ServerRow row;
-    row.name = name;
-    row.scenario = QString::fromLatin1(scenario);
-    row.cipherLabel = QStringLiteral("default");
+    ServerRow row = namedRow<ServerRow>(name, scenario, QStringLiteral("default"));
     row.server.hint = serverHint;
     row.clientShowsHint = "PSK identity hint: " + serverHint;
     return row;
@@ -192,88 +136,39 @@ std::vector<ServerRow> serverRows()
 {
     std::vector<ServerRow> rows;
     rows.push_back(serverBase("Tls12Echo", "success, data echoed"));
-    {
-        ServerRow r = serverBase("Tls12EchoIpv6", "success, data echoed");
-        r.host = QStringLiteral("::1");
-        rows.push_back(r);
-    }
+    rows.push_back(onIpv6(serverBase("Tls12EchoIpv6", "success, data echoed")));
     {
         ServerRow r = serverBase("Tls12EcdhePsk", "success, data echoed");
         r.client.cipher = QStringLiteral("ECDHE-PSK-CHACHA20-POLY1305");
         rows.push_back(r);
     }
-    {
-        ServerRow r = serverBase("Tls12NoHint", "hint absent");
-        r.server.hint.clear();
-        r.clientShowsHint.clear();
-        rows.push_back(r);
-    }
-    {
-        ServerRow r = serverBase("Tls12WrongKey", "wrong key");
-        r.client.keyHex = "ffeeddccbbaa99887766554433221100";
-        r.success = false;
-        r.fatalSent = {fatal(QSsl::AlertType::BadRecordMac)};
-        rows.push_back(r);
-    }
-    {
-        ServerRow r = serverBase("Tls12UnknownIdentity", "unknown identity");
-        r.client.identity = "nobody";
-        r.identitySeen = "nobody";
-        r.success = false;
-        r.fatalSent = {fatal(QSsl::AlertType::UnknownPskIdentity)};
-        rows.push_back(r);
-    }
+    rows.push_back(withoutHint(serverBase("Tls12NoHint", "hint absent")));
+    rows.push_back(withWrongKey(serverBase("Tls12WrongKey", "wrong key"), QSsl::AlertType::BadRecordMac));
+    rows.push_back(withUnknownIdentity(serverBase("Tls12UnknownIdentity", "unknown identity"),
+                                       QSsl::AlertType::UnknownPskIdentity));
     {   // s_client's legacy callback sends at most 255 bytes: the longest identity it can send.
         ServerRow r = serverBase("Tls12Identity255Bytes", "long identity (255 B)");
-        r.client.identity = QByteArray(255, 'i');
+        r.client.identity = printableDistinctBytes(255);
         r.server.identity = r.client.identity;
         r.identitySeen = r.client.identity;
         rows.push_back(r);
     }
     {
         ServerRow r = serverBase("Tls12Key512Bytes", "long key (512 B)");
-        QByteArray key;
-        for (int i = 0; i < 512; ++i)
-            key += char(i * 5 + 3);
-        r.client.keyHex = key.toHex();
-        r.server.key = key;
+        r.server.key = QtPskTest::distinctBytes(512);
+        r.client.keyHex = r.server.key.toHex();
         rows.push_back(r);
     }
     rows.push_back(serverTls13("Tls13Echo", "success, data echoed"));
-    {
-        ServerRow r = serverTls13("Tls13EchoIpv6", "success, data echoed");
-        r.host = QStringLiteral("::1");
-        rows.push_back(r);
-    }
-    {
-        ServerRow r = serverTls13("Tls13WrongKey", "wrong key");
-        r.client.keyHex = "ffeeddccbbaa99887766554433221100";
-        r.success = false;
-        r.fatalSent = {fatal(QSsl::AlertType::IllegalParameter)};
-        rows.push_back(r);
-    }
-    {
-        ServerRow r = serverTls13("Tls13UnknownIdentity", "unknown identity");
-        r.client.identity = "nobody";
-        r.identitySeen = "nobody";
-        r.success = false;
-        r.fatalSent = {fatal(QSsl::AlertType::HandshakeFailure)};
-        rows.push_back(r);
-    }
+    rows.push_back(onIpv6(serverTls13("Tls13EchoIpv6", "success, data echoed")));
+    rows.push_back(withWrongKey(serverTls13("Tls13WrongKey", "wrong key"), QSsl::AlertType::IllegalParameter));
+    rows.push_back(withUnknownIdentity(serverTls13("Tls13UnknownIdentity", "unknown identity"),
+                                       QSsl::AlertType::HandshakeFailure));
     return rows;
 }
 
-class OpenSslClientInterop : public ::testing::TestWithParam<ServerRow>
-{
-};
-
-TEST_P(OpenSslClientInterop, QtPskServerReportsWhatThePeerDid)
-{
-    QTPSK_REQUIRE_PEER(PeerKind::OpenSslServer); // the same openssl program
-    runServerRow(ClientKind::OpenSslClient, GetParam());
-}
-
-INSTANTIATE_TEST_SUITE_P(Matrix, OpenSslClientInterop, ::testing::ValuesIn(serverRows()),
-                         [](const ::testing::TestParamInfo<ServerRow> &row) { return row.param.name; });
+// s_client is the same openssl program as s_server: its presence is QTPSK_REQUIRE_PEER(OpenSslServer).
+QTPSK_INTEROP_SERVER_MATRIX(OpenSslClientInterop, ClientKind::OpenSslClient, serverRows(),
+                            QTPSK_REQUIRE_PEER(PeerKind::OpenSslServer));
 
 } // namespace

@@ -4,11 +4,17 @@
 #                          also check the install tree holds only public headers, the package files and
 #                          the library.
 #   STEP=add_subdirectory  build the consumer with add_subdirectory(SOURCE_DIR) and compare its output.
+#   STEP=build_tree        build the consumer with find_package(QtPsk) and QtPsk_DIR=BUILD_DIR (the
+#                          build tree's export) and compare its output; check the version file's
+#                          compatibility rule (0.x: the same major and minor version only).
+#   STEP=exports           the library that STEP=find_package installed exports the public API only:
+#                          `nm -D --defined-only` lists QtPsk's classes and no QtPskPrivate symbol.
 #   STEP=spellings_<find_package|add_subdirectory>
 #                          the QtNetwork spellings (below) in the consumer the step named configured.
 #   STEP=reference         build the consumer against Qt6::Network and write REFERENCE_OUTPUT.
 #   STEP=namespace         build and install QtPsk with QTPSK_NAMESPACE=QtPskNs, then build and run a
-#                          program that uses it beside Qt6::Network.
+#                          program that uses it beside Qt6::Network; its library exports no
+#                          QtPskPrivate symbol either.
 # The QtNetwork spellings: every public header of include/QtPsk, included as <QtNetwork/QSslSocket>,
 # <QtNetwork/qsslsocket.h>, <QtNetwork> and <QtNetwork/QtNetwork>, builds with Qt6::Core linked
 # before and after QtPsk::QtPsk and runs valgrind-clean (the classes are QtPsk's); a target where
@@ -151,6 +157,34 @@ function(build_consumer mode out_var)
     set(${out_var} "${output}" PARENT_SCOPE)
 endfunction()
 
+# The installed shared library \a library exports the public API (QSslSocket's and
+# QSslPreSharedKeyAuthenticator's symbols are there) and nothing of the internal namespace
+# QtPskPrivate (its name appears in every mangled symbol of that namespace or taking its types).
+function(check_exports library)
+    if(NOT NM)
+        message(FATAL_ERROR "packaging_test.cmake needs -D NM=<nm> for STEP=${STEP}")
+    endif()
+    execute_process(COMMAND ${NM} -D --defined-only ${library}
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE symbols ERROR_VARIABLE err)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "${NM} -D --defined-only ${library} failed (${rc}): ${err}")
+    endif()
+    string(REGEX MATCHALL "[^\n]*QtPskPrivate[^\n]*" internal "${symbols}")
+    list(LENGTH internal internal_count)
+    if(internal_count GREATER 0)
+        list(JOIN internal "\n" internal)
+        message(FATAL_ERROR "${library} exports ${internal_count} QtPskPrivate symbol(s):\n${internal}")
+    endif()
+    foreach(class 10QSslSocket 29QSslPreSharedKeyAuthenticator)
+        if(NOT symbols MATCHES "${class}")
+            message(FATAL_ERROR "${library} exports no symbol of ${class}: not the QtPsk library?")
+        endif()
+    endforeach()
+    string(REGEX MATCHALL "[^\n]+" lines "${symbols}")
+    list(LENGTH lines count)
+    message(STATUS "${library}: ${count} exported symbols, none of QtPskPrivate")
+endfunction()
+
 function(compare_with_reference output)
     file(READ ${REFERENCE_OUTPUT} reference)
     if(NOT output STREQUAL reference)
@@ -198,6 +232,56 @@ elseif(STEP STREQUAL "find_package")
     build_consumer(find_package output -DCMAKE_PREFIX_PATH=${prefix})
     compare_with_reference("${output}")
 
+elseif(STEP STREQUAL "exports")
+    # The install tree of the find_package step (fixture): nothing is installed twice.
+    file(GLOB libraries LIST_DIRECTORIES false ${WORK_DIR}/find_package/prefix/lib/libQtPsk.so.*.*)
+    if(NOT libraries)
+        message(FATAL_ERROR "no installed libQtPsk.so in ${WORK_DIR}/find_package/prefix: run the find_package step first")
+    endif()
+    foreach(library IN LISTS libraries)
+        check_exports(${library})
+    endforeach()
+
+elseif(STEP STREQUAL "build_tree")
+    # The version file's rule: 0.x accepts a request for the same major and minor version only.
+    file(STRINGS ${BUILD_DIR}/QtPskConfigVersion.cmake version_line REGEX "^set\\(PACKAGE_VERSION ")
+    string(REGEX MATCH "[0-9]+\\.[0-9]+\\.[0-9]+" version "${version_line}")
+    string(REGEX MATCH "^[0-9]+\\.[0-9]+" major_minor "${version}")
+    string(REGEX REPLACE "^([0-9]+)\\..*" "\\1" major "${version}")
+    string(REGEX REPLACE "^[0-9]+\\.([0-9]+).*" "\\1" minor "${version}")
+    math(EXPR next_minor "${minor} + 1")
+    math(EXPR next_major "${major} + 1")
+    set(accepted ${version} ${major_minor})
+    set(refused ${major}.${next_minor} ${next_major}.0)
+    if(minor GREATER 0)
+        math(EXPR previous_minor "${minor} - 1")
+        list(APPEND refused ${major}.${previous_minor})
+    endif()
+    if(NOT major EQUAL 0)
+        message(FATAL_ERROR "QtPsk ${version}: from 1.0 on the version file accepts earlier minor "
+                "versions; update this check")
+    endif()
+    foreach(request IN LISTS accepted refused)
+        string(REPLACE "." ";" parts "${request}")
+        list(GET parts 0 PACKAGE_FIND_VERSION_MAJOR)
+        list(GET parts 1 PACKAGE_FIND_VERSION_MINOR)
+        set(PACKAGE_FIND_VERSION ${request})
+        set(PACKAGE_FIND_VERSION_COUNT 2)
+        unset(PACKAGE_VERSION_COMPATIBLE)
+        unset(PACKAGE_VERSION_EXACT)
+        unset(PACKAGE_VERSION_UNSUITABLE)
+        include(${BUILD_DIR}/QtPskConfigVersion.cmake)
+        if(request IN_LIST accepted AND NOT PACKAGE_VERSION_COMPATIBLE)
+            message(FATAL_ERROR "QtPsk ${version} refuses a request for ${request}")
+        elseif(request IN_LIST refused AND PACKAGE_VERSION_COMPATIBLE)
+            message(FATAL_ERROR "QtPsk ${version} accepts a request for ${request}")
+        endif()
+    endforeach()
+    message(STATUS "QtPsk ${version} satisfies ${accepted}, not ${refused}")
+    # A sibling project using the build folder: find_package(QtPsk) with QtPsk_DIR=BUILD_DIR.
+    build_consumer(find_package output -DQtPsk_DIR=${BUILD_DIR})
+    compare_with_reference("${output}")
+
 elseif(STEP STREQUAL "add_subdirectory")
     build_consumer(add_subdirectory output)
     compare_with_reference("${output}")
@@ -241,6 +325,13 @@ elseif(STEP STREQUAL "namespace")
     if(EXISTS ${prefix}/include/QtPsk/compat OR EXISTS ${prefix}/include/QtPsk/QtNetwork)
         message(FATAL_ERROR "the namespaced install holds QtNetwork spellings, which would shadow Qt's")
     endif()
+    file(GLOB libraries LIST_DIRECTORIES false ${prefix}/lib/libQtPsk.so.*.*)
+    if(NOT libraries)
+        message(FATAL_ERROR "the namespaced install lacks the library")
+    endif()
+    foreach(library IN LISTS libraries)
+        check_exports(${library})
+    endforeach()
     file(READ ${prefix}/lib/cmake/QtPsk/QtPskTargets.cmake targets)
     if(targets MATCHES "Q_NETWORK_EXPORT|QTNETWORKEXPORTS_H")
         message(FATAL_ERROR "the namespaced QtPsk::QtPsk carries the guard against Qt's headers")

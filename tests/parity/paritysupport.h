@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "../common/pskconfiguration.h"
+
 #if !defined(QTPSK_PARITY_AGAINST_QTNETWORK) && defined(QTPSK_NAMESPACE)
 QTPSK_USE_NAMESPACE
 #endif
@@ -208,15 +210,7 @@ inline std::vector<QSsl::AlertType> fatalTypes(const std::vector<Alert> &alerts)
     return types;
 }
 
-// A TLS 1.2 PSK configuration like Qt's own tests use: one cipher, TLS 1.2 pinned.
-inline QSslConfiguration pskConfiguration(const QString &cipher, QSslSocket::PeerVerifyMode mode)
-{
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    configuration.setProtocol(QSsl::TlsV1_2);
-    configuration.setCiphers(QList<QSslCipher>{QSslCipher(cipher)});
-    configuration.setPeerVerifyMode(mode);
-    return configuration;
-}
+using QtPskTest::pskConfiguration;
 
 } // namespace Parity
 

@@ -307,6 +307,15 @@ public:
 
     bool listen() { return server->listen(QHostAddress::LocalHost, 0); }
 
+    // The short handshake timeout of the HandshakeTimeout scenario is for the scenario's client
+    // only: the good client that follows gets the ordinary timeout, so that a slow machine
+    // cannot make its handshake outlast the scenario's timeout.
+    void restoreHandshakeTimeout()
+    {
+        if (auto *ssl = qobject_cast<QSslServer *>(server.data()))
+            ssl->setHandshakeTimeout(kTimeoutMs);
+    }
+
     bool isLive(const QAbstractSocket *socket) const
     {
         for (const auto &record : records) {
@@ -396,6 +405,16 @@ public:
     bool allEnded() const { return m_seen.load() > 0 && m_ended.load(); }
     int seen() const { return m_seen.load(); }
 
+    // ServerSide::restoreHandshakeTimeout() in the server's thread; returns once it has run.
+    void restoreHandshakeTimeout()
+    {
+        QObject *const context = m_context.load();
+        if (!context || !isRunning())
+            return;
+        QMetaObject::invokeMethod(context, [this] { m_side->restoreHandshakeTimeout(); },
+                                  Qt::BlockingQueuedConnection);
+    }
+
     // quit() and wait(), then an acquire of the flag run() sets last: Qt's threads are detached
     // and wait() synchronises inside Qt, where ThreadSanitizer cannot see it, so without this the
     // destruction of this object would look like a race with the thread's last writes.
@@ -432,12 +451,17 @@ protected:
             m_ended = side.allEnded();
         });
         poll.start(5);
+        m_side = &side; // read in this thread only (restoreHandshakeTimeout())
+        m_context = &poll;
         m_port = side.server->serverPort();
         exec();
+        m_context = nullptr;
     }
 
 private:
     Scenario m_scenario;
+    ServerSide *m_side = nullptr;
+    std::atomic<QObject *> m_context{nullptr};
     std::atomic<quint16> m_port{0};
     std::atomic<bool> m_finished{false};
     std::atomic<bool> m_failed{false};
@@ -856,6 +880,12 @@ private:
         if (m_server && (!m_server->server || !m_server->server->isListening())) {
             ADD_FAILURE() << "the server stopped listening";
             return;
+        }
+        if (m_scenario == Scenario::HandshakeTimeout) {
+            if (m_server)
+                m_server->restoreHandshakeTimeout();
+            else if (m_thread)
+                m_thread->restoreHandshakeTimeout();
         }
         Scenario checkerScenario = m_scenario;
         switch (m_scenario) {

@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/pskconfiguration.h"
 #include "common/testsupport.h"
 
 namespace {
@@ -41,14 +42,10 @@ struct SlotError : std::runtime_error
     explicit SlotError(const char *what) : std::runtime_error(what) { }
 };
 
+// For TLS 1.2 the cipher PSK-AES256-CBC-SHA.
 QSslConfiguration pskConfiguration(QSsl::SslProtocol protocol)
 {
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
-    configuration.setProtocol(protocol);
-    if (protocol == QSsl::TlsV1_2)
-        configuration.setCiphers(QStringLiteral("PSK-AES256-CBC-SHA"));
-    return configuration;
+    return QtPskTest::pskConfiguration(protocol, QStringLiteral("PSK-AES256-CBC-SHA"));
 }
 
 void giveKey(QSslPreSharedKeyAuthenticator *authenticator)

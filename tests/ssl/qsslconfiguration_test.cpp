@@ -51,7 +51,7 @@ bool onByDefault(QSsl::SslOption option)
         || option == QSsl::SslOptionDisableSessionPersistence;
 }
 
-QSslConfiguration pskConfiguration()
+QSslConfiguration nonDefaultConfiguration()
 {
     QSslConfiguration c;
     c.setProtocol(QSsl::TlsV1_2);
@@ -160,7 +160,7 @@ TEST(QSslConfiguration, EmptyHintIsNotNullYetEqualsTheNullHint)
 
 TEST(QSslConfiguration, SettersStoreTheirValues)
 {
-    const QSslConfiguration c = pskConfiguration();
+    const QSslConfiguration c = nonDefaultConfiguration();
     EXPECT_EQ(c.protocol(), QSsl::TlsV1_2);
     EXPECT_EQ(c.peerVerifyMode(), QSslSocket::VerifyNone);
     EXPECT_EQ(c.peerVerifyDepth(), 3);
@@ -186,7 +186,7 @@ TEST(QSslConfiguration, NegativePeerVerifyDepthIsRefused)
 
 TEST(QSslConfiguration, CopyThenMutateCopyLeavesOriginalUnchanged)
 {
-    const QSslConfiguration original = pskConfiguration();
+    const QSslConfiguration original = nonDefaultConfiguration();
     QSslConfiguration copy(original);
     EXPECT_EQ(copy, original);
     copy.setProtocol(QSsl::TlsV1_3);
@@ -199,7 +199,7 @@ TEST(QSslConfiguration, CopyThenMutateCopyLeavesOriginalUnchanged)
     copy.setSslOption(QSsl::SslOptionDisableSessionTickets, false);
     Access::setSessionCipher(copy, QSslCipher(QStringLiteral("TLS_AES_128_GCM_SHA256")));
     Access::setSessionProtocol(copy, QSsl::TlsV1_3);
-    EXPECT_EQ(original, pskConfiguration());
+    EXPECT_EQ(original, nonDefaultConfiguration());
     EXPECT_EQ(original.protocol(), QSsl::TlsV1_2);
     EXPECT_EQ(original.preSharedKeyIdentityHint(), QByteArray("QtTestServerHint"));
     EXPECT_TRUE(original.sessionCipher().isNull());
@@ -214,9 +214,9 @@ TEST(QSslConfiguration, CopyThenMutateCopyLeavesOriginalUnchanged)
 
 TEST(QSslConfiguration, EqualityComparesEverySetting)
 {
-    const QSslConfiguration base = pskConfiguration();
-    EXPECT_TRUE(base == pskConfiguration()); // equal values, separate data
-    EXPECT_FALSE(base != pskConfiguration());
+    const QSslConfiguration base = nonDefaultConfiguration();
+    EXPECT_TRUE(base == nonDefaultConfiguration()); // equal values, separate data
+    EXPECT_FALSE(base != nonDefaultConfiguration());
     const auto differs = [&base](auto change) {
         QSslConfiguration c = base;
         change(c);
@@ -240,23 +240,23 @@ TEST(QSslConfiguration, EqualityComparesEverySetting)
 
 TEST(QSslConfiguration, SwapAndMoveAssignmentExchangeValues)
 {
-    QSslConfiguration a = pskConfiguration();
+    QSslConfiguration a = nonDefaultConfiguration();
     QSslConfiguration b;
     a.swap(b);
     EXPECT_TRUE(a.isNull());
-    EXPECT_EQ(b, pskConfiguration());
+    EXPECT_EQ(b, nonDefaultConfiguration());
     swap(a, b);
-    EXPECT_EQ(a, pskConfiguration());
+    EXPECT_EQ(a, nonDefaultConfiguration());
     QSslConfiguration target;
     target = std::move(a);
-    EXPECT_EQ(target, pskConfiguration());
+    EXPECT_EQ(target, nonDefaultConfiguration());
     EXPECT_TRUE(a.isNull()); // NOLINT(bugprone-use-after-move): it received target's null value
 }
 
 TEST(QSslConfiguration, ValueTravelsThroughQVariant)
 {
-    const QVariant v = QVariant::fromValue(pskConfiguration());
-    EXPECT_EQ(v.value<QSslConfiguration>(), pskConfiguration());
+    const QVariant v = QVariant::fromValue(nonDefaultConfiguration());
+    EXPECT_EQ(v.value<QSslConfiguration>(), nonDefaultConfiguration());
     const QByteArray name = QByteArray(QT_STRINGIFY(QTPSK_PREPEND_NAMESPACE(QSslConfiguration))).mid(2);
     EXPECT_EQ(QByteArray(QMetaType::fromType<QSslConfiguration>().name()), name);
     EXPECT_EQ(QMetaType::fromName(name), QMetaType::fromType<QSslConfiguration>());
@@ -356,17 +356,17 @@ TEST(QSslConfiguration, DefaultConfigurationHasOpenSslsDefaultCipherListWithDheP
 TEST(QSslConfiguration, SetDefaultConfigurationReplacesTheProcessWideDefault)
 {
     const DefaultConfigurationGuard guard;
-    QSslConfiguration::setDefaultConfiguration(pskConfiguration());
-    EXPECT_EQ(QSslConfiguration::defaultConfiguration(), pskConfiguration());
+    QSslConfiguration::setDefaultConfiguration(nonDefaultConfiguration());
+    EXPECT_EQ(QSslConfiguration::defaultConfiguration(), nonDefaultConfiguration());
     QSslConfiguration::setDefaultConfiguration(guard.saved);
     EXPECT_EQ(QSslConfiguration::defaultConfiguration(), guard.saved);
-    EXPECT_NE(QSslConfiguration::defaultConfiguration(), pskConfiguration());
+    EXPECT_NE(QSslConfiguration::defaultConfiguration(), nonDefaultConfiguration());
 }
 
 TEST(QSslConfiguration, DefaultConfigurationIsThreadSafe)
 {
     const DefaultConfigurationGuard guard;
-    const QSslConfiguration a = pskConfiguration();
+    const QSslConfiguration a = nonDefaultConfiguration();
     const QSslConfiguration b = guard.saved;
     std::atomic<int> unexpected{0};
     std::vector<std::unique_ptr<QThread>> threads;
@@ -441,7 +441,7 @@ TEST(QSslConfiguration, EmptyCipherListFallsBackToTheDefaultConfigurationsCipher
     EXPECT_EQ(SSL_CTX_set_cipher_list(context.get(), tls12.constData()), 1);
     EXPECT_EQ(SSL_CTX_set_ciphersuites(context.get(), tls13.constData()), 1);
 
-    QSslConfiguration::setDefaultConfiguration(pskConfiguration());
+    QSslConfiguration::setDefaultConfiguration(nonDefaultConfiguration());
     EXPECT_EQ(QtPskPrivate::tls12CipherString(empty), QByteArray("PSK-AES256-CBC-SHA"));
     EXPECT_TRUE(QtPskPrivate::tls13CipherSuites(empty).isEmpty());
 }

@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/pskconfiguration.h"
 #include "common/testsupport.h"
 
 namespace {
@@ -22,14 +23,7 @@ constexpr int ConnectionCount = 1000;
 const QByteArray Key = QByteArray::fromHex("00112233445566778899aabbccddeeff");
 
 
-QSslConfiguration pskConfiguration()
-{
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    configuration.setProtocol(QSsl::TlsV1_2);
-    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
-    configuration.setCiphers(QStringLiteral("PSK-AES128-GCM-SHA256"));
-    return configuration;
-}
+using QtPskTest::pskConfiguration; // TLS 1.2, PSK-AES128-GCM-SHA256
 
 } // namespace
 

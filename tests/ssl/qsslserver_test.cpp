@@ -19,6 +19,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/pskconfiguration.h"
 #include "common/testsupport.h"
 
 namespace {
@@ -27,11 +28,7 @@ const QByteArray Key = QByteArray::fromHex("1a2b3c4d5e6f");
 
 QSslConfiguration pskConfiguration()
 {
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    configuration.setProtocol(QSsl::TlsV1_2);
-    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
-    configuration.setCiphers(QStringLiteral("PSK-AES256-CBC-SHA"));
-    return configuration;
+    return QtPskTest::pskConfiguration(QSsl::TlsV1_2, QStringLiteral("PSK-AES256-CBC-SHA"));
 }
 
 // A plain TCP connection that sends nothing: a client stuck before its handshake.
@@ -150,7 +147,7 @@ TEST(QSslServer, HalfOpenConnectionsDoNotStarveNewClients)
     QSslSocket client;
     ASSERT_TRUE(connectPskClient(client, fixture.server.serverPort()));
     EXPECT_TRUE(QtPskTest::waitUntil([&] { return fixture.server.hasPendingConnections(); }));
-    EXPECT_LT(timer.elapsed(), 4000); // served long before any handshake timeout
+    EXPECT_LT(timer.elapsed(), 30000); // served long before the 60 s handshake timeout
     EXPECT_TRUE(fixture.errors.empty());
 }
 

@@ -30,6 +30,7 @@
 #include <mutex>
 #include <vector>
 
+#include "common/pskconfiguration.h"
 #include "common/testsupport.h"
 
 using QtPskPrivate::SslSocketPrivate;
@@ -111,9 +112,7 @@ struct Shared
 
 QSslConfiguration pskConfiguration(QSsl::SslProtocol protocol)
 {
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    configuration.setProtocol(protocol);
-    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+    QSslConfiguration configuration = QtPskTest::pskConfiguration(protocol, QString());
     configuration.setPreSharedKeyIdentityHint("threads hint");
     return configuration;
 }
