@@ -385,15 +385,15 @@ protected:
     void setPeerName(const QString &name);
 
     /*!
-        Constructs a socket of type \a socketType whose private part is \a dd, a class derived
-        from QtPskPrivate::AbstractSocketPrivate (see src/network/qabstractsocket_p.h), so that
-        a derived socket (QSslSocket) can override its hooks.
+        Constructs a socket of type \a socketType whose private part is \a dd (see
+        src/network/qabstractsocket_p.h); a derived socket (QSslSocket) installs its stream
+        layer on it.
     */
     QTPSK_NO_EXPORT
     QAbstractSocket(SocketType socketType, std::unique_ptr<QtPskPrivate::AbstractSocketPrivate> dd,
                     QObject *parent = nullptr);
 
-    /*! The private part; never null. Derived sockets cast it to their own private type. */
+    /*! The private part; never null. */
     std::unique_ptr<QtPskPrivate::AbstractSocketPrivate> d_ptr;
 
 private:

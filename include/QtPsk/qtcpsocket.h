@@ -49,8 +49,8 @@ public:
 
 protected:
     /*!
-        Constructs a TCP socket whose private part is \a dd (a class derived from
-        QtPskPrivate::AbstractSocketPrivate), for derived sockets such as QSslSocket.
+        Constructs a TCP socket whose private part is \a dd, for derived sockets such as
+        QSslSocket (which install their stream layer on it).
     */
     QTPSK_NO_EXPORT
     explicit QTcpSocket(std::unique_ptr<QtPskPrivate::AbstractSocketPrivate> dd,
