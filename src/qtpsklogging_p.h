@@ -1,6 +1,6 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
-#ifndef QTPSKLOGGING_P_H
-#define QTPSKLOGGING_P_H
+#ifndef QTPSK_QTPSKLOGGING_P_H
+#define QTPSK_QTPSKLOGGING_P_H
 
 // Internal to QtPsk: not installed, not part of the API.
 //
@@ -25,13 +25,13 @@ Q_DECLARE_LOGGING_CATEGORY(lcQtPskEngineContext)
 Q_DECLARE_LOGGING_CATEGORY(lcQtPskTransport)
 // QAbstractSocket and QTcpSocket: state changes, errors, API misuse warnings.
 Q_DECLARE_LOGGING_CATEGORY(lcQtPskSocket)
-// QTcpServer: listening, accepted connections, accept errors and back-off.
+// QTcpServer: listening, accepted connections, accept errors and back-off, API misuse warnings.
 Q_DECLARE_LOGGING_CATEGORY(lcQtPskServer)
 // QSslSocket: encryption started and finished, handshake failures, API misuse warnings.
 Q_DECLARE_LOGGING_CATEGORY(lcQtPskSsl)
-// QSslServer: connections handed to their handshake, handshake timeouts.
+// QSslServer: connections handed to their handshake, handshake timeouts, API misuse warnings.
 Q_DECLARE_LOGGING_CATEGORY(lcQtPskSslServer)
 
 QTPSK_END_NAMESPACE
 
-#endif // QTPSKLOGGING_P_H
+#endif // QTPSK_QTPSKLOGGING_P_H

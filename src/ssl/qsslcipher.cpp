@@ -53,7 +53,7 @@ QList<QSslCipher> computeSupportedCiphers()
 
 // OpenSSL's default list, with one change: the DHE-PSK suites move behind all others. OpenSSL
 // lists them first, and a PSK server without DH parameters that honours the client's order then
-// fails the handshake (peers.md); ECDHE-PSK and plain PSK are also much cheaper.
+// fails the handshake (openssl s_server does); ECDHE-PSK and plain PSK are also much cheaper.
 QList<QSslCipher> computeDefaultCiphers()
 {
     QList<QSslCipher> ciphers = computeSupportedCiphers();
