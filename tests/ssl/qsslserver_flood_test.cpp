@@ -19,14 +19,9 @@
 
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -34,9 +29,11 @@
 #include <memory>
 #include <vector>
 
+#include "common/rawpeer.h"
 #include "common/testsupport.h"
 
 using QtPskTest::PeerProcess;
+using QtPskTest::RawConnection;
 using QtPskTest::waitUntil;
 
 namespace {
@@ -143,44 +140,6 @@ struct Server
         }
         return count;
     }
-};
-
-// A plain TCP connection made with the system calls, owned by the test.
-class RawConnection
-{
-public:
-    explicit RawConnection(quint16 port)
-    {
-        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(port);
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
-            ::close(fd);
-            fd = -1;
-        }
-    }
-    ~RawConnection()
-    {
-        if (fd >= 0)
-            ::close(fd);
-    }
-    RawConnection(const RawConnection &) = delete;
-    RawConnection &operator=(const RawConnection &) = delete;
-
-    bool isOpen() const { return fd >= 0; }
-    bool send(char byte) { return ::send(fd, &byte, 1, MSG_NOSIGNAL) == 1; }
-    // True once the server has closed the connection (end of file or a reset).
-    bool closedByPeer() const
-    {
-        char byte = 0;
-        const ssize_t n = ::recv(fd, &byte, 1, MSG_DONTWAIT | MSG_PEEK);
-        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-    }
-
-private:
-    int fd = -1;
 };
 
 // One PSK handshake of a legitimate client, in the calling thread with waitForEncrypted(); the
