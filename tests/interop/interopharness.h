@@ -722,6 +722,18 @@ inline ServerRow withUnknownIdentity(ServerRow row, QSsl::AlertType alert)
     return row;
 }
 
+// The TLS 1.3 rows every client peer runs against QtPsk's server, each made by \a tls13 (a row
+// in the peer's TLS 1.3 setup): success on 127.0.0.1 and on ::1, a wrong key, an unknown identity.
+inline void appendServerTls13Rows(std::vector<ServerRow> &rows,
+                                  ServerRow (*tls13)(const char *name, const char *scenario))
+{
+    rows.push_back(tls13("Tls13Echo", "success, data echoed"));
+    rows.push_back(onIpv6(tls13("Tls13EchoIpv6", "success, data echoed")));
+    rows.push_back(withWrongKey(tls13("Tls13WrongKey", "wrong key"), QSsl::AlertType::IllegalParameter));
+    rows.push_back(withUnknownIdentity(tls13("Tls13UnknownIdentity", "unknown identity"),
+                                       QSsl::AlertType::HandshakeFailure));
+}
+
 inline void runServerRow(ClientKind kind, const ServerRow &row)
 {
     const ServerRun run = runServer(row.host, kind, row.client, row.server, row.success);

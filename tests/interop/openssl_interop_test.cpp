@@ -159,11 +159,7 @@ std::vector<ServerRow> serverRows()
         r.client.keyHex = r.server.key.toHex();
         rows.push_back(r);
     }
-    rows.push_back(serverTls13("Tls13Echo", "success, data echoed"));
-    rows.push_back(onIpv6(serverTls13("Tls13EchoIpv6", "success, data echoed")));
-    rows.push_back(withWrongKey(serverTls13("Tls13WrongKey", "wrong key"), QSsl::AlertType::IllegalParameter));
-    rows.push_back(withUnknownIdentity(serverTls13("Tls13UnknownIdentity", "unknown identity"),
-                                       QSsl::AlertType::HandshakeFailure));
+    appendServerTls13Rows(rows, serverTls13);
     return rows;
 }
 
