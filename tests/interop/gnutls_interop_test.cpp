@@ -82,12 +82,8 @@ ServerRow serverBase(const char *name, const char *scenario)
 
 ServerRow serverTls13(const char *name, const char *scenario)
 {
-    ServerRow row = serverBase(name, scenario);
-    row.client.version = TlsVersion::V1_3;
+    ServerRow row = onTls13(serverBase(name, scenario));
     row.client.cipher = tls13Priority;
-    row.server.protocol = QSsl::TlsV1_3;
-    row.server.tls13PskVariable = true;
-    row.clientShowsHint.clear();
     return row;
 }
 

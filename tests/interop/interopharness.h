@@ -689,6 +689,17 @@ inline ServerRow onIpv6(ServerRow row)
     return row;
 }
 
+// The client peer and QtPsk's server speak TLS 1.3 (QT_USE_TLS_1_3_PSK set); a TLS 1.3 client
+// shows no identity hint.
+inline ServerRow onTls13(ServerRow row)
+{
+    row.client.version = TlsVersion::V1_3;
+    row.server.protocol = QSsl::TlsV1_3;
+    row.server.tls13PskVariable = true;
+    row.clientShowsHint.clear();
+    return row;
+}
+
 // The server sends no identity hint.
 inline ServerRow withoutHint(ServerRow row)
 {

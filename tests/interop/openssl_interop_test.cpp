@@ -124,12 +124,7 @@ ServerRow serverBase(const char *name, const char *scenario)
 
 ServerRow serverTls13(const char *name, const char *scenario)
 {
-    ServerRow row = serverBase(name, scenario);
-    row.client.version = TlsVersion::V1_3;
-    row.server.protocol = QSsl::TlsV1_3;
-    row.server.tls13PskVariable = true;
-    row.clientShowsHint.clear();
-    return row;
+    return onTls13(serverBase(name, scenario));
 }
 
 std::vector<ServerRow> serverRows()
