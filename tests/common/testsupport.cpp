@@ -3,19 +3,28 @@
 
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qdeadlinetimer.h>
+#include <QtCore/qsocketnotifier.h>
 #include <QtCore/qstandardpaths.h>
 #include <QtCore/qthread.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <random>
+#include <string>
+#include <vector>
+
+extern char **environ;
 
 namespace QtPskTest {
 
@@ -102,6 +111,29 @@ bool waitForListening(const QString &host, quint16 port, int timeoutMs)
     }, timeoutMs);
 }
 
+namespace {
+
+void setNonBlocking(int fd)
+{
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+// Waits up to \a timeoutMs for \a pid to end and reaps it; true when it did.
+bool reapWithin(pid_t pid, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    for (;;) {
+        const pid_t reaped = ::waitpid(pid, nullptr, WNOHANG);
+        if (reaped == pid || (reaped < 0 && errno == ECHILD))
+            return true;
+        if (deadline.hasExpired())
+            return false;
+        QThread::msleep(5); // polling a child's exit, not a delay the test depends on
+    }
+}
+
+} // namespace
+
 PeerProcess::PeerProcess() = default;
 
 PeerProcess::~PeerProcess()
@@ -113,23 +145,127 @@ bool PeerProcess::start(const QString &program, const QStringList &arguments)
 {
     stop();
     m_output.clear();
-    m_process = std::make_unique<QProcess>();
-    m_process->setProcessChannelMode(QProcess::MergedChannels);
-    QObject::connect(m_process.get(), &QProcess::readyRead, m_process.get(),
-                     [this] { m_output += m_process->readAll(); });
-    m_process->start(program, arguments);
-    return m_process->waitForStarted(10000);
+    m_input.clear();
+    // A write to the stdin of a peer that ended must fail with EPIPE, not end the test (QProcess
+    // ignores SIGPIPE the same way); the child gets the default disposition back below.
+    ::signal(SIGPIPE, SIG_IGN);
+
+    int input[2];
+    int output[2];
+    if (::pipe2(input, O_CLOEXEC) != 0)
+        return false;
+    if (::pipe2(output, O_CLOEXEC) != 0) {
+        ::close(input[0]);
+        ::close(input[1]);
+        return false;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, input[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, output[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, output[1], STDERR_FILENO);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+
+    std::vector<std::string> strings{program.toStdString()};
+    for (const QString &argument : arguments)
+        strings.push_back(argument.toStdString());
+    std::vector<char *> argv;
+    for (std::string &string : strings)
+        argv.push_back(string.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    // posix_spawnp() looks the program up on PATH (a name with a '/' is taken as it is) and
+    // returns the error when it cannot be executed.
+    const int error = ::posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), environ);
+    posix_spawnattr_destroy(&attributes);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(input[0]);
+    ::close(output[1]);
+    if (error != 0) {
+        ::close(input[1]);
+        ::close(output[0]);
+        return false;
+    }
+    m_pid = pid;
+    m_stdin = input[1];
+    m_stdout = output[0];
+    setNonBlocking(m_stdin);
+    setNonBlocking(m_stdout);
+    // The event loop drains the output, so that a talkative peer never blocks on a full pipe.
+    m_outputNotifier = std::make_unique<QSocketNotifier>(m_stdout, QSocketNotifier::Read);
+    QObject::connect(m_outputNotifier.get(), &QSocketNotifier::activated, m_outputNotifier.get(),
+                     [this] { readOutput(); });
+    m_inputNotifier = std::make_unique<QSocketNotifier>(m_stdin, QSocketNotifier::Write);
+    m_inputNotifier->setEnabled(false);
+    QObject::connect(m_inputNotifier.get(), &QSocketNotifier::activated, m_inputNotifier.get(),
+                     [this] { flushInput(); });
+    return true;
+}
+
+void PeerProcess::readOutput() const
+{
+    if (m_stdout < 0)
+        return;
+    char buffer[4096];
+    for (;;) {
+        const ssize_t n = ::read(m_stdout, buffer, sizeof buffer);
+        if (n > 0) {
+            m_output.append(buffer, n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0 && m_outputNotifier)
+            m_outputNotifier->setEnabled(false); // end of file: every writer has gone
+        return;
+    }
+}
+
+void PeerProcess::flushInput()
+{
+    while (m_stdin >= 0 && !m_input.isEmpty()) {
+        const ssize_t n = ::write(m_stdin, m_input.constData(), size_t(m_input.size()));
+        if (n > 0) {
+            m_input.remove(0, n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break; // the notifier writes the rest when the pipe has room
+        m_input.clear(); // the process closed its stdin or ended
+    }
+    if (m_inputNotifier)
+        m_inputNotifier->setEnabled(!m_input.isEmpty());
+}
+
+void PeerProcess::reap() const
+{
+    if (m_pid <= 0)
+        return;
+    const pid_t reaped = ::waitpid(m_pid, nullptr, WNOHANG);
+    if (reaped == m_pid || (reaped < 0 && errno == ECHILD))
+        m_pid = 0;
 }
 
 QRegularExpressionMatch PeerProcess::waitForOutput(const QRegularExpression &pattern, int timeoutMs)
 {
     QRegularExpressionMatch match;
     waitUntil([&] {
-        if (m_process)
-            m_output += m_process->readAll();
+        readOutput();
         match = pattern.match(QString::fromLatin1(m_output));
         return match.hasMatch() || !isRunning();
     }, timeoutMs);
+    if (!match.hasMatch()) { // the process may have ended right after its last words
+        readOutput();
+        match = pattern.match(QString::fromLatin1(m_output));
+    }
     return match;
 }
 
@@ -146,41 +282,54 @@ quint16 PeerProcess::startOpenSslServer(const QStringList &arguments, const QStr
 
 void PeerProcess::writeToStdin(const QByteArray &data)
 {
-    if (m_process)
-        m_process->write(data);
+    if (m_stdin < 0)
+        return;
+    m_input += data;
+    flushInput();
 }
 
 QByteArray PeerProcess::output() const
 {
-    if (m_process)
-        const_cast<QByteArray &>(m_output) += m_process->readAll();
+    readOutput();
     return m_output;
 }
 
 qint64 PeerProcess::pid() const
 {
-    return m_process ? m_process->processId() : 0;
+    reap();
+    return m_pid;
 }
 
 bool PeerProcess::isRunning() const
 {
-    return m_process && m_process->state() != QProcess::NotRunning;
+    reap();
+    return m_pid > 0;
+}
+
+void PeerProcess::closePipes()
+{
+    m_outputNotifier.reset();
+    m_inputNotifier.reset();
+    for (int *fd : {&m_stdin, &m_stdout}) {
+        if (*fd >= 0)
+            ::close(*fd);
+        *fd = -1;
+    }
+    m_input.clear();
 }
 
 void PeerProcess::stop()
 {
-    if (!m_process)
-        return;
     if (isRunning()) {
-        const auto processId = pid_t(m_process->processId());
-        ::kill(processId, SIGTERM);
-        if (!m_process->waitForFinished(5000)) {
-            ::kill(processId, SIGKILL);
-            m_process->waitForFinished(5000);
+        ::kill(m_pid, SIGTERM);
+        if (!reapWithin(m_pid, 5000)) {
+            ::kill(m_pid, SIGKILL);
+            ::waitpid(m_pid, nullptr, 0);
         }
+        m_pid = 0;
     }
-    m_output += m_process->readAll();
-    m_process.reset();
+    readOutput();
+    closePipes();
 }
 
 bool raiseDescriptorLimit(unsigned long wanted)

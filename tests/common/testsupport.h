@@ -5,13 +5,18 @@
 #define QTPSK_TESTSUPPORT_H
 
 #include <QtCore/qbytearray.h>
-#include <QtCore/qprocess.h>
 #include <QtCore/qregularexpression.h>
 #include <QtCore/qstring.h>
 #include <QtCore/qstringlist.h>
 
 #include <functional>
 #include <memory>
+
+#include <sys/types.h>
+
+QT_BEGIN_NAMESPACE
+class QSocketNotifier;
+QT_END_NAMESPACE
 
 namespace QtPskTest {
 
@@ -36,6 +41,13 @@ bool raiseDescriptorLimit(unsigned long wanted);
 
 // A child process (a real TLS peer) owned by a test: started with start(), stopped by PID
 // (SIGTERM, then SIGKILL) in stop() or the destructor, so that nothing outlives the test.
+// Started with posix_spawn(), not QProcess: Qt 6.4's QProcess starts its child with
+// clone(CLONE_VM | CLONE_VFORK), and ThreadSanitizer's clone() interceptor (GCC 12) then runs its
+// after-fork bookkeeping in the child on the parent's memory; from then on the starting thread's
+// mutexes, condition variables and atomics are invisible to it (false race reports, lost stacks).
+// glibc's posix_spawn() clones internally, where no interceptor runs, and its child only calls
+// the kernel until it executes the program. The environment and the working directory are the
+// test's own.
 class PeerProcess
 {
 public:
@@ -44,22 +56,35 @@ public:
     PeerProcess(const PeerProcess &) = delete;
     PeerProcess &operator=(const PeerProcess &) = delete;
 
-    // Starts \a program with \a arguments (stdin a pipe, stdout and stderr merged).
+    // Starts \a program (looked up on PATH unless it contains a '/') with \a arguments: stdin
+    // a pipe, stdout and stderr merged into one pipe that the event loop drains.
     bool start(const QString &program, const QStringList &arguments);
     // Waits until the merged output matches \a pattern; returns the match (or an invalid one).
     QRegularExpressionMatch waitForOutput(const QRegularExpression &pattern, int timeoutMs = 10000);
     // Starts `openssl s_server -accept host:0 <arguments>` and returns the port it listens on (0 on failure).
     quint16 startOpenSslServer(const QStringList &arguments, const QString &host = QStringLiteral("127.0.0.1"));
 
+    // Queues \a data for the process's stdin; what the pipe does not take at once is written
+    // from the event loop.
     void writeToStdin(const QByteArray &data);
     QByteArray output() const; // everything the process printed so far
-    qint64 pid() const;
+    qint64 pid() const;        // 0 once the process has ended (or before it started)
     bool isRunning() const;
     void stop();
 
 private:
-    std::unique_ptr<QProcess> m_process;
-    QByteArray m_output;
+    void readOutput() const;
+    void flushInput();
+    void reap() const;
+    void closePipes();
+
+    mutable pid_t m_pid = 0;
+    int m_stdin = -1;
+    int m_stdout = -1;
+    mutable QByteArray m_output;
+    QByteArray m_input; // written to stdin when the pipe takes it
+    std::unique_ptr<QSocketNotifier> m_outputNotifier;
+    std::unique_ptr<QSocketNotifier> m_inputNotifier;
 };
 
 } // namespace QtPskTest

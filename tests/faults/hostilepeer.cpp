@@ -7,14 +7,6 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 
 namespace FaultsTest {
@@ -34,23 +26,13 @@ QByteArray goodHint()
     return QByteArrayLiteral("faults-hint");
 }
 
-// --- Raw socket helpers -----------------------------------------------------------------------
+// --- Hand-built TLS messages ------------------------------------------------------------------
 
 namespace {
 
 int remaining(const QDeadlineTimer &deadline)
 {
     return int(qMax<qint64>(0, deadline.remainingTime()));
-}
-
-bool waitFor(int fd, short events, int timeoutMs)
-{
-    pollfd p{fd, events, 0};
-    int r;
-    do {
-        r = ::poll(&p, 1, timeoutMs);
-    } while (r < 0 && errno == EINTR);
-    return r == 1;
 }
 
 void appendNumber(QByteArray *out, quint32 value, int bytes)
@@ -75,136 +57,6 @@ QByteArray extension(quint16 type, const QByteArray &data)
 }
 
 } // namespace
-
-int listenLoopback(quint16 *port)
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (::bind(fd, reinterpret_cast<sockaddr *>(&address), length) != 0 || ::listen(fd, 16) != 0
-        || ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    *port = ntohs(address.sin_port);
-    return fd;
-}
-
-int connectLoopback(quint16 port)
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port);
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
-}
-
-int acceptWithin(int listener, int timeoutMs)
-{
-    if (!waitFor(listener, POLLIN, timeoutMs))
-        return -1;
-    const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd >= 0) {
-        const int one = 1;
-        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
-    return fd;
-}
-
-QByteArray readSome(int fd, int timeoutMs, bool *ended)
-{
-    if (ended)
-        *ended = false;
-    if (!waitFor(fd, POLLIN, timeoutMs))
-        return QByteArray();
-    char buffer[64 * 1024];
-    ssize_t n;
-    do {
-        n = ::read(fd, buffer, sizeof buffer);
-    } while (n < 0 && errno == EINTR);
-    if (n <= 0) {
-        if (ended)
-            *ended = true;
-        return QByteArray();
-    }
-    return QByteArray(buffer, qsizetype(n));
-}
-
-QByteArray readExactly(int fd, qsizetype size, int timeoutMs)
-{
-    const QDeadlineTimer deadline(timeoutMs);
-    QByteArray data;
-    while (data.size() < size && !deadline.hasExpired()) {
-        if (!waitFor(fd, POLLIN, remaining(deadline)))
-            break;
-        char buffer[16 * 1024];
-        const ssize_t n = ::read(fd, buffer, size_t(qMin<qsizetype>(size - data.size(), sizeof buffer)));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        data.append(buffer, qsizetype(n));
-    }
-    return data;
-}
-
-QByteArray readRecord(int fd, int timeoutMs)
-{
-    const QDeadlineTimer deadline(timeoutMs);
-    QByteArray header = readExactly(fd, 5, remaining(deadline));
-    if (header.size() != 5)
-        return header;
-    const qsizetype length = (quint8(header[3]) << 8) | quint8(header[4]);
-    return header + readExactly(fd, length, remaining(deadline));
-}
-
-bool waitForEnd(int fd, int timeoutMs)
-{
-    const QDeadlineTimer deadline(timeoutMs);
-    while (!deadline.hasExpired()) {
-        bool ended = false;
-        readSome(fd, remaining(deadline), &ended);
-        if (ended)
-            return true;
-    }
-    return false;
-}
-
-bool writeAll(int fd, const QByteArray &data, qsizetype chunk)
-{
-    qsizetype done = 0;
-    while (done < data.size()) {
-        const qsizetype piece = chunk > 0 ? qMin(chunk, data.size() - done) : data.size() - done;
-        if (!waitFor(fd, POLLOUT, 10000))
-            return false;
-        const ssize_t n = ::send(fd, data.constData() + done, size_t(piece), MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        done += n;
-    }
-    return true;
-}
-
-void armReset(int fd)
-{
-    const linger abortive{1, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
-}
 
 QByteArray tlsRecords(quint8 contentType, const QByteArray &payload, quint16 version)
 {
@@ -292,63 +144,6 @@ QByteArray tls13ClientHelloWithIdentities(const QList<QByteArray> &identities)
 }
 
 // --- PeerThread, HostileServer, HostileClient -----------------------------------------------
-
-PeerThread::PeerThread(std::function<void()> script)
-{
-    start(std::move(script));
-}
-
-PeerThread::~PeerThread()
-{
-    join();
-}
-
-void PeerThread::start(std::function<void()> script)
-{
-    m_thread = std::thread([this, script = std::move(script)] {
-        script();
-        m_finished = true;
-    });
-}
-
-void PeerThread::join()
-{
-    if (m_thread.joinable())
-        m_thread.join();
-}
-
-HostileServer::HostileServer(std::function<void(int fd)> script)
-{
-    m_listener = listenLoopback(&m_port);
-    if (m_listener < 0)
-        return;
-    const int listener = m_listener;
-    m_thread.start([listener, script = std::move(script)] {
-        const int fd = acceptWithin(listener, 10000);
-        if (fd < 0)
-            return;
-        script(fd);
-        ::close(fd);
-    });
-}
-
-HostileServer::~HostileServer()
-{
-    m_thread.join();
-    if (m_listener >= 0)
-        ::close(m_listener);
-}
-
-HostileClient::HostileClient(quint16 port, std::function<void(int fd)> script)
-{
-    m_thread.start([port, script = std::move(script)] {
-        const int fd = connectLoopback(port);
-        if (fd < 0)
-            return;
-        script(fd);
-        ::close(fd);
-    });
-}
 
 // --- TlsPeer ----------------------------------------------------------------------------------
 

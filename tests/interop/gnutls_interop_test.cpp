@@ -82,12 +82,8 @@ ServerRow serverBase(const char *name, const char *scenario)
 
 ServerRow serverTls13(const char *name, const char *scenario)
 {
-    ServerRow row = serverBase(name, scenario);
-    row.client.version = TlsVersion::V1_3;
+    ServerRow row = onTls13(serverBase(name, scenario));
     row.client.cipher = tls13Priority;
-    row.server.protocol = QSsl::TlsV1_3;
-    row.server.tls13PskVariable = true;
-    row.clientShowsHint.clear();
     return row;
 }
 
@@ -115,11 +111,7 @@ std::vector<ServerRow> serverRows()
         r.client.keyHex = r.server.key.toHex();
         rows.push_back(r);
     }
-    rows.push_back(serverTls13("Tls13Echo", "success, data echoed"));
-    rows.push_back(onIpv6(serverTls13("Tls13EchoIpv6", "success, data echoed")));
-    rows.push_back(withWrongKey(serverTls13("Tls13WrongKey", "wrong key"), QSsl::AlertType::IllegalParameter));
-    rows.push_back(withUnknownIdentity(serverTls13("Tls13UnknownIdentity", "unknown identity"),
-                                       QSsl::AlertType::HandshakeFailure));
+    appendServerTls13Rows(rows, serverTls13);
     return rows;
 }
 

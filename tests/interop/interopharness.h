@@ -689,6 +689,17 @@ inline ServerRow onIpv6(ServerRow row)
     return row;
 }
 
+// The client peer and QtPsk's server speak TLS 1.3 (QT_USE_TLS_1_3_PSK set); a TLS 1.3 client
+// shows no identity hint.
+inline ServerRow onTls13(ServerRow row)
+{
+    row.client.version = TlsVersion::V1_3;
+    row.server.protocol = QSsl::TlsV1_3;
+    row.server.tls13PskVariable = true;
+    row.clientShowsHint.clear();
+    return row;
+}
+
 // The server sends no identity hint.
 inline ServerRow withoutHint(ServerRow row)
 {
@@ -720,6 +731,18 @@ inline ServerRow withUnknownIdentity(ServerRow row, QSsl::AlertType alert)
     row.client.identity = "nobody";
     row.identitySeen = "nobody";
     return row;
+}
+
+// The TLS 1.3 rows every client peer runs against QtPsk's server, each made by \a tls13 (a row
+// in the peer's TLS 1.3 setup): success on 127.0.0.1 and on ::1, a wrong key, an unknown identity.
+inline void appendServerTls13Rows(std::vector<ServerRow> &rows,
+                                  ServerRow (*tls13)(const char *name, const char *scenario))
+{
+    rows.push_back(tls13("Tls13Echo", "success, data echoed"));
+    rows.push_back(onIpv6(tls13("Tls13EchoIpv6", "success, data echoed")));
+    rows.push_back(withWrongKey(tls13("Tls13WrongKey", "wrong key"), QSsl::AlertType::IllegalParameter));
+    rows.push_back(withUnknownIdentity(tls13("Tls13UnknownIdentity", "unknown identity"),
+                                       QSsl::AlertType::HandshakeFailure));
 }
 
 inline void runServerRow(ClientKind kind, const ServerRow &row)

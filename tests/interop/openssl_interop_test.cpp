@@ -124,12 +124,7 @@ ServerRow serverBase(const char *name, const char *scenario)
 
 ServerRow serverTls13(const char *name, const char *scenario)
 {
-    ServerRow row = serverBase(name, scenario);
-    row.client.version = TlsVersion::V1_3;
-    row.server.protocol = QSsl::TlsV1_3;
-    row.server.tls13PskVariable = true;
-    row.clientShowsHint.clear();
-    return row;
+    return onTls13(serverBase(name, scenario));
 }
 
 std::vector<ServerRow> serverRows()
@@ -159,11 +154,7 @@ std::vector<ServerRow> serverRows()
         r.client.keyHex = r.server.key.toHex();
         rows.push_back(r);
     }
-    rows.push_back(serverTls13("Tls13Echo", "success, data echoed"));
-    rows.push_back(onIpv6(serverTls13("Tls13EchoIpv6", "success, data echoed")));
-    rows.push_back(withWrongKey(serverTls13("Tls13WrongKey", "wrong key"), QSsl::AlertType::IllegalParameter));
-    rows.push_back(withUnknownIdentity(serverTls13("Tls13UnknownIdentity", "unknown identity"),
-                                       QSsl::AlertType::HandshakeFailure));
+    appendServerTls13Rows(rows, serverTls13);
     return rows;
 }
 

@@ -26,6 +26,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "common/rawpeer.h"
 #include "common/testsupport.h"
 
 using QtPskTest::waitUntil;
@@ -173,29 +174,6 @@ public:
     ShoutingLayer *d() const { return static_cast<ShoutingLayer *>(d_ptr->layer()); }
 };
 
-struct Listener
-{
-    int fd = -1;
-    quint16 port = 0;
-    Listener()
-    {
-        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a {};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t length = sizeof a;
-        if (::bind(fd, reinterpret_cast<sockaddr *>(&a), length) == 0 && ::listen(fd, 4) == 0
-            && ::getsockname(fd, reinterpret_cast<sockaddr *>(&a), &length) == 0)
-            port = ntohs(a.sin_port);
-    }
-    ~Listener() { ::close(fd); }
-    int accept() const
-    {
-        pollfd p { fd, POLLIN, 0 };
-        return ::poll(&p, 1, 5000) == 1 ? ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC) : -1;
-    }
-};
-
 QByteArray receiveUntilEof(int fd, int timeoutMs = 5000)
 {
     QByteArray all;
@@ -216,10 +194,10 @@ QByteArray receiveUntilEof(int fd, int timeoutMs = 5000)
 
 TEST(AbstractSocketPrivate, DerivedPrivateHooksShapeTheDataPath)
 {
-    Listener listener;
-    ASSERT_NE(listener.port, 0);
+    QtPskTest::RawListener listener;
+    ASSERT_NE(listener.port(), 0);
     ShoutingSocket socket;
-    socket.connectToHost(QStringLiteral("127.0.0.1"), listener.port);
+    socket.connectToHost(QStringLiteral("127.0.0.1"), listener.port());
     ASSERT_TRUE(socket.waitForConnected(5000));
     EXPECT_EQ(socket.d()->connectedHookCalls, 1);
     const int server = listener.accept();
@@ -245,10 +223,10 @@ TEST(AbstractSocketPrivate, DerivedPrivateHooksShapeTheDataPath)
 
 TEST(AbstractSocketPrivate, RemoteCloseGoesThroughTheTransportClosedHook)
 {
-    Listener listener;
+    QtPskTest::RawListener listener;
     ShoutingSocket socket;
     QSignalSpy disconnected(&socket, &QAbstractSocket::disconnected);
-    socket.connectToHost(QStringLiteral("127.0.0.1"), listener.port);
+    socket.connectToHost(QStringLiteral("127.0.0.1"), listener.port());
     ASSERT_TRUE(waitUntil([&] { return socket.state() == QAbstractSocket::ConnectedState; }));
     ::close(listener.accept());
     ASSERT_TRUE(waitUntil([&] { return disconnected.count() == 1; }));

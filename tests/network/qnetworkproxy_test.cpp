@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/applicationproxy.h"
 #include "common/testsupport.h"
 
 namespace {
@@ -30,14 +31,7 @@ const QString socksError = QStringLiteral(
 QNetworkProxy http() { return QNetworkProxy(QNetworkProxy::HttpProxy, QStringLiteral("127.0.0.1"), 1); }
 QNetworkProxy socks() { return QNetworkProxy(QNetworkProxy::Socks5Proxy, QStringLiteral("127.0.0.1"), 1); }
 
-class ApplicationProxy
-{
-public:
-    explicit ApplicationProxy(const QNetworkProxy &proxy) { QNetworkProxy::setApplicationProxy(proxy); }
-    ~ApplicationProxy() { QNetworkProxy::setApplicationProxy(QNetworkProxy(QNetworkProxy::NoProxy)); }
-    ApplicationProxy(const ApplicationProxy &) = delete;
-    ApplicationProxy &operator=(const ApplicationProxy &) = delete;
-};
+using QtPskTest::ApplicationProxy;
 
 // connectToHost() fails inside the call: errorOccurred(UnsupportedSocketOperationError) only.
 void expectRefused(QAbstractSocket &socket, const QString &host, const QString &errorString)

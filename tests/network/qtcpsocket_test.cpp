@@ -21,72 +21,14 @@
 #include <memory>
 #include <tuple>
 
+#include "common/rawpeer.h"
 #include "common/testsupport.h"
 
 using QtPskTest::waitUntil;
 
 namespace {
 
-// A plain POSIX listening socket on a loopback address with a kernel-chosen port: the test
-// controls the server side byte by byte, with no event loop involved.
-class RawListener
-{
-public:
-    explicit RawListener(const char *host = "127.0.0.1")
-    {
-        sockaddr_storage address {};
-        socklen_t length = 0;
-        if (std::strchr(host, ':')) {
-            auto *a6 = reinterpret_cast<sockaddr_in6 *>(&address);
-            a6->sin6_family = AF_INET6;
-            if (::inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
-                return;
-            length = sizeof *a6;
-        } else {
-            auto *a4 = reinterpret_cast<sockaddr_in *>(&address);
-            a4->sin_family = AF_INET;
-            if (::inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-                return;
-            length = sizeof *a4;
-        }
-        m_fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (m_fd < 0)
-            return;
-        if (::bind(m_fd, reinterpret_cast<sockaddr *>(&address), length) != 0
-            || ::listen(m_fd, 16) != 0
-            || ::getsockname(m_fd, reinterpret_cast<sockaddr *>(&address), &length) != 0) {
-            ::close(m_fd);
-            m_fd = -1;
-            return;
-        }
-        m_port = ntohs(address.ss_family == AF_INET6
-                               ? reinterpret_cast<sockaddr_in6 *>(&address)->sin6_port
-                               : reinterpret_cast<sockaddr_in *>(&address)->sin_port);
-    }
-    ~RawListener()
-    {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    RawListener(const RawListener &) = delete;
-    RawListener &operator=(const RawListener &) = delete;
-
-    bool isListening() const { return m_fd >= 0; }
-    quint16 port() const { return m_port; }
-
-    // Accepts one connection, waiting at most timeoutMs; -1 on timeout.
-    int accept(int timeoutMs = 5000) const
-    {
-        pollfd p { m_fd, POLLIN, 0 };
-        if (::poll(&p, 1, timeoutMs) != 1)
-            return -1;
-        return ::accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
-    }
-
-private:
-    int m_fd = -1;
-    quint16 m_port = 0;
-};
+using QtPskTest::RawListener;
 
 // An owned raw descriptor.
 struct Fd

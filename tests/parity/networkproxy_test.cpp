@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "common/applicationproxy.h"
 #include "common/testsupport.h"
 
 #if !defined(QTPSK_PARITY_AGAINST_QTNETWORK) && defined(QTPSK_NAMESPACE)
@@ -51,15 +52,7 @@ QString debugText(const QNetworkProxy &proxy)
     return text;
 }
 
-// Sets the application proxy for one test and restores NoProxy afterwards.
-class ApplicationProxy
-{
-public:
-    explicit ApplicationProxy(const QNetworkProxy &proxy) { QNetworkProxy::setApplicationProxy(proxy); }
-    ~ApplicationProxy() { QNetworkProxy::setApplicationProxy(QNetworkProxy(QNetworkProxy::NoProxy)); }
-    ApplicationProxy(const ApplicationProxy &) = delete;
-    ApplicationProxy &operator=(const ApplicationProxy &) = delete;
-};
+using QtPskTest::ApplicationProxy;
 
 QNetworkProxy ftpCaching() { return QNetworkProxy(QNetworkProxy::FtpCachingProxy, QStringLiteral("127.0.0.1"), 3128); }
 QNetworkProxy httpCaching() { return QNetworkProxy(QNetworkProxy::HttpCachingProxy, QStringLiteral("127.0.0.1"), 3128); }

@@ -40,6 +40,11 @@ inline QByteArray hint() { return QByteArrayLiteral("QtTestServerHint"); }
 inline QByteArray identity() { return QByteArrayLiteral("Client_identity"); }
 inline QString loopback() { return QStringLiteral("127.0.0.1"); }
 constexpr int timeoutMs = 10000;
+// The echo exchange and the cipher of the PSK matrix tests, and what a handshake error starts with.
+inline const QByteArray ping = QByteArrayLiteral("ping\n");
+inline const QByteArray pong = QByteArrayLiteral("pong\n");
+inline const QString pskCipher = QStringLiteral("PSK-AES256-CBC-SHA");
+inline const QString handshakePrefix = QStringLiteral("Error during SSL handshake: ");
 
 // What one emission of preSharedKeyAuthenticationRequired showed to the slot.
 struct PskCall
@@ -163,6 +168,23 @@ struct SocketRecorder
 
 };
 
+// "errors=... alertsSent=... alertsReceived=..." of a recorder (errors, errorStrings, alertsSent,
+// alertsReceived), for the one-line summaries of failure messages.
+template <typename Recorder>
+QString describeErrorsAndAlerts(const Recorder &r)
+{
+    QString text = QStringLiteral("errors=");
+    for (std::size_t i = 0; i < r.errors.size(); ++i)
+        text += QStringLiteral("%1('%2') ").arg(int(r.errors[i])).arg(r.errorStrings[i]);
+    text += QStringLiteral("alertsSent=");
+    for (const Alert &a : r.alertsSent)
+        text += QStringLiteral("%1/%2 ").arg(int(a.level)).arg(int(a.type));
+    text += QStringLiteral("alertsReceived=");
+    for (const Alert &a : r.alertsReceived)
+        text += QStringLiteral("%1/%2 ").arg(int(a.level)).arg(int(a.type));
+    return text;
+}
+
 // A one-line summary of everything a recorder saw, for failure messages (SCOPED_TRACE).
 inline std::string describe(const SocketRecorder &r)
 {
@@ -172,16 +194,9 @@ inline std::string describe(const SocketRecorder &r)
     text += QStringLiteral("modes=");
     for (auto mode : r.modes)
         text += QString::number(int(mode)) + QLatin1Char(' ');
-    text += QStringLiteral("psk=%1 encrypted=%2 disconnected=%3 errors=")
+    text += QStringLiteral("psk=%1 encrypted=%2 disconnected=%3 ")
                     .arg(r.pskCalls.size()).arg(r.encrypted).arg(r.disconnected);
-    for (std::size_t i = 0; i < r.errors.size(); ++i)
-        text += QStringLiteral("%1('%2') ").arg(int(r.errors[i])).arg(r.errorStrings[i]);
-    text += QStringLiteral("alertsSent=");
-    for (const Alert &a : r.alertsSent)
-        text += QStringLiteral("%1/%2 ").arg(int(a.level)).arg(int(a.type));
-    text += QStringLiteral("alertsReceived=");
-    for (const Alert &a : r.alertsReceived)
-        text += QStringLiteral("%1/%2 ").arg(int(a.level)).arg(int(a.type));
+    text += describeErrorsAndAlerts(r);
     text += QStringLiteral("peerVerifyErrors=%1 sslErrors=%2 received=%3")
                     .arg(r.peerVerifyErrors.size()).arg(r.sslErrors.size())
                     .arg(QString::fromLatin1(r.received.toHex()));

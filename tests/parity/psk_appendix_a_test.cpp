@@ -43,10 +43,6 @@ using QtPskTest::waitUntil;
 
 namespace {
 
-const QByteArray ping = QByteArrayLiteral("ping\n");
-const QByteArray pong = QByteArrayLiteral("pong\n");
-const QString pskCipher = QStringLiteral("PSK-AES256-CBC-SHA");
-const QString handshakePrefix = QStringLiteral("Error during SSL handshake: ");
 constexpr char tls13PskVariable[] = "QT_USE_TLS_1_3_PSK";
 
 QByteArray longKey(int size)
@@ -502,17 +498,10 @@ struct ServerRecorder
 
 std::string describe(const ServerRecorder &r)
 {
-    QString text = QStringLiteral("psk=%1 started=%2 pending=%3 errors=")
+    QString text = QStringLiteral("psk=%1 started=%2 pending=%3 ")
                            .arg(r.pskCalls.size()).arg(r.startedEncryptionHandshake)
                            .arg(r.pendingConnectionAvailable);
-    for (std::size_t i = 0; i < r.errors.size(); ++i)
-        text += QStringLiteral("%1('%2') ").arg(int(r.errors[i])).arg(r.errorStrings[i]);
-    text += QStringLiteral("alertsSent=");
-    for (const Alert &a : r.alertsSent)
-        text += QStringLiteral("%1/%2 ").arg(int(a.level)).arg(int(a.type));
-    text += QStringLiteral("alertsReceived=");
-    for (const Alert &a : r.alertsReceived)
-        text += QStringLiteral("%1/%2 ").arg(int(a.level)).arg(int(a.type));
+    text += describeErrorsAndAlerts(r);
     text += QStringLiteral("accepted: encrypted=%1 cipher=%2 errors=%3 received=%4")
                     .arg(r.acceptedWasEncrypted).arg(r.acceptedCipher).arg(r.acceptedErrors.size())
                     .arg(QString::fromLatin1(r.received));

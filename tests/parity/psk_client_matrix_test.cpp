@@ -28,7 +28,6 @@ namespace {
 
 const QByteArray helloLine = QByteArrayLiteral("Hello from Qt TLS/PSK!\n");
 const QByteArray helloReversed = QByteArrayLiteral("!KSP/SLT tQ morf olleH\n"); // s_server -rev
-const QString handshakePrefix = QStringLiteral("Error during SSL handshake: ");
 
 enum class Style { Signals, WaitFor };
 

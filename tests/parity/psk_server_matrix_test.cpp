@@ -20,45 +20,14 @@
 #include <string>
 #include <vector>
 
+#include "common/psktcpserver.h"
 #include "common/testsupport.h"
 
 using namespace Parity;
 using QtPskTest::PeerProcess;
 using QtPskTest::waitUntil;
 
-namespace {
-
-const QByteArray ping = QByteArrayLiteral("ping\n");
-const QByteArray pong = QByteArrayLiteral("pong\n");
-const QString pskCipher = QStringLiteral("PSK-AES256-CBC-SHA");
-const QString handshakePrefix = QStringLiteral("Error during SSL handshake: ");
-
-} // namespace
-
-// A QTcpServer subclass in the style of Qt's PskServer helper: it wraps each accepted descriptor in a
-// QSslSocket, lets the test connect its slots, and starts the server handshake itself.
-class PskTcpServer : public QTcpServer
-{
-    Q_OBJECT
-public:
-    QSslConfiguration configuration;
-    std::function<void(QSslSocket *)> prepare;
-
-protected:
-    void incomingConnection(qintptr descriptor) override
-    {
-        auto *socket = new QSslSocket(this);
-        socket->setSslConfiguration(configuration);
-        if (!socket->setSocketDescriptor(descriptor)) {
-            delete socket;
-            return;
-        }
-        if (prepare)
-            prepare(socket);
-        addPendingConnection(socket);
-        socket->startServerEncryption();
-    }
-};
+using QtPskTest::PskTcpServer; // Qt's PskServer helper: the server wraps each descriptor itself
 
 namespace {
 
@@ -778,4 +747,3 @@ INSTANTIATE_TEST_SUITE_P(
             return nonPskName(std::get<0>(p.param)) + "_" + serverKindName(std::get<1>(p.param));
         });
 
-#include "psk_server_matrix_test.moc"

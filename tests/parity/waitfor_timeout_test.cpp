@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "common/rawpeer.h"
 #include "common/testsupport.h"
 
 using namespace Parity;
@@ -65,18 +66,13 @@ public:
     // True once a filler hangs (the queue is full); port() is then the listener's port.
     bool open()
     {
-        m_listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        m_listener = QtPskTest::listenLoopback(&m_port, 0);
         if (m_listener < 0)
             return false;
         sockaddr_in address{};
         address.sin_family = AF_INET;
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t length = sizeof address;
-        if (::bind(m_listener, reinterpret_cast<sockaddr *>(&address), length) != 0
-            || ::listen(m_listener, 0) != 0
-            || ::getsockname(m_listener, reinterpret_cast<sockaddr *>(&address), &length) != 0)
-            return false;
-        m_port = ntohs(address.sin_port);
+        address.sin_port = htons(m_port);
         for (int i = 0; i < 8; ++i) {
             const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
             if (fd < 0)

@@ -19,28 +19,21 @@
 
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <iostream>
 #include <memory>
-#include <string>
 #include <vector>
 
+#include "common/rawpeer.h"
 #include "common/testsupport.h"
 
+using QtPskTest::PeerProcess;
+using QtPskTest::RawConnection;
 using QtPskTest::waitUntil;
 
 namespace {
@@ -149,44 +142,6 @@ struct Server
     }
 };
 
-// A plain TCP connection made with the system calls, owned by the test.
-class RawConnection
-{
-public:
-    explicit RawConnection(quint16 port)
-    {
-        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(port);
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
-            ::close(fd);
-            fd = -1;
-        }
-    }
-    ~RawConnection()
-    {
-        if (fd >= 0)
-            ::close(fd);
-    }
-    RawConnection(const RawConnection &) = delete;
-    RawConnection &operator=(const RawConnection &) = delete;
-
-    bool isOpen() const { return fd >= 0; }
-    bool send(char byte) { return ::send(fd, &byte, 1, MSG_NOSIGNAL) == 1; }
-    // True once the server has closed the connection (end of file or a reset).
-    bool closedByPeer() const
-    {
-        char byte = 0;
-        const ssize_t n = ::recv(fd, &byte, 1, MSG_DONTWAIT | MSG_PEEK);
-        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-    }
-
-private:
-    int fd = -1;
-};
-
 // One PSK handshake of a legitimate client, in the calling thread with waitForEncrypted(); the
 // time it took, or -1 when it failed (a message says why).
 qint64 legitimateHandshake(quint16 port, int boundMs)
@@ -265,100 +220,6 @@ public:
 
 private:
     rlimit saved{};
-};
-
-// The attacker program (flood_peer), started with posix_spawn() and stopped by PID; its standard
-// output and error come through a pipe. Not a QProcess: Qt 6.4's QProcess starts its child with
-// clone(CLONE_VM | CLONE_VFORK), and ThreadSanitizer's clone() interceptor (GCC 12) then runs its
-// after-fork bookkeeping in the child on the parent's memory: from then on the starting thread's
-// mutexes, condition variables and atomics are invisible to it, and it reports races on data that
-// every thread only touches under one mutex. glibc's posix_spawn() clones internally, where no
-// interceptor runs, and its child only calls the kernel until it executes the program.
-class FloodPeer
-{
-public:
-    FloodPeer() = default;
-    ~FloodPeer() { stop(); }
-    FloodPeer(const FloodPeer &) = delete;
-    FloodPeer &operator=(const FloodPeer &) = delete;
-
-    bool start(const char *program, const std::vector<std::string> &arguments)
-    {
-        int fds[2];
-        if (::pipe2(fds, O_CLOEXEC) != 0)
-            return false;
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
-        std::vector<std::string> strings{program};
-        strings.insert(strings.end(), arguments.begin(), arguments.end());
-        std::vector<char *> argv;
-        for (std::string &string : strings)
-            argv.push_back(string.data());
-        argv.push_back(nullptr);
-        const int error = ::posix_spawn(&pid, program, &actions, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        ::close(fds[1]);
-        if (error != 0) {
-            pid = 0;
-            ::close(fds[0]);
-            return false;
-        }
-        out = fds[0];
-        ::fcntl(out, F_SETFL, ::fcntl(out, F_GETFL) | O_NONBLOCK);
-        return true;
-    }
-
-    bool isRunning()
-    {
-        if (pid > 0 && ::waitpid(pid, nullptr, WNOHANG) == pid)
-            pid = 0;
-        return pid > 0;
-    }
-
-    // Everything the program printed so far.
-    QByteArray output()
-    {
-        char buffer[4096];
-        ssize_t n = 0;
-        while (out >= 0 && (n = ::read(out, buffer, sizeof buffer)) > 0)
-            printed.append(buffer, n);
-        return printed;
-    }
-
-    // Waits (running the event loop) until the output matches \a pattern or the program ended.
-    QRegularExpressionMatch waitForOutput(const QRegularExpression &pattern, int timeoutMs)
-    {
-        QRegularExpressionMatch match;
-        waitUntil([&] {
-            match = pattern.match(QString::fromLatin1(output()));
-            return match.hasMatch() || !isRunning();
-        }, timeoutMs);
-        return match;
-    }
-
-    void stop()
-    {
-        if (isRunning()) {
-            ::kill(pid, SIGTERM);
-            if (!waitUntil([&] { return !isRunning(); }, 5000)) {
-                ::kill(pid, SIGKILL);
-                ::waitpid(pid, nullptr, 0);
-            }
-            pid = 0;
-        }
-        if (out >= 0) {
-            ::close(out);
-            out = -1;
-        }
-    }
-
-private:
-    pid_t pid = 0;
-    int out = -1;
-    QByteArray printed;
 };
 
 } // namespace
@@ -554,9 +415,11 @@ TEST(QSslServerFlood, ALegitimateClientIsServedUnderAFloodOf3000SilentConnection
     Server s;
     ASSERT_TRUE(s.listen()); // the defaults: clientHelloTimeout() 2000, 128 per address, backlog 1024
     const quint16 port = s.server.serverPort();
-    FloodPeer flood; // stopped by PID when the test ends
-    ASSERT_TRUE(flood.start(QTPSK_FLOOD_PEER,
-                            {std::to_string(port), std::to_string(FloodSize), "300"}));
+    // The attacker program; PeerProcess starts it with posix_spawn(), which leaves
+    // ThreadSanitizer's view of this thread intact, and stops it by PID when the test ends.
+    PeerProcess flood;
+    ASSERT_TRUE(flood.start(QStringLiteral(QTPSK_FLOOD_PEER),
+                            {QString::number(port), QString::number(FloodSize), QStringLiteral("300")}));
 
     // Attempt i waits for 150 more accepted connections: the attempts span the flood's first 3000.
     const QList<qint64> times =

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "common/psktcpserver.h"
 #include "common/testsupport.h"
 
 QTPSK_USE_NAMESPACE // a no-op unless the build uses -DQTPSK_NAMESPACE
@@ -196,28 +197,7 @@ struct ServerSide
     }
 };
 
-// A QTcpServer subclass in the style of Qt's PskServer test helper.
-class PskTcpServer : public QTcpServer
-{
-public:
-    std::function<void(QSslSocket *)> prepare;
-    QSslConfiguration configuration;
-
-protected:
-    void incomingConnection(qintptr descriptor) override
-    {
-        auto *socket = new QSslSocket(this);
-        socket->setSslConfiguration(configuration);
-        if (!socket->setSocketDescriptor(descriptor)) {
-            delete socket;
-            return;
-        }
-        if (prepare)
-            prepare(socket);
-        addPendingConnection(socket);
-        socket->startServerEncryption();
-    }
-};
+using QtPskTest::PskTcpServer;
 
 class QSslServerOpenSslClient
     : public ::testing::TestWithParam<std::tuple<Scenario, ServerKind>>

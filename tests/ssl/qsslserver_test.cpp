@@ -11,15 +11,11 @@
 
 #include <QtCore/qelapsedtimer.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <memory>
 #include <vector>
 
 #include "common/pskconfiguration.h"
+#include "common/rawpeer.h"
 #include "common/testsupport.h"
 
 namespace {
@@ -32,27 +28,7 @@ QSslConfiguration pskConfiguration()
 }
 
 // A plain TCP connection that sends nothing: a client stuck before its handshake.
-class IdleTcpClient
-{
-public:
-    explicit IdleTcpClient(quint16 port)
-    {
-        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(port);
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        m_connected = ::connect(m_fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0;
-    }
-    ~IdleTcpClient() { ::close(m_fd); }
-    IdleTcpClient(const IdleTcpClient &) = delete;
-    IdleTcpClient &operator=(const IdleTcpClient &) = delete;
-    bool isConnected() const { return m_connected; }
-
-private:
-    int m_fd = -1;
-    bool m_connected = false;
-};
+using IdleTcpClient = QtPskTest::RawConnection;
 
 struct PskServerFixture
 {
@@ -111,7 +87,7 @@ TEST(QSslServer, StalledHandshakeEndsWithATimeoutErrorAndTheServerKeepsServing)
     QElapsedTimer timer;
     timer.start();
     IdleTcpClient idle(fixture.server.serverPort());
-    ASSERT_TRUE(idle.isConnected());
+    ASSERT_TRUE(idle.isOpen());
     ASSERT_TRUE(QtPskTest::waitUntil([&] { return !fixture.errors.empty(); }, 5000));
     EXPECT_GE(timer.elapsed(), 250);
     ASSERT_EQ(fixture.errors.size(), 1u);
@@ -139,7 +115,7 @@ TEST(QSslServer, HalfOpenConnectionsDoNotStarveNewClients)
     std::vector<std::unique_ptr<IdleTcpClient>> idle;
     for (int i = 0; i < 40; ++i) {
         idle.push_back(std::make_unique<IdleTcpClient>(fixture.server.serverPort()));
-        ASSERT_TRUE(idle.back()->isConnected());
+        ASSERT_TRUE(idle.back()->isOpen());
     }
 
     QElapsedTimer timer;

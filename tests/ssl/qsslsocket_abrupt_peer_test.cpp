@@ -10,74 +10,38 @@
 
 #include <QtCore/qelapsedtimer.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
-#include <thread>
 
+#include "common/rawpeer.h"
 #include "common/testsupport.h"
 
 namespace {
 
 enum class Ending { CloseAfterClientHello, ResetAfterClientHello, CloseAtOnce };
 
-// A listening socket whose single connection is ended abruptly on a thread of its own.
+// A loopback peer whose single connection is ended abruptly (a HostileServer script: closed, or
+// reset after armReset(), when the script returns); received() is the size of what it read first.
 class AbruptPeer
 {
 public:
     explicit AbruptPeer(Ending ending)
+        : m_server([this, ending](int fd) {
+              if (ending != Ending::CloseAtOnce)
+                  m_received = QtPskTest::readSome(fd, 10000).size();
+              if (ending == Ending::ResetAfterClientHello)
+                  QtPskTest::armReset(fd);
+          })
     {
-        m_listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t length = sizeof address;
-        if (::bind(m_listener, reinterpret_cast<sockaddr *>(&address), length) != 0
-            || ::listen(m_listener, 4) != 0
-            || ::getsockname(m_listener, reinterpret_cast<sockaddr *>(&address), &length) != 0)
-            return;
-        m_port = ntohs(address.sin_port);
-        m_thread = std::thread([this, ending] {
-            pollfd listening{m_listener, POLLIN, 0};
-            if (::poll(&listening, 1, 10000) != 1)
-                return;
-            const int fd = ::accept(m_listener, nullptr, nullptr);
-            if (fd < 0)
-                return;
-            if (ending != Ending::CloseAtOnce) {
-                pollfd readable{fd, POLLIN, 0};
-                char clientHello[4096];
-                if (::poll(&readable, 1, 10000) == 1)
-                    m_received = ::read(fd, clientHello, sizeof clientHello);
-            }
-            if (ending == Ending::ResetAfterClientHello) {
-                const linger abortive{1, 0}; // close() now sends RST
-                ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
-            }
-            ::close(fd);
-        });
-    }
-    ~AbruptPeer()
-    {
-        if (m_thread.joinable())
-            m_thread.join();
-        ::close(m_listener);
     }
     AbruptPeer(const AbruptPeer &) = delete;
     AbruptPeer &operator=(const AbruptPeer &) = delete;
 
-    quint16 port() const { return m_port; }
-    ssize_t received() const { return m_received; }
+    quint16 port() const { return m_server.port(); }
+    qsizetype received() const { return m_received; }
 
 private:
-    int m_listener = -1;
-    quint16 m_port = 0;
-    std::atomic<ssize_t> m_received{0}; // written by the peer thread, read by the test's
-    std::thread m_thread;
+    std::atomic<qsizetype> m_received{0}; // written by the peer thread, read by the test's
+    QtPskTest::HostileServer m_server; // after m_received: joined before it goes
 };
 
 class AbruptPeerTest : public ::testing::TestWithParam<Ending>
