@@ -27,15 +27,6 @@ QTPSK_BEGIN_NAMESPACE
 
 namespace QtPskPrivate {
 
-namespace {
-
-QString tr(const char *text)
-{
-    return QAbstractSocket::tr(text);
-}
-
-} // namespace
-
 bool AbstractSocketPrivate::applySocketOption(QAbstractSocket::SocketOption option,
                                               const QVariant &value)
 {
