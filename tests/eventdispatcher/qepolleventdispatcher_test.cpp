@@ -29,7 +29,10 @@ class EpollThread : public QThread
 public:
     explicit EpollThread(std::function<void()> body) : m_body(std::move(body))
     {
+        //! [install-thread]
+        // Before start(): the thread takes ownership of the dispatcher.
         setEventDispatcher(new QEpollEventDispatcher);
+        //! [install-thread]
     }
 
 protected:
@@ -79,6 +82,17 @@ struct SocketPair
         char buf[64];
         const ssize_t n = ::read(fds[0], buf, sizeof buf);
         return n < 0 ? 0 : int(n);
+    }
+};
+
+// A notifier that counts its activations.
+struct CountingNotifier
+{
+    QSocketNotifier notifier;
+    int activations = 0;
+    CountingNotifier(int fd, QSocketNotifier::Type type) : notifier(fd, type)
+    {
+        QObject::connect(&notifier, &QSocketNotifier::activated, [this] { ++activations; });
     }
 };
 
@@ -373,21 +387,19 @@ TEST(QEpollEventDispatcher, ReadNotifierFiresAndRefiresWhileUnread)
 {
     onEpoll([] {
         SocketPair pair;
-        QSocketNotifier notifier(pair.fds[0], QSocketNotifier::Read);
-        int activations = 0;
-        QObject::connect(&notifier, &QSocketNotifier::activated, [&] { ++activations; });
+        CountingNotifier reader(pair.fds[0], QSocketNotifier::Read);
         for (int i = 0; i < 3; ++i)
             QCoreApplication::processEvents();
-        EXPECT_EQ(activations, 0); // nothing to read yet
+        EXPECT_EQ(reader.activations, 0); // nothing to read yet
         pair.send();
         // Level-triggered: not reading keeps the descriptor ready, pass after pass.
-        runUntil([&] { return activations >= 5; });
-        EXPECT_GE(activations, 5);
+        runUntil([&] { return reader.activations >= 5; });
+        EXPECT_GE(reader.activations, 5);
         EXPECT_EQ(pair.drain(), 1);
-        const int before = activations;
+        const int before = reader.activations;
         for (int i = 0; i < 3; ++i)
             QCoreApplication::processEvents();
-        EXPECT_EQ(activations, before);
+        EXPECT_EQ(reader.activations, before);
     });
 }
 
@@ -508,14 +520,12 @@ TEST(QEpollEventDispatcher, DescriptorClosedWhileRegisteredAndNumberReused)
         ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
         EXPECT_EQ(fds[0], number);
         stale.reset(); // unregisters the old notifier of that number
-        QSocketNotifier fresh(fds[0], QSocketNotifier::Read);
-        int activations = 0;
-        QObject::connect(&fresh, &QSocketNotifier::activated, [&] { ++activations; });
+        CountingNotifier fresh(fds[0], QSocketNotifier::Read);
         char c = 'y';
         ASSERT_EQ(::write(fds[1], &c, 1), 1);
-        runUntil([&] { return activations >= 1; });
-        EXPECT_GE(activations, 1);
-        fresh.setEnabled(false);
+        runUntil([&] { return fresh.activations >= 1; });
+        EXPECT_GE(fresh.activations, 1);
+        fresh.notifier.setEnabled(false);
         ::close(fds[0]);
         ::close(fds[1]);
     });
@@ -525,15 +535,13 @@ TEST(QEpollEventDispatcher, ExcludeSocketNotifiersDefersActivation)
 {
     onEpoll([] {
         SocketPair pair;
-        QSocketNotifier notifier(pair.fds[0], QSocketNotifier::Read);
-        int activations = 0;
-        QObject::connect(&notifier, &QSocketNotifier::activated, [&] { ++activations; });
+        CountingNotifier reader(pair.fds[0], QSocketNotifier::Read);
         pair.send();
         for (int i = 0; i < 3; ++i)
             QCoreApplication::processEvents(QEventLoop::ExcludeSocketNotifiers);
-        EXPECT_EQ(activations, 0);
-        runUntil([&] { return activations >= 1; });
-        EXPECT_GE(activations, 1);
+        EXPECT_EQ(reader.activations, 0);
+        runUntil([&] { return reader.activations >= 1; });
+        EXPECT_GE(reader.activations, 1);
     });
 }
 
@@ -545,11 +553,9 @@ TEST(QEpollEventDispatcher, RegularFileIsAlwaysReadyAsWithPoll)
         ASSERT_GE(fd, 0);
         ::unlink(path);
         {
-            QSocketNotifier notifier(fd, QSocketNotifier::Read);
-            int activations = 0;
-            QObject::connect(&notifier, &QSocketNotifier::activated, [&] { ++activations; });
-            runUntil([&] { return activations >= 2; });
-            EXPECT_GE(activations, 2);
+            CountingNotifier reader(fd, QSocketNotifier::Read);
+            runUntil([&] { return reader.activations >= 2; });
+            EXPECT_GE(reader.activations, 2);
         }
         ::close(fd);
     });
