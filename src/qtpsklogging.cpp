@@ -11,5 +11,6 @@ Q_LOGGING_CATEGORY(lcQtPskSocket, "qtpsk.network.socket", QtWarningMsg)
 Q_LOGGING_CATEGORY(lcQtPskServer, "qtpsk.network.server", QtWarningMsg)
 Q_LOGGING_CATEGORY(lcQtPskSsl, "qtpsk.ssl.socket", QtWarningMsg)
 Q_LOGGING_CATEGORY(lcQtPskSslServer, "qtpsk.ssl.server", QtWarningMsg)
+Q_LOGGING_CATEGORY(lcQtPskEventDispatcher, "qtpsk.eventdispatcher", QtWarningMsg)
 
 QTPSK_END_NAMESPACE

@@ -31,6 +31,8 @@ Q_DECLARE_LOGGING_CATEGORY(lcQtPskServer)
 Q_DECLARE_LOGGING_CATEGORY(lcQtPskSsl)
 // QSslServer: connections handed to their handshake, handshake timeouts, API misuse warnings.
 Q_DECLARE_LOGGING_CATEGORY(lcQtPskSslServer)
+// QEpollEventDispatcher: epoll_ctl() and epoll_wait() failures, duplicate socket notifiers.
+Q_DECLARE_LOGGING_CATEGORY(lcQtPskEventDispatcher)
 
 QTPSK_END_NAMESPACE
 
