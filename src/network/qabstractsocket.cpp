@@ -489,31 +489,22 @@ qint64 QAbstractSocket::readData(char *data, qint64 maxlen)
 {
     AbstractSocketPrivate *d = d_ptr.get();
     if (d->readBuffer.isEmpty())
-        return (d->m_state == ConnectedState || maxlen == 0) ? 0 : -1;
-    const qint64 n = d->readBuffer.read(data, maxlen);
-    if (d->readPaused)
-        d->readBufferSpaceChanged();
-    return n;
+        return d->emptyReadResult(maxlen);
+    return d->readBufferConsumed(d->readBuffer.read(data, maxlen));
 }
 
 qint64 QAbstractSocket::readLineData(char *data, qint64 maxlen)
 {
     AbstractSocketPrivate *d = d_ptr.get();
     if (d->readBuffer.isEmpty())
-        return (d->m_state == ConnectedState || maxlen == 0) ? 0 : -1;
-    const qint64 n = d->readBuffer.readLine(data, maxlen);
-    if (d->readPaused)
-        d->readBufferSpaceChanged();
-    return n;
+        return d->emptyReadResult(maxlen);
+    return d->readBufferConsumed(d->readBuffer.readLine(data, maxlen));
 }
 
 qint64 QAbstractSocket::skipData(qint64 maxSize)
 {
     AbstractSocketPrivate *d = d_ptr.get();
-    const qint64 n = d->readBuffer.skip(maxSize);
-    if (d->readPaused)
-        d->readBufferSpaceChanged();
-    return n;
+    return d->readBufferConsumed(d->readBuffer.skip(maxSize));
 }
 
 qint64 QAbstractSocket::writeData(const char *data, qint64 len)

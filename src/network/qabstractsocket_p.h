@@ -123,6 +123,20 @@ private:
     // The read buffer has room again (the application read, or setReadBufferSize()): reading
     // resumes, and input the layer buffered runs from the event loop (queued, as Qt).
     void readBufferSpaceChanged();
+    // What readData() and readLineData() return with an empty read buffer: 0 while connected
+    // (or for a zero-byte read), -1 (end of stream) otherwise.
+    qint64 emptyReadResult(qint64 maxlen) const
+    {
+        return (m_state == QAbstractSocket::ConnectedState || maxlen == 0) ? 0 : -1;
+    }
+    // The application took \a n bytes from the read buffer: returns \a n, and resumes a reading
+    // that a full buffer paused.
+    qint64 readBufferConsumed(qint64 n)
+    {
+        if (readPaused)
+            readBufferSpaceChanged();
+        return n;
+    }
     // Runs the queued processBufferedInput(), if any; false if a slot destroyed the socket.
     bool runBufferedInput();
 

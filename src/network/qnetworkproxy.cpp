@@ -7,6 +7,8 @@
 #include <QtCore/qpair.h>
 #include <QtCore/qstringlist.h>
 
+#include <iterator>
+
 QT_IMPL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QNetworkProxy), QtPsk_QNetworkProxy)
 
 QTPSK_BEGIN_NAMESPACE
@@ -324,29 +326,14 @@ QDebug operator<<(QDebug debug, const QNetworkProxy &proxy)
 {
     const QDebugStateSaver saver(debug);
     debug.resetFormat().nospace();
-    switch (proxy.type()) {
-    case QNetworkProxy::DefaultProxy:
-        debug << "DefaultProxy ";
-        break;
-    case QNetworkProxy::Socks5Proxy:
-        debug << "Socks5Proxy ";
-        break;
-    case QNetworkProxy::NoProxy:
-        debug << "NoProxy ";
-        break;
-    case QNetworkProxy::HttpProxy:
-        debug << "HttpProxy ";
-        break;
-    case QNetworkProxy::HttpCachingProxy:
-        debug << "HttpCachingProxy ";
-        break;
-    case QNetworkProxy::FtpCachingProxy:
-        debug << "FtpCachingProxy ";
-        break;
-    default:
-        debug << "Unknown proxy " << int(proxy.type());
-        break;
-    }
+    // Indexed by QNetworkProxy::ProxyType.
+    static const char *const typeNames[] = { "DefaultProxy", "Socks5Proxy", "NoProxy",
+                                             "HttpProxy", "HttpCachingProxy", "FtpCachingProxy" };
+    const int type = int(proxy.type());
+    if (type >= 0 && type < int(std::size(typeNames)))
+        debug << typeNames[type] << ' ';
+    else
+        debug << "Unknown proxy " << type;
     debug << '"' << proxy.hostName() << ':' << proxy.port() << "\" ";
     const QNetworkProxy::Capabilities caps = proxy.capabilities();
     QStringList names;
