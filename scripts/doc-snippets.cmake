@@ -38,23 +38,27 @@ set(LB "@qtpskLB@")
 set(RB "@qtpskRB@")
 set(BS "@qtpskBS@")
 
+# Sets \a out_var to \a text with, in turn, each "from" of the (from, to) argument pairs after
+# them replaced by its "to". Read one by one (ARGV<n>), so a pair may hold ';'.
+function(replace_pairs text out_var)
+    math(EXPR last "${ARGC} - 1")
+    foreach(from RANGE 2 ${last} 2)
+        math(EXPR to "${from} + 1")
+        string(REPLACE "${ARGV${from}}" "${ARGV${to}}" text "${text}")
+    endforeach()
+    set(${out_var} "${text}" PARENT_SCOPE)
+endfunction()
+
 # Reads \a path into \a out_var as a list of encoded lines (a final newline gives a last empty
 # element, so that joining with '\n' restores the file).
 function(read_lines path out_var)
     file(READ "${path}" text)
-    string(REPLACE "\\" "${BS}" text "${text}")
-    string(REPLACE ";" "${SC}" text "${text}")
-    string(REPLACE "[" "${LB}" text "${text}")
-    string(REPLACE "]" "${RB}" text "${text}")
-    string(REPLACE "\n" ";" text "${text}")
+    replace_pairs("${text}" text "\\" "${BS}" ";" "${SC}" "[" "${LB}" "]" "${RB}" "\n" ";")
     set(${out_var} "${text}" PARENT_SCOPE)
 endfunction()
 
 function(decode text out_var)
-    string(REPLACE "${SC}" ";" text "${text}")
-    string(REPLACE "${LB}" "[" text "${text}")
-    string(REPLACE "${RB}" "]" text "${text}")
-    string(REPLACE "${BS}" "\\" text "${text}")
+    replace_pairs("${text}" text "${SC}" ";" "${LB}" "[" "${RB}" "]" "${BS}" "\\")
     set(${out_var} "${text}" PARENT_SCOPE)
 endfunction()
 

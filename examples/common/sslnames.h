@@ -26,15 +26,20 @@ inline QString protocolChoices()
 // "any" -> AnyProtocol; nothing for other names. Case-insensitive.
 inline std::optional<QSsl::SslProtocol> protocolFromName(const QString &name)
 {
+    struct Choice
+    {
+        const char *name;
+        QSsl::SslProtocol protocol;
+    };
+    static const Choice choices[] = {{"tls1.2", QSsl::TlsV1_2},
+                                     {"tls1.3", QSsl::TlsV1_3},
+                                     {"secure", QSsl::SecureProtocols},
+                                     {"any", QSsl::AnyProtocol}};
     const QString n = name.toLower();
-    if (n == QLatin1String("tls1.2"))
-        return QSsl::TlsV1_2;
-    if (n == QLatin1String("tls1.3"))
-        return QSsl::TlsV1_3;
-    if (n == QLatin1String("secure"))
-        return QSsl::SecureProtocols;
-    if (n == QLatin1String("any"))
-        return QSsl::AnyProtocol;
+    for (const Choice &choice : choices) {
+        if (n == QLatin1String(choice.name))
+            return choice.protocol;
+    }
     return std::nullopt;
 }
 

@@ -12,34 +12,40 @@
 #include <QSslSocket>
 #include <QTimer>
 
+#include "commandline.h"
 #include "console.h"
 #include "passphrasekdf.h"
 #include "pskkeys.h"
 #include "printable.h"
+#include "pskonlyconfiguration.h"
 #include "sslnames.h"
 
 using namespace Qt::StringLiterals;
 using namespace PskExample;
 
+namespace {
+
+// For --help.
+const QString description =
+    u"Connects to a TLS server with a pre-shared key (PSK), sends one line and prints the "
+    "line the server answers.\n"
+    "Prints the identity hint the server sent, the identity used, the negotiated protocol "
+    "and cipher, and any TLS alert. Exits with 0 on success, 1 on a connection or TLS "
+    "error, 2 on bad arguments, 3 on a timeout. Never prints key bytes.\n\n"
+    "--passphrase derives the key with PBKDF2-HMAC-SHA256 (100000 iterations, 32 bytes, "
+    "salt \"QtPsk example v1:\" + the server's identity hint, which only TLS 1.2 has; with "
+    "TLS 1.3 the salt is the prefix alone). This slows down guessing "
+    "the passphrase from a recorded handshake, but a guessable passphrase stays "
+    "guessable: the salt is public and a rogue server picks its own hint. Prefer a "
+    "random --key."_s;
+
+} // namespace
+
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(u"pskclient"_s);
-
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        u"Connects to a TLS server with a pre-shared key (PSK), sends one line and prints the "
-        "line the server answers.\n"
-        "Prints the identity hint the server sent, the identity used, the negotiated protocol "
-        "and cipher, and any TLS alert. Exits with 0 on success, 1 on a connection or TLS "
-        "error, 2 on bad arguments, 3 on a timeout. Never prints key bytes.\n\n"
-        "--passphrase derives the key with PBKDF2-HMAC-SHA256 (100000 iterations, 32 bytes, "
-        "salt \"QtPsk example v1:\" + the server's identity hint, which only TLS 1.2 has; with "
-        "TLS 1.3 the salt is the prefix alone). This slows down guessing "
-        "the passphrase from a recorded handshake, but a guessable passphrase stays "
-        "guessable: the salt is public and a rogue server picks its own hint. Prefer a "
-        "random --key."_s);
-    parser.addHelpOption();
+    startCommandLine(parser, u"pskclient"_s, description);
     parser.addPositionalArgument(u"host"_s, u"Server host name or address, e.g. 127.0.0.1."_s);
     parser.addPositionalArgument(u"port"_s, u"Server port."_s);
     const QCommandLineOption identityOption(u"identity"_s,
@@ -98,21 +104,17 @@ int main(int argc, char *argv[])
     const QByteArray passphrase = parser.value(passphraseOption).toUtf8();
 
     // --- Configure TLS: PSK only, so there is no certificate to verify ------------------------
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
     // The library's default protocols. Against a TLS 1.3 PSK server QtPsk offers a TLS 1.3 PSK,
     // because the PSK slot below is connected (the server's refusal of the first, Qt-style
     // ClientHello makes it connect again, offering one); Qt's own QSslSocket does so only when
     // QT_USE_TLS_1_3_PSK is set.
-    configuration.setProtocol(*protocol);
-    if (parser.isSet(ciphersOption)) {
-        configuration.setCiphers(parser.value(ciphersOption)); // unknown names are dropped
-        if (configuration.ciphers().isEmpty())
-            return usageError(u"none of the --ciphers is supported"_s);
-    }
+    const std::optional<QSslConfiguration> configuration = pskOnlyConfiguration(
+        *protocol, parser.isSet(ciphersOption) ? std::optional(parser.value(ciphersOption)) : std::nullopt);
+    if (!configuration)
+        return usageError(u"none of the --ciphers is supported"_s);
 
     QSslSocket socket;
-    socket.setSslConfiguration(configuration);
+    socket.setSslConfiguration(*configuration);
     bool replied = false;
     bool finished = false;
     const auto finish = [&finished](int exitCode, const QString &error = QString()) {

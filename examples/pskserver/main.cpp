@@ -13,16 +13,31 @@
 #include <QSslServer>
 #include <QSslSocket>
 
+#include "commandline.h"
 #include "console.h"
 #include "passphrasekdf.h"
 #include "pskkeys.h"
 #include "printable.h"
+#include "pskonlyconfiguration.h"
 #include "sslnames.h"
 
 using namespace Qt::StringLiterals;
 using namespace PskExample;
 
 namespace {
+
+// For --help.
+const QString description =
+    u"A TLS server that authenticates clients with pre-shared keys (PSK) and echoes every "
+    "line it receives.\n"
+    "Prints \"Listening on <address>:<port>\" once it listens, then for each connection the "
+    "client's identity, the negotiated protocol and cipher, each line, and errors and TLS "
+    "alerts. Never prints key bytes. A client whose identity is not in the key table fails "
+    "the handshake.\n\n"
+    "Key file format (as written by GnuTLS's psktool and read by mosquitto's psk_file): "
+    "one \"identity:hexkey\" a line. An identity that contains ':' is written as '#' "
+    "followed by the identity in hex (\"#613a62:<hexkey>\" is identity \"a:b\"). Other "
+    "lines starting with '#', and blank lines, are ignored."_s;
 
 QString peerName(const QSslSocket *socket)
 {
@@ -34,21 +49,8 @@ QString peerName(const QSslSocket *socket)
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(u"pskserver"_s);
-
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        u"A TLS server that authenticates clients with pre-shared keys (PSK) and echoes every "
-        "line it receives.\n"
-        "Prints \"Listening on <address>:<port>\" once it listens, then for each connection the "
-        "client's identity, the negotiated protocol and cipher, each line, and errors and TLS "
-        "alerts. Never prints key bytes. A client whose identity is not in the key table fails "
-        "the handshake.\n\n"
-        "Key file format (as written by GnuTLS's psktool and read by mosquitto's psk_file): "
-        "one \"identity:hexkey\" a line. An identity that contains ':' is written as '#' "
-        "followed by the identity in hex (\"#613a62:<hexkey>\" is identity \"a:b\"). Other "
-        "lines starting with '#', and blank lines, are ignored."_s);
-    parser.addHelpOption();
+    startCommandLine(parser, u"pskserver"_s, description);
     const QCommandLineOption listenOption(u"listen"_s,
         u"The address to listen on (default: 127.0.0.1)."_s, u"address"_s, u"127.0.0.1"_s);
     const QCommandLineOption portOption(u"port"_s,
@@ -124,21 +126,18 @@ int main(int argc, char *argv[])
         return usageError(u"no keys: give --psk, --psk-file or --psk-passphrase (see --help)"_s);
 
     // --- Configure TLS: PSK only, no certificate ---------------------------------------------
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    configuration.setPeerVerifyMode(QSslSocket::VerifyNone); // no client certificates
-    // TLS 1.2 by default: TLS 1.3 has no identity hint (which --passphrase needs), and Qt's own
-    // QSslSocket offers a TLS 1.3 PSK only if the environment variable QT_USE_TLS_1_3_PSK is set.
-    configuration.setProtocol(*protocol);
+    // No client certificates. TLS 1.2 by default: TLS 1.3 has no identity hint (which
+    // --passphrase needs), and Qt's own QSslSocket offers a TLS 1.3 PSK only if the environment
+    // variable QT_USE_TLS_1_3_PSK is set.
+    std::optional<QSslConfiguration> configuration = pskOnlyConfiguration(
+        *protocol, parser.isSet(ciphersOption) ? std::optional(parser.value(ciphersOption)) : std::nullopt);
+    if (!configuration)
+        return usageError(u"none of the --ciphers is supported"_s);
     if (!hint.isEmpty())
-        configuration.setPreSharedKeyIdentityHint(hint);
-    if (parser.isSet(ciphersOption)) {
-        configuration.setCiphers(parser.value(ciphersOption)); // unknown names are dropped
-        if (configuration.ciphers().isEmpty())
-            return usageError(u"none of the --ciphers is supported"_s);
-    }
+        configuration->setPreSharedKeyIdentityHint(hint);
 
     QSslServer server;
-    server.setSslConfiguration(configuration);
+    server.setSslConfiguration(*configuration);
     const bool once = parser.isSet(onceOption);
     bool failed = false; // --once: did the encrypted connection end with an error?
 

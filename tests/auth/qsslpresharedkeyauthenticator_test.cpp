@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/workerthread.h"
+
 #include <atomic>
 #include <type_traits>
 #include <utility>
@@ -134,25 +136,20 @@ TEST(QSslPreSharedKeyAuthenticator, EqualityComparesEachOfTheFiveFields)
 {
     const QSslPreSharedKeyAuthenticator base = filled();
 
-    QSslPreSharedKeyAuthenticator hint = base;
-    Access::setIdentityHint(hint, "other hint");
-    EXPECT_NE(hint, base);
-
-    QSslPreSharedKeyAuthenticator identity = base;
-    identity.setIdentity("other");
-    EXPECT_NE(identity, base);
-
-    QSslPreSharedKeyAuthenticator maxIdentity = base;
-    Access::setMaxima(maxIdentity, 127, 512);
-    EXPECT_NE(maxIdentity, base);
-
-    QSslPreSharedKeyAuthenticator key = base;
-    key.setPreSharedKey("other");
-    EXPECT_NE(key, base);
-
-    QSslPreSharedKeyAuthenticator maxKey = base;
-    Access::setMaxima(maxKey, 255, 256);
-    EXPECT_NE(maxKey, base);
+    // One field changed at a time.
+    using Change = void (*)(QSslPreSharedKeyAuthenticator &);
+    const std::pair<const char *, Change> changes[] = {
+        {"identity hint", [](QSslPreSharedKeyAuthenticator &a) { Access::setIdentityHint(a, "other hint"); }},
+        {"identity", [](QSslPreSharedKeyAuthenticator &a) { a.setIdentity("other"); }},
+        {"maximum identity length", [](QSslPreSharedKeyAuthenticator &a) { Access::setMaxima(a, 127, 512); }},
+        {"key", [](QSslPreSharedKeyAuthenticator &a) { a.setPreSharedKey("other"); }},
+        {"maximum key length", [](QSslPreSharedKeyAuthenticator &a) { Access::setMaxima(a, 255, 256); }},
+    };
+    for (const auto &[field, change] : changes) {
+        QSslPreSharedKeyAuthenticator changed = base;
+        change(changed);
+        EXPECT_NE(changed, base) << field;
+    }
 
     QSslPreSharedKeyAuthenticator same = filled(); // equal values, separate data
     EXPECT_TRUE(same == base);
@@ -274,10 +271,8 @@ public Q_SLOTS:
 
 TEST(QSslPreSharedKeyAuthenticator, PointerTravelsThroughAQueuedConnectionBetweenThreads)
 {
-    QThread worker;
-    worker.start();
     PointerReceiver receiver;
-    receiver.moveToThread(&worker);
+    QtPskTest::WorkerThread worker(&receiver);
     PointerEmitter emitter;
     QObject::connect(&emitter, &PointerEmitter::authenticator, &receiver, &PointerReceiver::receive,
                      Qt::QueuedConnection);
@@ -285,11 +280,10 @@ TEST(QSslPreSharedKeyAuthenticator, PointerTravelsThroughAQueuedConnectionBetwee
     receiver.sent.store(true, std::memory_order_release);
     emitter.send(&a);
     const bool arrived = QtPskTest::waitUntil([&] { return receiver.received.load() != nullptr; });
-    worker.quit();
-    worker.wait();
+    worker.stop();
     ASSERT_TRUE(arrived);
     EXPECT_EQ(receiver.received.load(), &a);
-    EXPECT_EQ(receiver.thread.load(), &worker);
+    EXPECT_EQ(receiver.thread.load(), worker.thread());
     EXPECT_EQ(receiver.identity, QByteArray("Client_identity"));
 }
 

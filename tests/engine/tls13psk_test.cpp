@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "common/enginepump.h"
+#include "enginetestsupport.h"
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -22,22 +23,17 @@
 #include <vector>
 
 using QtPskPrivate::SslSessionPtr;
-using QtPskPrivate::TlsAlert;
 using QtPskPrivate::TlsContext;
 using QtPskPrivate::TlsEngine;
 using QtPskPrivate::TlsEngineCallbacks;
 using QtPskPrivate::TlsSessionStore;
 using QtPskPrivate::TlsSettings;
 using QtPskPrivate::Tls13Psk;
-using Result = TlsEngine::Result;
 using Diagnosis = TlsEngine::Diagnosis;
 
 namespace {
 
-const QByteArray kHint = QtPskTest::qtTestHint();
-const QByteArray kIdentity = QtPskTest::qtTestIdentity();
-const QByteArray kKey = QtPskTest::qtTestKey();
-using Credentials = QtPskTest::QtTestCredentials; // keeps a copy of each request
+using namespace QtPskEngineTest;
 
 // The server's slot as an application writes it: a key for known identities only.
 class IdentityCheckingServer : public Credentials
@@ -57,9 +53,7 @@ using QtPskTest::isFinal;
 
 bool hasAlert(const std::vector<TlsAlert> &alerts, bool sent, int type)
 {
-    return std::any_of(alerts.begin(), alerts.end(), [&](const TlsAlert &alert) {
-        return alert.sent == sent && alert.level == SSL3_AL_FATAL && alert.type == type;
-    });
+    return hasFatalAlert(alerts, sent, type);
 }
 
 TlsSettings client(Tls13Psk mode = Tls13Psk::Offer)
@@ -93,7 +87,19 @@ TlsSettings tls12PskServer(const QByteArray &hint)
     return settings;
 }
 
-struct Pair
+TlsSettings withSuites(TlsSettings settings, const QByteArray &cipherSuites)
+{
+    settings.cipherSuites = cipherSuites;
+    return settings;
+}
+
+TlsSettings withGroups(TlsSettings settings, const QByteArray &groups)
+{
+    settings.groups = groups;
+    return settings;
+}
+
+struct Pair : HandshakeOutcome
 {
     // \a sessions: the server object's session store (with TlsSettings::sessionResumption).
     Pair(const TlsSettings &clientSettings, const TlsSettings &serverSettings,
@@ -116,10 +122,8 @@ struct Pair
         ASSERT_TRUE(clientEngine && serverEngine);
         const bool settled = QtPskTest::pumpHandshake(
                 *clientEngine, *serverEngine, &clientResult, &serverResult, 100, {}, [this] {
-                    for (TlsAlert &alert : clientEngine->takeAlerts())
-                        clientAlerts.push_back(std::move(alert));
-                    for (TlsAlert &alert : serverEngine->takeAlerts())
-                        serverAlerts.push_back(std::move(alert));
+                    takeAlerts(*clientEngine, clientAlerts);
+                    takeAlerts(*serverEngine, serverAlerts);
                 });
         if (!settled || (!isFinal(clientResult) && !isFinal(serverResult)))
             ADD_FAILURE() << "the handshake did not settle";
@@ -140,37 +144,22 @@ struct Pair
         return received;
     }
 
-    bool bothOk() const { return clientResult == Result::Ok && serverResult == Result::Ok; }
+    void expectCalls(int clientCalls, int serverCalls) const
+    {
+        QtPskEngineTest::expectCalls(clientCredentials, *serverCredentials, clientCalls, serverCalls);
+    }
 
     Credentials clientCredentials;
     Credentials ownServerCredentials;
     Credentials *serverCredentials;
     std::unique_ptr<TlsEngine> clientEngine;
     std::unique_ptr<TlsEngine> serverEngine;
-    Result clientResult = Result::WantInput;
-    Result serverResult = Result::WantInput;
-    std::vector<TlsAlert> clientAlerts;
-    std::vector<TlsAlert> serverAlerts;
 };
 
 // Removes QT_USE_TLS_1_3_PSK for one scope.
-class WithoutTheVariable
+struct WithoutTheVariable : Tls13PskVariable
 {
-public:
-    WithoutTheVariable() : m_old(qgetenv(kName)), m_wasSet(qEnvironmentVariableIsSet(kName))
-    {
-        qunsetenv(kName);
-    }
-    ~WithoutTheVariable()
-    {
-        if (m_wasSet)
-            qputenv(kName, m_old);
-    }
-
-private:
-    static constexpr const char *kName = "QT_USE_TLS_1_3_PSK";
-    QByteArray m_old;
-    bool m_wasSet;
+    WithoutTheVariable() : Tls13PskVariable(false) { }
 };
 
 // Gives the server context a throwaway self-signed P-256 certificate (made in memory).
@@ -220,8 +209,7 @@ TEST(Tls13Psk, OfferingClientAndServerAskOnceEachAndUseASha256Suite)
     EXPECT_EQ(serverAsked.maximumIdentityLength(), 0);
     EXPECT_EQ(serverAsked.maximumPreSharedKeyLength(), 512);
     EXPECT_EQ(pair.serverToClient("hello"), QByteArray("hello"));
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials->calls, 1);
+    pair.expectCalls(1, 1);
 }
 
 TEST(Tls13Psk, QtCompatibleClientOffersNothingAndBothSidesNameTheCause)
@@ -231,10 +219,8 @@ TEST(Tls13Psk, QtCompatibleClientOffersNothingAndBothSidesNameTheCause)
     tls13Only.minVersion = TLS1_3_VERSION;
     Pair pair(client(Tls13Psk::QtCompatible), tls13Only);
     pair.handshake();
-    EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls, 0);
-    EXPECT_EQ(pair.serverCredentials->calls, 0);
+    pair.expectBothFailed();
+    pair.expectCalls(0, 0);
     EXPECT_TRUE(hasAlert(pair.clientAlerts, false, SSL_AD_HANDSHAKE_FAILURE));
     EXPECT_EQ(pair.clientEngine->diagnosis(), Diagnosis::ClientOfferedNoTls13Psk);
     EXPECT_EQ(pair.serverEngine->diagnosis(), Diagnosis::ServerAcceptedNoTls13Psk);
@@ -242,16 +228,12 @@ TEST(Tls13Psk, QtCompatibleClientOffersNothingAndBothSidesNameTheCause)
 
 TEST(Tls13Psk, Sha384OnlySuitesGiveASha384Psk)
 {
-    TlsSettings clientSettings = client();
-    clientSettings.cipherSuites = "TLS_AES_256_GCM_SHA384";
-    TlsSettings serverSettings = server();
-    serverSettings.cipherSuites = "TLS_AES_256_GCM_SHA384";
-    Pair pair(clientSettings, serverSettings);
+    Pair pair(withSuites(client(), "TLS_AES_256_GCM_SHA384"),
+              withSuites(server(), "TLS_AES_256_GCM_SHA384"));
     pair.handshake();
     ASSERT_TRUE(pair.bothOk()) << pair.serverEngine->errorString().toStdString();
     EXPECT_EQ(pair.clientEngine->cipherName(), QByteArray("TLS_AES_256_GCM_SHA384"));
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials->calls, 1);
+    pair.expectCalls(1, 1);
 }
 
 TEST(Tls13Psk, Sha256PskAgainstSha384OnlyServerIsAskedAboutOnceButCannotBeUsed)
@@ -260,24 +242,18 @@ TEST(Tls13Psk, Sha256PskAgainstSha384OnlyServerIsAskedAboutOnceButCannotBeUsed)
     serverSettings.cipherSuites = "TLS_AES_256_GCM_SHA384";
     Pair pair(client(), serverSettings);
     pair.handshake();
-    EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials->calls, 1); // as Qt: the offered identity is shown
+    pair.expectBothFailed();
+    pair.expectCalls(1, 1); // as Qt: the offered identity is shown
     EXPECT_EQ(pair.serverEngine->diagnosis(), Diagnosis::ServerAcceptedNoTls13Psk);
 }
 
 TEST(Tls13Psk, HelloRetryRequestReusesTheAnswerOnBothSides)
 {
-    TlsSettings clientSettings = client();
-    clientSettings.groups = "X25519:P-256"; // the first ClientHello carries an X25519 share only
-    TlsSettings serverSettings = server();
-    serverSettings.groups = "P-256";
-    Pair pair(clientSettings, serverSettings);
+    // The first ClientHello carries an X25519 share only.
+    Pair pair(withGroups(client(), "X25519:P-256"), withGroups(server(), "P-256"));
     pair.handshake();
     ASSERT_TRUE(pair.bothOk()) << pair.serverEngine->errorString().toStdString();
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials->calls, 1);
+    pair.expectCalls(1, 1);
 }
 
 // OpenSSL's server must be able to go on without the PSK of the first ClientHello (a SHA-256
@@ -301,8 +277,7 @@ TEST(Tls13Psk, HelloRetryRequestChoosingSha384SwitchesThePskHash)
         ASSERT_TRUE(pair.bothOk()) << pair.serverEngine->errorString().toStdString();
         EXPECT_EQ(pair.clientEngine->cipherName(), QByteArray("TLS_AES_256_GCM_SHA384"));
         EXPECT_FALSE(pair.clientEngine->peerSentCertificate()); // the PSK authenticated the server
-        EXPECT_EQ(pair.clientCredentials.calls, 1);
-        EXPECT_EQ(pair.serverCredentials->calls, 1);
+        pair.expectCalls(1, 1);
     }
 }
 
@@ -311,10 +286,8 @@ TEST(Tls13Psk, WrongKeyFailsWithIllegalParameter)
     Pair pair(client(), server());
     pair.serverCredentials->key = QByteArray::fromHex("6f5e4d3c2b1a");
     pair.handshake();
-    EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials->calls, 1);
+    pair.expectBothFailed();
+    pair.expectCalls(1, 1);
     EXPECT_TRUE(hasAlert(pair.serverAlerts, true, SSL_AD_ILLEGAL_PARAMETER));
     EXPECT_TRUE(hasAlert(pair.clientAlerts, false, SSL_AD_ILLEGAL_PARAMETER));
 }
@@ -325,8 +298,7 @@ TEST(Tls13Psk, UnknownIdentityGetsNoKeyAndFailsWithHandshakeFailure)
     Pair pair(client(), server(), &checking);
     pair.clientCredentials.identity = "somebody else";
     pair.handshake();
-    EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.serverResult, Result::Failed);
+    pair.expectBothFailed();
     EXPECT_EQ(pair.clientCredentials.calls, 1);
     ASSERT_EQ(checking.calls, 1);
     EXPECT_EQ(checking.seen[0].identity(), QByteArray("somebody else"));
@@ -370,8 +342,7 @@ TEST(Tls13Psk, EmptyKeyAtClientHelloOffersNoPskAndAsksOnlyOnce)
     pair.clientCredentials.key.clear();
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials->calls, 0);
+    pair.expectCalls(1, 0);
     EXPECT_EQ(pair.clientEngine->diagnosis(), Diagnosis::ClientOfferedNoTls13Psk);
 }
 
@@ -408,18 +379,15 @@ TEST(Tls13Psk, Tls12ServerWithoutHintAfterAnEmptyKeyFailsWithoutAskingAgain)
     pair.clientCredentials.keys = {QByteArray(), kKey};
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials->calls, 0);
+    pair.expectCalls(1, 0);
     EXPECT_TRUE(hasAlert(pair.clientAlerts, true, SSL_AD_HANDSHAKE_FAILURE));
 }
 
 TEST(Tls13Psk, PskWithoutKeyExchangeOnlyWhenBothSidesAllowIt)
 {
     // No common group: only psk_ke (no (EC)DHE) can complete the handshake.
-    TlsSettings clientSettings = client();
-    clientSettings.groups = "X25519";
-    TlsSettings serverSettings = server();
-    serverSettings.groups = "P-256";
+    TlsSettings clientSettings = withGroups(client(), "X25519");
+    TlsSettings serverSettings = withGroups(server(), "P-256");
     {
         Pair pair(clientSettings, serverSettings);
         pair.handshake();
@@ -437,8 +405,7 @@ TEST(Tls13Psk, PskWithoutKeyExchangeOnlyWhenBothSidesAllowIt)
         Pair pair(clientSettings, serverSettings);
         pair.handshake();
         ASSERT_TRUE(pair.bothOk()) << pair.serverEngine->errorString().toStdString();
-        EXPECT_EQ(pair.clientCredentials.calls, 1);
-        EXPECT_EQ(pair.serverCredentials->calls, 1);
+        pair.expectCalls(1, 1);
     }
 }
 

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "common/enginepump.h"
+#include "enginetestsupport.h"
 
 #include <algorithm>
 #include <functional>
@@ -20,20 +21,15 @@
 #include <string>
 #include <vector>
 
-using QtPskPrivate::TlsAlert;
 using QtPskPrivate::TlsContext;
 using QtPskPrivate::TlsEngine;
 using QtPskPrivate::TlsEngineCallbacks;
 using QtPskPrivate::TlsSettings;
 using QtPskPrivate::Tls13Psk;
-using Result = TlsEngine::Result;
 
 namespace {
 
-const QByteArray kHint = QtPskTest::qtTestHint();
-const QByteArray kIdentity = QtPskTest::qtTestIdentity();
-const QByteArray kKey = QtPskTest::qtTestKey();
-using Credentials = QtPskTest::QtTestCredentials; // keeps a copy of each request
+using namespace QtPskEngineTest;
 
 // How ciphertext is cut on its way between the engines.
 enum class Cut { Whole, SingleBytes, Random };
@@ -75,8 +71,14 @@ TlsSettings pskSettings(bool server, const QByteArray &cipher = QByteArrayLitera
     return settings;
 }
 
+// A fatal alert of \a type with its text, sent (or received) as \a sent says.
+bool hasAlert(const std::vector<TlsAlert> &alerts, bool sent, int type)
+{
+    return hasFatalAlert(alerts, sent, type, AlertText::Required);
+}
+
 // A client engine and a server engine, connected in memory.
-class EnginePair
+class EnginePair : public HandshakeOutcome
 {
 public:
     EnginePair(const TlsSettings &clientSettings, const TlsSettings &serverSettings,
@@ -151,56 +153,51 @@ public:
 
     void collectAlerts()
     {
-        for (TlsAlert &alert : client->takeAlerts())
-            clientAlerts.push_back(std::move(alert));
-        for (TlsAlert &alert : server->takeAlerts())
-            serverAlerts.push_back(std::move(alert));
+        takeAlerts(*client, clientAlerts);
+        takeAlerts(*server, serverAlerts);
     }
 
-    bool bothOk() const { return clientResult == Result::Ok && serverResult == Result::Ok; }
+    // A handshake that succeeds on both sides (a non-fatal check) after asking each side's slot
+    // once (fatal checks, for ASSERT_NO_FATAL_FAILURE).
+    void handshakeAskingEachSideOnce()
+    {
+        handshake();
+        EXPECT_TRUE(bothOk());
+        assertCalls(1, 1);
+    }
+
+    // How many times each side's credential slot was asked.
+    void expectCalls(int clientCalls, int serverCalls) const
+    {
+        QtPskEngineTest::expectCalls(clientCredentials, serverCredentials, clientCalls, serverCalls);
+    }
+
+    // The same as fatal checks (for ASSERT_NO_FATAL_FAILURE).
+    void assertCalls(int clientCalls, int serverCalls) const
+    {
+        ASSERT_EQ(clientCredentials.calls, clientCalls);
+        ASSERT_EQ(serverCredentials.calls, serverCalls);
+    }
+
+    // The fatal alert \a type, sent by the server and received by the client.
+    void expectAlertFromServer(int type) const
+    {
+        EXPECT_TRUE(hasAlert(serverAlerts, true, type));
+        EXPECT_TRUE(hasAlert(clientAlerts, false, type));
+    }
+
+    // The fatal alert \a type, sent by the client and received by the server.
+    void expectAlertFromClient(int type) const
+    {
+        EXPECT_TRUE(hasAlert(clientAlerts, true, type));
+        EXPECT_TRUE(hasAlert(serverAlerts, false, type));
+    }
 
     Fragmenter fragmenter;
     Credentials clientCredentials;
     Credentials serverCredentials;
     std::unique_ptr<TlsEngine> client;
     std::unique_ptr<TlsEngine> server;
-    Result clientResult = Result::WantInput;
-    Result serverResult = Result::WantInput;
-    std::vector<TlsAlert> clientAlerts;
-    std::vector<TlsAlert> serverAlerts;
-};
-
-bool hasAlert(const std::vector<TlsAlert> &alerts, bool sent, int type)
-{
-    return std::any_of(alerts.begin(), alerts.end(), [&](const TlsAlert &alert) {
-        return alert.sent == sent && alert.level == SSL3_AL_FATAL && alert.type == type
-                && !alert.text.isEmpty();
-    });
-}
-
-// Sets or removes QT_USE_TLS_1_3_PSK for one scope.
-class Tls13PskVariable
-{
-public:
-    explicit Tls13PskVariable(bool set) : m_old(qgetenv(kName)), m_wasSet(qEnvironmentVariableIsSet(kName))
-    {
-        if (set)
-            qputenv(kName, "1");
-        else
-            qunsetenv(kName);
-    }
-    ~Tls13PskVariable()
-    {
-        if (m_wasSet)
-            qputenv(kName, m_old);
-        else
-            qunsetenv(kName);
-    }
-
-private:
-    static constexpr const char *kName = "QT_USE_TLS_1_3_PSK";
-    QByteArray m_old;
-    bool m_wasSet;
 };
 
 // What the socket's Tls13PskPolicy gives a QtCompatible client while QT_USE_TLS_1_3_PSK is set:
@@ -211,14 +208,19 @@ TlsSettings qtOptIn(TlsSettings settings)
     return settings;
 }
 
+// TLS 1.3 only, with OpenSSL's default ciphers.
 TlsSettings tls13Settings(bool server)
 {
-    TlsSettings settings;
-    settings.server = server;
-    settings.minVersion = TLS1_3_VERSION;
-    settings.maxVersion = TLS1_3_VERSION;
-    if (server)
-        settings.identityHint = kHint;
+    TlsSettings settings = pskSettings(server, QByteArray());
+    settings.minVersion = settings.maxVersion = TLS1_3_VERSION;
+    return settings;
+}
+
+// A TLS 1.2 PSK server that gives \a hint.
+TlsSettings pskServerWithHint(const QByteArray &hint)
+{
+    TlsSettings settings = pskSettings(true);
+    settings.identityHint = hint;
     return settings;
 }
 
@@ -289,8 +291,7 @@ TEST_P(TlsEngineHandshake, CompletesWithQtExactAuthenticatorsAndCarriesDataBothW
               QByteArray("Hello from the client"));
     EXPECT_EQ(pair.transfer(*pair.server, *pair.client, "Hello from the server"),
               QByteArray("Hello from the server"));
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials.calls, 1);
+    pair.expectCalls(1, 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -320,8 +321,7 @@ TEST(TlsEngine, CarriesOneMebibyteBothWaysInRandomFragments)
         c = char(random());
     EXPECT_EQ(pair.transfer(*pair.client, *pair.server, data), data);
     EXPECT_EQ(pair.transfer(*pair.server, *pair.client, data), data);
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials.calls, 1);
+    pair.expectCalls(1, 1);
 }
 
 TEST(TlsEngine, ReadAndWriteOfNothingDoNothing)
@@ -336,8 +336,7 @@ TEST(TlsEngine, ReadAndWriteOfNothingDoNothing)
     char buffer[4];
     EXPECT_EQ(pair.server->read(buffer, sizeof(buffer), &done), Result::WantInput);
     EXPECT_EQ(done, 0);
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials.calls, 1);
+    pair.expectCalls(1, 1);
 }
 
 // --- PSK failures and their alerts ------------------------------------------------------------
@@ -347,12 +346,9 @@ TEST(TlsEnginePsk, EmptyClientKeyFailsWithHandshakeFailureWithoutAskingTheServer
     EnginePair pair(pskSettings(false), pskSettings(true), Cut::Random);
     pair.clientCredentials.key.clear();
     pair.handshake();
-    EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials.calls, 0);
-    EXPECT_TRUE(hasAlert(pair.clientAlerts, true, SSL_AD_HANDSHAKE_FAILURE));
-    EXPECT_TRUE(hasAlert(pair.serverAlerts, false, SSL_AD_HANDSHAKE_FAILURE));
+    pair.expectBothFailed();
+    pair.expectCalls(1, 0);
+    pair.expectAlertFromClient(SSL_AD_HANDSHAKE_FAILURE);
     EXPECT_TRUE(pair.client->errorString().contains(QLatin1String("psk identity not found")))
             << pair.client->errorString().toStdString();
     EXPECT_FALSE(pair.server->errorString().isEmpty());
@@ -365,12 +361,9 @@ TEST(TlsEnginePsk, EmptyServerKeyFailsWithUnknownPskIdentity)
     EnginePair pair(pskSettings(false), pskSettings(true));
     pair.serverCredentials.key.clear();
     pair.handshake();
-    EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials.calls, 1);
-    EXPECT_TRUE(hasAlert(pair.serverAlerts, true, SSL_AD_UNKNOWN_PSK_IDENTITY));
-    EXPECT_TRUE(hasAlert(pair.clientAlerts, false, SSL_AD_UNKNOWN_PSK_IDENTITY));
+    pair.expectBothFailed();
+    pair.expectCalls(1, 1);
+    pair.expectAlertFromServer(SSL_AD_UNKNOWN_PSK_IDENTITY);
     EXPECT_TRUE(pair.server->errorString().contains(QLatin1String("psk identity not found")));
 }
 
@@ -379,12 +372,9 @@ TEST(TlsEnginePsk, WrongKeyFailsWithBadRecordMacFromTheServer)
     EnginePair pair(pskSettings(false), pskSettings(true), Cut::SingleBytes);
     pair.serverCredentials.key = QByteArray::fromHex("6f5e4d3c2b1a");
     pair.handshake();
-    EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials.calls, 1);
-    EXPECT_TRUE(hasAlert(pair.serverAlerts, true, SSL_AD_BAD_RECORD_MAC));
-    EXPECT_TRUE(hasAlert(pair.clientAlerts, false, SSL_AD_BAD_RECORD_MAC));
+    pair.expectBothFailed();
+    pair.expectCalls(1, 1);
+    pair.expectAlertFromServer(SSL_AD_BAD_RECORD_MAC);
     EXPECT_FALSE(pair.client->isHandshakeComplete());
     EXPECT_FALSE(pair.server->isHandshakeComplete());
 }
@@ -395,8 +385,7 @@ TEST(TlsEnginePsk, ClientCallbackReturningFalseFailsTheHandshakeCleanly)
     pair.clientCredentials.answer = false; // the socket is being aborted
     pair.handshake();
     EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials.calls, 0);
+    pair.expectCalls(1, 0);
     EXPECT_TRUE(hasAlert(pair.clientAlerts, true, SSL_AD_HANDSHAKE_FAILURE));
     // The owner tears the engine down after the call returned; shutdown first must be harmless.
     pair.client->shutdown();
@@ -423,8 +412,7 @@ TEST(TlsEnginePsk, CallsBackIntoTheEngineFromTheCallbackAreHarmless)
     EXPECT_EQ(nested, Result::WantInput);
     EXPECT_EQ(pair.serverResult, Result::Failed);
     EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials.calls, 1);
+    pair.expectCalls(1, 1);
     EXPECT_TRUE(hasAlert(pair.serverAlerts, true, SSL_AD_UNKNOWN_PSK_IDENTITY));
     pair.server.reset(); // torn down only after the engine call returned
 }
@@ -434,10 +422,8 @@ TEST(TlsEnginePsk, ServerCallbackReturningFalseFailsTheHandshakeCleanly)
     EnginePair pair(pskSettings(false), pskSettings(true));
     pair.serverCredentials.answer = false;
     pair.handshake();
-    EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials.calls, 1);
+    pair.expectBothFailed();
+    pair.expectCalls(1, 1);
     EXPECT_TRUE(hasAlert(pair.serverAlerts, true, SSL_AD_UNKNOWN_PSK_IDENTITY));
     pair.server.reset();
 }
@@ -538,8 +524,7 @@ TEST_P(TlsEngineKeyLength, KeyIsCutToTheMaximumOnEitherSide)
         pair.serverCredentials.key = c.longKeyOnClient ? otherKey : longKey;
         pair.handshake();
         EXPECT_EQ(pair.bothOk(), otherKey == used);
-        EXPECT_EQ(pair.clientCredentials.calls, 1);
-        EXPECT_EQ(pair.serverCredentials.calls, 1);
+        pair.expectCalls(1, 1);
     }
 }
 
@@ -574,33 +559,22 @@ TEST(TlsEnginePsk, KeysLongerThanTheMaximumAreTruncatedTo512Bytes)
         pair.serverCredentials.key = serverKey;
         pair.handshake();
         EXPECT_TRUE(pair.bothOk()) << "server key of " << serverKey.size() << " bytes";
-        EXPECT_EQ(pair.clientCredentials.calls, 1);
-        EXPECT_EQ(pair.serverCredentials.calls, 1);
+        pair.expectCalls(1, 1);
     }
 }
 
 TEST(TlsEnginePsk, NoHintGivesNullHintsOnBothSides)
 {
-    TlsSettings serverSettings = pskSettings(true);
-    serverSettings.identityHint = QByteArray();
-    EnginePair pair(pskSettings(false), serverSettings);
-    pair.handshake();
-    EXPECT_TRUE(pair.bothOk());
-    ASSERT_EQ(pair.clientCredentials.calls, 1);
-    ASSERT_EQ(pair.serverCredentials.calls, 1);
+    EnginePair pair(pskSettings(false), pskServerWithHint(QByteArray()));
+    ASSERT_NO_FATAL_FAILURE(pair.handshakeAskingEachSideOnce());
     EXPECT_TRUE(pair.clientCredentials.last().identityHint().isNull());
     EXPECT_TRUE(pair.serverCredentials.last().identityHint().isNull());
 }
 
 TEST(TlsEnginePsk, EmptyHintIsNullForTheClientAndEmptyForTheServer)
 {
-    TlsSettings serverSettings = pskSettings(true);
-    serverSettings.identityHint = QByteArray("");
-    EnginePair pair(pskSettings(false), serverSettings);
-    pair.handshake();
-    EXPECT_TRUE(pair.bothOk());
-    ASSERT_EQ(pair.clientCredentials.calls, 1);
-    ASSERT_EQ(pair.serverCredentials.calls, 1);
+    EnginePair pair(pskSettings(false), pskServerWithHint(QByteArray("")));
+    ASSERT_NO_FATAL_FAILURE(pair.handshakeAskingEachSideOnce());
     EXPECT_TRUE(pair.clientCredentials.last().identityHint().isNull());
     EXPECT_FALSE(pair.serverCredentials.last().identityHint().isNull());
     EXPECT_TRUE(pair.serverCredentials.last().identityHint().isEmpty());
@@ -608,26 +582,16 @@ TEST(TlsEnginePsk, EmptyHintIsNullForTheClientAndEmptyForTheServer)
 
 TEST(TlsEnginePsk, HintWithEmbeddedNulIsCutOnTheWireButKeptByTheServer)
 {
-    TlsSettings serverSettings = pskSettings(true);
-    serverSettings.identityHint = QByteArray("hi\0nt", 5);
-    EnginePair pair(pskSettings(false), serverSettings);
-    pair.handshake();
-    EXPECT_TRUE(pair.bothOk());
-    ASSERT_EQ(pair.clientCredentials.calls, 1);
-    ASSERT_EQ(pair.serverCredentials.calls, 1);
+    EnginePair pair(pskSettings(false), pskServerWithHint(QByteArray("hi\0nt", 5)));
+    ASSERT_NO_FATAL_FAILURE(pair.handshakeAskingEachSideOnce());
     EXPECT_EQ(pair.clientCredentials.last().identityHint(), QByteArray("hi"));
     EXPECT_EQ(pair.serverCredentials.last().identityHint(), QByteArray("hi\0nt", 5));
 }
 
 TEST(TlsEnginePsk, OverlongHintIsNotSentAndTheServerStillWorks)
 {
-    TlsSettings serverSettings = pskSettings(true);
-    serverSettings.identityHint = QByteArray(300, 'h');
-    EnginePair pair(pskSettings(false), serverSettings);
-    pair.handshake();
-    EXPECT_TRUE(pair.bothOk());
-    ASSERT_EQ(pair.clientCredentials.calls, 1);
-    ASSERT_EQ(pair.serverCredentials.calls, 1);
+    EnginePair pair(pskSettings(false), pskServerWithHint(QByteArray(300, 'h')));
+    ASSERT_NO_FATAL_FAILURE(pair.handshakeAskingEachSideOnce());
     EXPECT_TRUE(pair.clientCredentials.last().identityHint().isNull());
     EXPECT_EQ(pair.serverCredentials.last().identityHint(), QByteArray(300, 'h'));
 }
@@ -639,12 +603,9 @@ TEST(TlsEngineTls13, WithoutTheVariableNoPskIsOfferedAndTheCertificatelessServer
     const Tls13PskVariable variable(false);
     EnginePair pair(tls13Settings(false), tls13Settings(true));
     pair.handshake();
-    EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls, 0);
-    EXPECT_EQ(pair.serverCredentials.calls, 0);
-    EXPECT_TRUE(hasAlert(pair.serverAlerts, true, SSL_AD_HANDSHAKE_FAILURE));
-    EXPECT_TRUE(hasAlert(pair.clientAlerts, false, SSL_AD_HANDSHAKE_FAILURE));
+    pair.expectBothFailed();
+    pair.expectCalls(0, 0);
+    pair.expectAlertFromServer(SSL_AD_HANDSHAKE_FAILURE);
 }
 
 TEST(TlsEngineTls13, WithTheVariableBothSidesAskOnceAndTheHandshakeSucceeds)
@@ -653,8 +614,7 @@ TEST(TlsEngineTls13, WithTheVariableBothSidesAskOnceAndTheHandshakeSucceeds)
     EnginePair pair(qtOptIn(tls13Settings(false)), tls13Settings(true), Cut::Random);
     pair.handshake();
     ASSERT_TRUE(pair.bothOk()) << pair.server->errorString().toStdString();
-    ASSERT_EQ(pair.clientCredentials.calls, 1);
-    ASSERT_EQ(pair.serverCredentials.calls, 1);
+    ASSERT_NO_FATAL_FAILURE(pair.assertCalls(1, 1));
     EXPECT_TRUE(pair.clientCredentials.last().identityHint().isNull());
     EXPECT_EQ(pair.clientCredentials.last().maximumIdentityLength(), 255);
     EXPECT_EQ(pair.clientCredentials.last().maximumPreSharedKeyLength(), 512);
@@ -663,8 +623,7 @@ TEST(TlsEngineTls13, WithTheVariableBothSidesAskOnceAndTheHandshakeSucceeds)
     EXPECT_EQ(pair.client->protocolVersion(), TLS1_3_VERSION);
     EXPECT_EQ(pair.transfer(*pair.client, *pair.server, "ping"), QByteArray("ping"));
     EXPECT_EQ(pair.transfer(*pair.server, *pair.client, "pong"), QByteArray("pong"));
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials.calls, 1);
+    pair.expectCalls(1, 1);
 }
 
 TEST(TlsEngineTls13, OfferSettingOffersThePskWithoutTheVariable)
@@ -675,8 +634,7 @@ TEST(TlsEngineTls13, OfferSettingOffersThePskWithoutTheVariable)
     EnginePair pair(clientSettings, tls13Settings(true));
     pair.handshake();
     EXPECT_TRUE(pair.bothOk());
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials.calls, 1);
+    pair.expectCalls(1, 1);
 }
 
 TEST(TlsEngineTls13, WrongKeyFailsWithIllegalParameter)
@@ -685,10 +643,8 @@ TEST(TlsEngineTls13, WrongKeyFailsWithIllegalParameter)
     EnginePair pair(qtOptIn(tls13Settings(false)), tls13Settings(true));
     pair.serverCredentials.key = QByteArray::fromHex("6f5e4d3c2b1a");
     pair.handshake();
-    EXPECT_EQ(pair.clientResult, Result::Failed);
-    EXPECT_EQ(pair.serverResult, Result::Failed);
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials.calls, 1);
+    pair.expectBothFailed();
+    pair.expectCalls(1, 1);
     EXPECT_TRUE(hasAlert(pair.serverAlerts, true, SSL_AD_ILLEGAL_PARAMETER));
 }
 
@@ -846,8 +802,7 @@ TEST(TlsEngine, CloseNotifyBothWaysEndsInClosed)
     EXPECT_EQ(closeNotify(pair.clientAlerts, false), 1);
     EXPECT_EQ(closeNotify(pair.serverAlerts, true), 1);
     EXPECT_EQ(closeNotify(pair.serverAlerts, false), 1);
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials.calls, 1);
+    pair.expectCalls(1, 1);
 }
 
 TEST(TlsEngine, CloseNotifyFollowedByEndOfStreamIsStillClosed)
@@ -862,8 +817,7 @@ TEST(TlsEngine, CloseNotifyFollowedByEndOfStreamIsStillClosed)
     QByteArray received;
     EXPECT_EQ(EnginePair::drain(*pair.server, received), Result::Closed);
     EXPECT_FALSE(pair.server->isTruncated());
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials.calls, 1);
+    pair.expectCalls(1, 1);
 }
 
 TEST(TlsEngine, EndOfStreamWithoutCloseNotifyIsTruncated)
@@ -886,8 +840,7 @@ TEST(TlsEngine, EndOfStreamWithoutCloseNotifyIsTruncated)
     EXPECT_TRUE(pair.server->takeAlerts().empty());
     EXPECT_EQ(pair.server->pendingOutput(), 0);
     pair.server->shutdown(); // harmless after a failure
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials.calls, 1);
+    pair.expectCalls(1, 1);
 }
 
 TEST(TlsEngine, DataBeforeAnEndOfStreamIsReadBeforeTheTruncation)
@@ -904,8 +857,7 @@ TEST(TlsEngine, DataBeforeAnEndOfStreamIsReadBeforeTheTruncation)
     EXPECT_EQ(EnginePair::drain(*pair.server, received), Result::Failed);
     EXPECT_EQ(received, QByteArray("complete record"));
     EXPECT_TRUE(pair.server->isTruncated());
-    EXPECT_EQ(pair.clientCredentials.calls, 1);
-    EXPECT_EQ(pair.serverCredentials.calls, 1);
+    pair.expectCalls(1, 1);
 }
 
 TEST(TlsEngine, EndOfStreamDuringTheHandshakeIsTruncated)
@@ -920,8 +872,7 @@ TEST(TlsEngine, EndOfStreamDuringTheHandshakeIsTruncated)
     EXPECT_TRUE(pair.client->isTruncated());
     EXPECT_EQ(pair.client->pendingOutput(), hello);
     EXPECT_TRUE(pair.client->takeAlerts().empty());
-    EXPECT_EQ(pair.clientCredentials.calls, 0);
-    EXPECT_EQ(pair.serverCredentials.calls, 0);
+    pair.expectCalls(0, 0);
 }
 
 // --- Hostile input ----------------------------------------------------------------------------

@@ -18,6 +18,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +39,132 @@ QString stateName(QAbstractSocket::SocketState state)
                                         "ConnectedState",   "BoundState",      "ListeningState",
                                         "ClosingState"};
     return QString::fromLatin1(names[int(state)]);
+}
+
+Trace operator+(Trace head, const Trace &tail)
+{
+    head.insert(head.end(), tail.begin(), tail.end());
+    return head;
+}
+
+// The lines of one object for events that the client and the server's socket both show: each
+// event prefixed with the object's label ("<label>.<signal>" or "<label>:<note>").
+Trace events(const char *label, std::initializer_list<const char *> lines)
+{
+    Trace result;
+    for (const char *line : lines)
+        result.push_back(label + std::string(line));
+    return result;
+}
+
+// The client from connectToHostEncrypted() to connected().
+const Trace clientConnects = {
+    "client.stateChanged(HostLookupState)",
+    "client.stateChanged(ConnectingState)",
+    "client.hostFound()",
+    "client.stateChanged(ConnectedState)",
+    "client.modeChanged(SslClientMode)",
+    "client.connected()",
+};
+
+// The client's handshake flights, before and after its authenticator.
+const Trace clientFlights = {
+    "client.encryptedBytesWritten(112)",
+    "client.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
+    "client.encryptedBytesWritten(105)",
+};
+
+// The client's view of a successful TLS 1.2 PSK handshake (byte counts left out: they depend on
+// the library's record layout).
+const Trace handshakeClient = clientConnects
+        + Trace{
+                "client.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
+                "client.encrypted()",
+        };
+
+// The server's socket up to its authenticator.
+const Trace serverSocketAuthenticates = {
+    "ssock:mode=SslServerMode",
+    "ssock.encryptedBytesWritten(*)",
+    "ssock.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
+};
+
+// The server's socket through a successful handshake.
+const Trace serverSocketEncrypted =
+        serverSocketAuthenticates + Trace{"ssock.encrypted()", "ssock.encryptedBytesWritten(*)"};
+
+// The server up to its authenticator.
+const Trace serverAuthenticates = {
+    "server.newConnection()",
+    "server.startedEncryptionHandshake(ssock)",
+    "server.preSharedKeyAuthenticationRequired(ssock, authenticator(hint=QtTestServerHint))",
+};
+
+// The peer's close_notify arrives.
+Trace closeNotifyReceived(const char *label)
+{
+    return events(label, {".alertReceived(Warning, CloseNotify, \"close notify\")",
+                          ".errorOccurred(RemoteHostClosedError)",
+                          ":errorString=The TLS/SSL connection has been closed"});
+}
+
+// The peer's end of the connection is seen and the socket closes.
+Trace remoteHostClosed(const char *label)
+{
+    return events(label, {".errorOccurred(RemoteHostClosedError)",
+                          ":errorString=The remote host closed the connection",
+                          ".stateChanged(ClosingState)", ".stateChanged(UnconnectedState)"});
+}
+
+// The read channel ends, the socket answers with its close_notify and is disconnected.
+Trace closeNotifySentAndDisconnected(const char *label)
+{
+    return events(label, {".readChannelFinished()",
+                          ".alertSent(Warning, CloseNotify, \"close notify\")", ".disconnected()"});
+}
+
+// The socket's own disconnectFromHost(): ClosingState, its close_notify.
+Trace closingWithCloseNotify(const char *label)
+{
+    return events(label, {".stateChanged(ClosingState)",
+                          ".alertSent(Warning, CloseNotify, \"close notify\")",
+                          ".stateChanged(ClosingState)"});
+}
+
+// The socket's close_notify is written and the socket is disconnected.
+Trace closeNotifyFlushed(const char *label)
+{
+    return events(label, {".encryptedBytesWritten(57)", ".stateChanged(UnconnectedState)",
+                          ".readChannelFinished()", ".disconnected()"});
+}
+
+// The end of a socket whose handshake failed.
+Trace handshakeFailedEnd(const char *label)
+{
+    return events(label, {".stateChanged(UnconnectedState)", ".readChannelFinished()",
+                          ".disconnected()", ".aboutToClose()"});
+}
+
+// The note of noteEnd() for a socket that has ended.
+Trace endedNote(const char *label)
+{
+    return events(label, {":end state=UnconnectedState sessionCipher=null sessionProtocol=-1"});
+}
+
+// The ways a test ends a socket.
+void callDisconnectFromHost(QSslSocket *socket)
+{
+    socket->disconnectFromHost();
+}
+
+void callAbort(QSslSocket *socket)
+{
+    socket->abort();
+}
+
+void callClose(QSslSocket *socket)
+{
+    socket->close();
 }
 
 enum class Keys { Right, ClientEmpty, ServerEmpty, Wrong };
@@ -198,6 +326,60 @@ protected:
         return text;
     }
 
+    // Connects encrypted, then starts the trace afresh: what follows is the end of the connection.
+    bool connectAndStartTracing()
+    {
+        if (!connectEncrypted())
+            return false;
+        trace.clear();
+        return true;
+    }
+
+    // Ends an encrypted connection from one side: \a end runs on the client or on the server's
+    // socket, its state right after is noted ("<label>:after <what> state=..."), and once both
+    // sides are unconnected the end of each is noted.
+    void endFrom(const QString &label, const char *what, const std::function<void(QSslSocket *)> &end)
+    {
+        ASSERT_TRUE(connectAndStartTracing()) << trace.text();
+        QSslSocket *const socket = label == QStringLiteral("client") ? client.get() : peer.data();
+        ASSERT_NE(socket, nullptr);
+        end(socket);
+        trace.note(QStringLiteral("%1:after %2 state=%3")
+                           .arg(label, QLatin1String(what), stateName(socket->state())));
+        ASSERT_TRUE(waitUntilBothUnconnected()) << trace.text();
+        noteEnd(client.get(), QStringLiteral("client"));
+        noteEnd(peer.data(), QStringLiteral("ssock"));
+    }
+
+    // The client's disconnectFromHost(), and its state right after.
+    void disconnectClientAndNote()
+    {
+        client->disconnectFromHost();
+        trace.note(QStringLiteral("client:after disconnectFromHost state=%1")
+                           .arg(stateName(client->state())));
+    }
+
+    // The traces of a disconnectFromHost() of \a closer (after endFrom()), and how \a other
+    // sees it.
+    void expectDisconnectFromHost(const char *closer, const char *other)
+    {
+        expectTrace(QLatin1String(closer),
+                    closingWithCloseNotify(closer)
+                            + events(closer, {":after disconnectFromHost state=ClosingState"})
+                            + closeNotifyFlushed(closer) + endedNote(closer));
+        expectTrace(QLatin1String(other),
+                    closeNotifyReceived(other) + remoteHostClosed(other)
+                            + closeNotifySentAndDisconnected(other) + endedNote(other));
+    }
+
+    // A handshake with the given keys, until both sides have ended.
+    void connectWithKeys(Keys used)
+    {
+        keys = used;
+        client->connectToHostEncrypted(loopback(), server.serverPort());
+        ASSERT_TRUE(waitUntilConnectionEnded()) << trace.text();
+    }
+
     Keys keys = Keys::Right;
     SignalTrace trace;
     QSslServer server;
@@ -205,19 +387,6 @@ protected:
     QPointer<QSslSocket> accepted;
     bool acceptedSeen = false; // accepted may be deleted (a failed handshake) by the time we look
     QPointer<QSslSocket> peer;
-};
-
-// The client's and the server's view of a successful TLS 1.2 PSK handshake (byte counts left out:
-// they depend on the library's record layout).
-const Trace handshakeClient = {
-    "client.stateChanged(HostLookupState)",
-    "client.stateChanged(ConnectingState)",
-    "client.hostFound()",
-    "client.stateChanged(ConnectedState)",
-    "client.modeChanged(SslClientMode)",
-    "client.connected()",
-    "client.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
-    "client.encrypted()",
 };
 
 Trace withoutByteCounts(const Trace &trace)
@@ -235,17 +404,13 @@ Trace withoutByteCounts(const Trace &trace)
 
 } // namespace
 
+
 TEST_F(SignalSequence, HandshakeIsTracedAsInQt)
 {
     ASSERT_TRUE(connectEncrypted()) << trace.text();
     EXPECT_EQ(withoutByteCounts(of(QStringLiteral("client"))), handshakeClient) << trace.text();
     expectTrace(QStringLiteral("server"),
-                {
-                        "server.newConnection()",
-                        "server.startedEncryptionHandshake(ssock)",
-                        "server.preSharedKeyAuthenticationRequired(ssock, authenticator(hint=QtTestServerHint))",
-                        "server.pendingConnectionAvailable()",
-                });
+                serverAuthenticates + Trace{"server.pendingConnectionAvailable()"});
     EXPECT_EQ(withoutByteCounts(of(QStringLiteral("ssock"))),
               Trace({
                       "ssock:mode=SslServerMode",
@@ -257,89 +422,19 @@ TEST_F(SignalSequence, HandshakeIsTracedAsInQt)
 
 TEST_F(SignalSequence, ClientDisconnectFromHostClosesFromTheEventLoop)
 {
-    ASSERT_TRUE(connectEncrypted()) << trace.text();
-    trace.clear();
-    client->disconnectFromHost();
-    trace.note(QStringLiteral("client:after disconnectFromHost state=%1").arg(stateName(client->state())));
-    ASSERT_TRUE(waitUntilBothUnconnected()) << trace.text();
-    noteEnd(client.get(), QStringLiteral("client"));
-    noteEnd(peer.data(), QStringLiteral("ssock"));
-    expectTrace(QStringLiteral("client"),
-                {
-                        "client.stateChanged(ClosingState)",
-                        "client.alertSent(Warning, CloseNotify, \"close notify\")",
-                        "client.stateChanged(ClosingState)",
-                        "client:after disconnectFromHost state=ClosingState",
-                        "client.encryptedBytesWritten(57)",
-                        "client.stateChanged(UnconnectedState)",
-                        "client.readChannelFinished()",
-                        "client.disconnected()",
-                        "client:end state=UnconnectedState sessionCipher=null sessionProtocol=-1",
-                });
-    expectTrace(QStringLiteral("ssock"),
-                {
-                        "ssock.alertReceived(Warning, CloseNotify, \"close notify\")",
-                        "ssock.errorOccurred(RemoteHostClosedError)",
-                        "ssock:errorString=The TLS/SSL connection has been closed",
-                        "ssock.errorOccurred(RemoteHostClosedError)",
-                        "ssock:errorString=The remote host closed the connection",
-                        "ssock.stateChanged(ClosingState)",
-                        "ssock.stateChanged(UnconnectedState)",
-                        "ssock.readChannelFinished()",
-                        "ssock.alertSent(Warning, CloseNotify, \"close notify\")",
-                        "ssock.disconnected()",
-                        "ssock:end state=UnconnectedState sessionCipher=null sessionProtocol=-1",
-                });
+    ASSERT_NO_FATAL_FAILURE(endFrom(QStringLiteral("client"), "disconnectFromHost", callDisconnectFromHost));
+    expectDisconnectFromHost("client", "ssock");
 }
 
 TEST_F(SignalSequence, ServerSocketDisconnectFromHostIsSeenByTheClientAsInQt)
 {
-    ASSERT_TRUE(connectEncrypted()) << trace.text();
-    trace.clear();
-    QSslSocket *const serverSocket = peer.data();
-    ASSERT_NE(serverSocket, nullptr);
-    serverSocket->disconnectFromHost();
-    trace.note(QStringLiteral("ssock:after disconnectFromHost state=%1").arg(stateName(serverSocket->state())));
-    ASSERT_TRUE(waitUntilBothUnconnected()) << trace.text();
-    noteEnd(client.get(), QStringLiteral("client"));
-    noteEnd(peer.data(), QStringLiteral("ssock"));
-    expectTrace(QStringLiteral("ssock"),
-                {
-                        "ssock.stateChanged(ClosingState)",
-                        "ssock.alertSent(Warning, CloseNotify, \"close notify\")",
-                        "ssock.stateChanged(ClosingState)",
-                        "ssock:after disconnectFromHost state=ClosingState",
-                        "ssock.encryptedBytesWritten(57)",
-                        "ssock.stateChanged(UnconnectedState)",
-                        "ssock.readChannelFinished()",
-                        "ssock.disconnected()",
-                        "ssock:end state=UnconnectedState sessionCipher=null sessionProtocol=-1",
-                });
-    expectTrace(QStringLiteral("client"),
-                {
-                        "client.alertReceived(Warning, CloseNotify, \"close notify\")",
-                        "client.errorOccurred(RemoteHostClosedError)",
-                        "client:errorString=The TLS/SSL connection has been closed",
-                        "client.errorOccurred(RemoteHostClosedError)",
-                        "client:errorString=The remote host closed the connection",
-                        "client.stateChanged(ClosingState)",
-                        "client.stateChanged(UnconnectedState)",
-                        "client.readChannelFinished()",
-                        "client.alertSent(Warning, CloseNotify, \"close notify\")",
-                        "client.disconnected()",
-                        "client:end state=UnconnectedState sessionCipher=null sessionProtocol=-1",
-                });
+    ASSERT_NO_FATAL_FAILURE(endFrom(QStringLiteral("ssock"), "disconnectFromHost", callDisconnectFromHost));
+    expectDisconnectFromHost("ssock", "client");
 }
 
 TEST_F(SignalSequence, ClientAbortIsTracedAsInQt)
 {
-    ASSERT_TRUE(connectEncrypted()) << trace.text();
-    trace.clear();
-    client->abort();
-    trace.note(QStringLiteral("client:after abort state=%1").arg(stateName(client->state())));
-    ASSERT_TRUE(waitUntilBothUnconnected()) << trace.text();
-    noteEnd(client.get(), QStringLiteral("client"));
-    noteEnd(peer.data(), QStringLiteral("ssock"));
+    ASSERT_NO_FATAL_FAILURE(endFrom(QStringLiteral("client"), "abort", callAbort));
     expectTrace(QStringLiteral("client"),
                 {
                         "client.stateChanged(UnconnectedState)",
@@ -351,27 +446,13 @@ TEST_F(SignalSequence, ClientAbortIsTracedAsInQt)
                         "client:end state=UnconnectedState sessionCipher=null sessionProtocol=-1",
                 });
     expectTrace(QStringLiteral("ssock"),
-                {
-                        "ssock.errorOccurred(RemoteHostClosedError)",
-                        "ssock:errorString=The remote host closed the connection",
-                        "ssock.stateChanged(ClosingState)",
-                        "ssock.stateChanged(UnconnectedState)",
-                        "ssock.readChannelFinished()",
-                        "ssock.alertSent(Warning, CloseNotify, \"close notify\")",
-                        "ssock.disconnected()",
-                        "ssock:end state=UnconnectedState sessionCipher=null sessionProtocol=-1",
-                });
+                remoteHostClosed("ssock") + closeNotifySentAndDisconnected("ssock")
+                        + endedNote("ssock"));
 }
 
 TEST_F(SignalSequence, ClientCloseIsTracedAsInQt)
 {
-    ASSERT_TRUE(connectEncrypted()) << trace.text();
-    trace.clear();
-    client->close();
-    trace.note(QStringLiteral("client:after close state=%1").arg(stateName(client->state())));
-    ASSERT_TRUE(waitUntilBothUnconnected()) << trace.text();
-    noteEnd(client.get(), QStringLiteral("client"));
-    noteEnd(peer.data(), QStringLiteral("ssock"));
+    ASSERT_NO_FATAL_FAILURE(endFrom(QStringLiteral("client"), "close", callClose));
     expectTrace(QStringLiteral("client"),
                 {
                         "client.stateChanged(ClosingState)",
@@ -384,22 +465,13 @@ TEST_F(SignalSequence, ClientCloseIsTracedAsInQt)
                         "client:end state=UnconnectedState sessionCipher=null sessionProtocol=-1",
                 });
     expectTrace(QStringLiteral("ssock"),
-                {
-                        "ssock.errorOccurred(RemoteHostClosedError)",
-                        "ssock:errorString=The remote host closed the connection",
-                        "ssock.stateChanged(ClosingState)",
-                        "ssock.stateChanged(UnconnectedState)",
-                        "ssock.readChannelFinished()",
-                        "ssock.alertSent(Warning, CloseNotify, \"close notify\")",
-                        "ssock.disconnected()",
-                        "ssock:end state=UnconnectedState sessionCipher=null sessionProtocol=-1",
-                });
+                remoteHostClosed("ssock") + closeNotifySentAndDisconnected("ssock")
+                        + endedNote("ssock"));
 }
 
 TEST_F(SignalSequence, WaitForDisconnectedAfterDisconnectFromHost)
 {
-    ASSERT_TRUE(connectEncrypted()) << trace.text();
-    trace.clear();
+    ASSERT_TRUE(connectAndStartTracing()) << trace.text();
     client->disconnectFromHost();
     const bool waited = client->waitForDisconnected(timeoutMs);
     trace.note(QStringLiteral("client:waitForDisconnected=%1 state=%2")
@@ -407,54 +479,31 @@ TEST_F(SignalSequence, WaitForDisconnectedAfterDisconnectFromHost)
                             stateName(client->state())));
     ASSERT_TRUE(waitUntilBothUnconnected()) << trace.text();
     expectTrace(QStringLiteral("client"),
-                {
-                        "client.stateChanged(ClosingState)",
-                        "client.alertSent(Warning, CloseNotify, \"close notify\")",
-                        "client.stateChanged(ClosingState)",
-                        "client.encryptedBytesWritten(57)",
-                        "client.stateChanged(UnconnectedState)",
-                        "client.readChannelFinished()",
-                        "client.disconnected()",
-                        "client:waitForDisconnected=true state=UnconnectedState",
-                });
+                closingWithCloseNotify("client") + closeNotifyFlushed("client")
+                        + Trace{"client:waitForDisconnected=true state=UnconnectedState"});
 }
 
 TEST_F(SignalSequence, DisconnectFromHostDuringTheHandshake)
 {
     // From connected(): the ClientHello is out, the handshake has not completed.
-    QObject::connect(client.get(), &QAbstractSocket::connected, client.get(), [this] {
-        client->disconnectFromHost();
-        trace.note(QStringLiteral("client:after disconnectFromHost state=%1")
-                           .arg(stateName(client->state())));
-    });
+    QObject::connect(client.get(), &QAbstractSocket::connected, client.get(),
+                     [this] { disconnectClientAndNote(); });
     client->connectToHostEncrypted(loopback(), server.serverPort());
     ASSERT_TRUE(waitUntilConnectionEnded()) << trace.text();
     expectTrace(QStringLiteral("client"),
-                {
-                        "client.stateChanged(HostLookupState)",
-                        "client.stateChanged(ConnectingState)",
-                        "client.hostFound()",
-                        "client.stateChanged(ConnectedState)",
-                        "client.modeChanged(SslClientMode)",
-                        "client.connected()",
-                        "client.stateChanged(ClosingState)",
-                        "client.stateChanged(ClosingState)",
-                        "client:after disconnectFromHost state=ClosingState",
-                        "client.encryptedBytesWritten(112)",
-                        "client.stateChanged(UnconnectedState)",
-                        "client.readChannelFinished()",
-                        "client.disconnected()",
-                });
+                clientConnects
+                        + Trace{
+                                "client.stateChanged(ClosingState)",
+                                "client.stateChanged(ClosingState)",
+                                "client:after disconnectFromHost state=ClosingState",
+                                "client.encryptedBytesWritten(112)",
+                                "client.stateChanged(UnconnectedState)",
+                                "client.readChannelFinished()",
+                                "client.disconnected()",
+                        });
     expectTrace(QStringLiteral("ssock"),
-                {
-                        "ssock:mode=SslServerMode",
-                        "ssock.errorOccurred(RemoteHostClosedError)",
-                        "ssock:errorString=The remote host closed the connection",
-                        "ssock.stateChanged(ClosingState)",
-                        "ssock.stateChanged(UnconnectedState)",
-                        "ssock.readChannelFinished()",
-                        "ssock.disconnected()",
-                });
+                Trace{"ssock:mode=SslServerMode"} + remoteHostClosed("ssock")
+                        + Trace{"ssock.readChannelFinished()", "ssock.disconnected()"});
     expectTrace(QStringLiteral("server"),
                 {
                         "server.newConnection()",
@@ -462,6 +511,15 @@ TEST_F(SignalSequence, DisconnectFromHostDuringTheHandshake)
                         "server.errorOccurred(ssock, RemoteHostClosedError)",
                 });
 }
+
+// What is written before disconnectFromHost(): it goes out, then the close_notify.
+const Trace clientWritesThenCloses = {
+    "client.bytesWritten(5)",
+    "client.channelBytesWritten(0, 5)",
+    "client.encryptedBytesWritten(57)",
+    "client.alertSent(Warning, CloseNotify, \"close notify\")",
+    "client.stateChanged(ClosingState)",
+};
 
 TEST_F(SignalSequence, WriteAndDisconnectFromHostDuringTheHandshake)
 {
@@ -475,66 +533,28 @@ TEST_F(SignalSequence, WriteAndDisconnectFromHostDuringTheHandshake)
     // From connected(): what is written waits for the handshake, and so does the close.
     QObject::connect(client.get(), &QAbstractSocket::connected, client.get(), [this] {
         client->write("hello");
-        client->disconnectFromHost();
-        trace.note(QStringLiteral("client:after disconnectFromHost state=%1")
-                           .arg(stateName(client->state())));
+        disconnectClientAndNote();
     });
     client->connectToHostEncrypted(loopback(), server.serverPort());
     ASSERT_TRUE(waitUntilConnectionEnded()) << trace.text();
     expectTrace(QStringLiteral("client"),
-                {
-                        "client.stateChanged(HostLookupState)",
-                        "client.stateChanged(ConnectingState)",
-                        "client.hostFound()",
-                        "client.stateChanged(ConnectedState)",
-                        "client.modeChanged(SslClientMode)",
-                        "client.connected()",
-                        "client:after disconnectFromHost state=ConnectedState",
-                        "client.encryptedBytesWritten(112)",
-                        "client.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
-                        "client.encryptedBytesWritten(105)",
-                        "client.encrypted()",
-                        "client.stateChanged(ClosingState)",
-                        "client.bytesWritten(5)",
-                        "client.channelBytesWritten(0, 5)",
-                        "client.encryptedBytesWritten(57)",
-                        "client.alertSent(Warning, CloseNotify, \"close notify\")",
-                        "client.stateChanged(ClosingState)",
-                        "client.encryptedBytesWritten(57)",
-                        "client.stateChanged(UnconnectedState)",
-                        "client.readChannelFinished()",
-                        "client.disconnected()",
-                });
+                clientConnects + Trace{"client:after disconnectFromHost state=ConnectedState"}
+                        + clientFlights
+                        + Trace{"client.encrypted()", "client.stateChanged(ClosingState)"}
+                        + clientWritesThenCloses + closeNotifyFlushed("client"));
     expectTrace(QStringLiteral("ssock"),
-                {
-                        "ssock:mode=SslServerMode",
-                        "ssock.encryptedBytesWritten(*)",
-                        "ssock.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
-                        "ssock.encrypted()",
-                        "ssock.encryptedBytesWritten(*)",
-                        "ssock.readyRead()",
-                        "ssock.channelReadyRead(0)",
-                        "ssock.alertReceived(Warning, CloseNotify, \"close notify\")",
-                        "ssock.errorOccurred(RemoteHostClosedError)",
-                        "ssock:errorString=The TLS/SSL connection has been closed",
-                        "ssock.errorOccurred(RemoteHostClosedError)",
-                        "ssock:errorString=The remote host closed the connection",
-                        "ssock.stateChanged(ClosingState)",
-                        "ssock.stateChanged(UnconnectedState)",
-                        "ssock.readChannelFinished()",
-                        "ssock.alertSent(Warning, CloseNotify, \"close notify\")",
-                        "ssock.disconnected()",
-                });
+                serverSocketEncrypted + Trace{"ssock.readyRead()", "ssock.channelReadyRead(0)"}
+                        + closeNotifyReceived("ssock") + remoteHostClosed("ssock")
+                        + closeNotifySentAndDisconnected("ssock"));
 }
 
 TEST_F(SignalSequence, DisconnectFromHostRightAfterConnectToHostEncrypted)
 {
     client->connectToHostEncrypted(loopback(), server.serverPort());
-    client->disconnectFromHost();
-    trace.note(QStringLiteral("client:after disconnectFromHost state=%1").arg(stateName(client->state())));
+    disconnectClientAndNote();
     ASSERT_TRUE(waitUntilConnectionEnded()) << trace.text();
     expectTrace(QStringLiteral("client"),
-                {
+                Trace{
                         "client.stateChanged(HostLookupState)",
                         "client.stateChanged(ConnectingState)",
                         "client.hostFound()",
@@ -542,66 +562,29 @@ TEST_F(SignalSequence, DisconnectFromHostRightAfterConnectToHostEncrypted)
                         "client.stateChanged(ConnectedState)",
                         "client.modeChanged(SslClientMode)",
                         "client.connected()",
-                        "client.encryptedBytesWritten(112)",
-                        "client.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
-                        "client.encryptedBytesWritten(105)",
-                        "client.encrypted()",
-                        "client.stateChanged(ClosingState)",
-                        "client.alertSent(Warning, CloseNotify, \"close notify\")",
-                        "client.stateChanged(ClosingState)",
-                        "client.encryptedBytesWritten(57)",
-                        "client.stateChanged(UnconnectedState)",
-                        "client.readChannelFinished()",
-                        "client.disconnected()",
-                });
+                } + clientFlights
+                        + Trace{"client.encrypted()"} + closingWithCloseNotify("client")
+                        + closeNotifyFlushed("client"));
     expectTrace(QStringLiteral("ssock"),
-                {
-                        "ssock:mode=SslServerMode",
-                        "ssock.encryptedBytesWritten(*)",
-                        "ssock.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
-                        "ssock.encrypted()",
-                        "ssock.encryptedBytesWritten(*)",
-                        "ssock.alertReceived(Warning, CloseNotify, \"close notify\")",
-                        "ssock.errorOccurred(RemoteHostClosedError)",
-                        "ssock:errorString=The TLS/SSL connection has been closed",
-                        "ssock.errorOccurred(RemoteHostClosedError)",
-                        "ssock:errorString=The remote host closed the connection",
-                        "ssock.stateChanged(ClosingState)",
-                        "ssock.stateChanged(UnconnectedState)",
-                        "ssock.readChannelFinished()",
-                        "ssock.alertSent(Warning, CloseNotify, \"close notify\")",
-                        "ssock.disconnected()",
-                });
+                serverSocketEncrypted + closeNotifyReceived("ssock") + remoteHostClosed("ssock")
+                        + closeNotifySentAndDisconnected("ssock"));
 }
 
 TEST_F(SignalSequence, WriteThenDisconnectFromHost)
 {
-    ASSERT_TRUE(connectEncrypted()) << trace.text();
-    trace.clear();
+    ASSERT_TRUE(connectAndStartTracing()) << trace.text();
     client->write("hello");
-    client->disconnectFromHost();
-    trace.note(QStringLiteral("client:after disconnectFromHost state=%1").arg(stateName(client->state())));
+    disconnectClientAndNote();
     ASSERT_TRUE(waitUntilBothUnconnected()) << trace.text();
     expectTrace(QStringLiteral("client"),
-                {
-                        "client.stateChanged(ClosingState)",
-                        "client:after disconnectFromHost state=ClosingState",
-                        "client.bytesWritten(5)",
-                        "client.channelBytesWritten(0, 5)",
-                        "client.encryptedBytesWritten(57)",
-                        "client.alertSent(Warning, CloseNotify, \"close notify\")",
-                        "client.stateChanged(ClosingState)",
-                        "client.encryptedBytesWritten(57)",
-                        "client.stateChanged(UnconnectedState)",
-                        "client.readChannelFinished()",
-                        "client.disconnected()",
-                });
+                Trace{"client.stateChanged(ClosingState)",
+                      "client:after disconnectFromHost state=ClosingState"}
+                        + clientWritesThenCloses + closeNotifyFlushed("client"));
 }
 
 TEST_F(SignalSequence, SessionDetailsWhileTheConnectionEnds)
 {
-    ASSERT_TRUE(connectEncrypted()) << trace.text();
-    trace.clear();
+    ASSERT_TRUE(connectAndStartTracing()) << trace.text();
     for (QSslSocket *socket : {client.get(), peer.data()}) {
         const QString label = socket == client.get() ? QStringLiteral("client") : QStringLiteral("ssock");
         const auto noteCipher = [this, socket, label](const char *when) {
@@ -624,32 +607,20 @@ TEST_F(SignalSequence, SessionDetailsWhileTheConnectionEnds)
     peer->disconnectFromHost();
     ASSERT_TRUE(waitUntilBothUnconnected()) << trace.text();
     expectTrace(QStringLiteral("client"),
-                {
-                        "client.alertReceived(Warning, CloseNotify, \"close notify\")",
-                        "client.errorOccurred(RemoteHostClosedError)",
-                        "client:errorString=The TLS/SSL connection has been closed",
-                        "client.errorOccurred(RemoteHostClosedError)",
-                        "client:errorString=The remote host closed the connection",
-                        "client.stateChanged(ClosingState)",
-                        "client.stateChanged(UnconnectedState)",
-                        "client:at UnconnectedState sessionCipher=PSK-AES256-CBC-SHA sessionProtocol=2 isEncrypted=1 mode=1",
-                        "client.readChannelFinished()",
-                        "client.alertSent(Warning, CloseNotify, \"close notify\")",
-                        "client.disconnected()",
-                        "client:at disconnected sessionCipher=null sessionProtocol=-1 isEncrypted=0 mode=1",
-                });
+                closeNotifyReceived("client") + remoteHostClosed("client")
+                        + Trace{"client:at UnconnectedState sessionCipher=PSK-AES256-CBC-SHA sessionProtocol=2 isEncrypted=1 mode=1"}
+                        + closeNotifySentAndDisconnected("client")
+                        + Trace{"client:at disconnected sessionCipher=null sessionProtocol=-1 isEncrypted=0 mode=1"});
     expectTrace(QStringLiteral("ssock"),
-                {
-                        "ssock.stateChanged(ClosingState)",
-                        "ssock.alertSent(Warning, CloseNotify, \"close notify\")",
-                        "ssock.stateChanged(ClosingState)",
-                        "ssock.encryptedBytesWritten(57)",
-                        "ssock.stateChanged(UnconnectedState)",
-                        "ssock:at UnconnectedState sessionCipher=PSK-AES256-CBC-SHA sessionProtocol=2 isEncrypted=1 mode=2",
-                        "ssock.readChannelFinished()",
-                        "ssock.disconnected()",
-                        "ssock:at disconnected sessionCipher=null sessionProtocol=-1 isEncrypted=0 mode=2",
-                });
+                closingWithCloseNotify("ssock")
+                        + Trace{
+                                "ssock.encryptedBytesWritten(57)",
+                                "ssock.stateChanged(UnconnectedState)",
+                                "ssock:at UnconnectedState sessionCipher=PSK-AES256-CBC-SHA sessionProtocol=2 isEncrypted=1 mode=2",
+                                "ssock.readChannelFinished()",
+                                "ssock.disconnected()",
+                                "ssock:at disconnected sessionCipher=null sessionProtocol=-1 isEncrypted=0 mode=2",
+                        });
 }
 
 TEST_F(SignalSequence, AbortAfterThePeerClosed)
@@ -672,88 +643,54 @@ TEST_F(SignalSequence, AbortAfterThePeerClosed)
 
 TEST_F(SignalSequence, WrongKeyIsTracedAsInQt)
 {
-    keys = Keys::Wrong;
-    client->connectToHostEncrypted(loopback(), server.serverPort());
-    ASSERT_TRUE(waitUntilConnectionEnded()) << trace.text();
+    ASSERT_NO_FATAL_FAILURE(connectWithKeys(Keys::Wrong));
     expectTrace(QStringLiteral("client"),
-                {
-                        "client.stateChanged(HostLookupState)",
-                        "client.stateChanged(ConnectingState)",
-                        "client.hostFound()",
-                        "client.stateChanged(ConnectedState)",
-                        "client.modeChanged(SslClientMode)",
-                        "client.connected()",
-                        "client.encryptedBytesWritten(112)",
-                        "client.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
-                        "client.encryptedBytesWritten(105)",
-                        "client.alertReceived(Fatal, BadRecordMac, \"bad record mac\")",
-                        "client.errorOccurred(SslHandshakeFailedError)",
-                        "client:errorString=Error during SSL handshake: error:0A0003FC:SSL routines::sslv3 alert bad record mac",
-                        "client.stateChanged(UnconnectedState)",
-                        "client.readChannelFinished()",
-                        "client.disconnected()",
-                        "client.aboutToClose()",
-                });
+                clientConnects + clientFlights
+                        + Trace{
+                                "client.alertReceived(Fatal, BadRecordMac, \"bad record mac\")",
+                                "client.errorOccurred(SslHandshakeFailedError)",
+                                "client:errorString=Error during SSL handshake: error:0A0003FC:SSL routines::sslv3 alert bad record mac",
+                        }
+                        + handshakeFailedEnd("client"));
     expectTrace(QStringLiteral("ssock"),
-                {
-                        "ssock:mode=SslServerMode",
-                        "ssock.encryptedBytesWritten(*)",
-                        "ssock.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
-                        "ssock.alertSent(Fatal, BadRecordMac, \"bad record mac\")",
-                        "ssock.errorOccurred(SslHandshakeFailedError)",
-                        "ssock:errorString=Error during SSL handshake: error:0A000119:SSL routines::decryption failed or bad record mac",
-                        "ssock.encryptedBytesWritten(7)",
-                        "ssock.stateChanged(UnconnectedState)",
-                        "ssock.readChannelFinished()",
-                        "ssock.disconnected()",
-                        "ssock.aboutToClose()",
-                });
+                serverSocketAuthenticates
+                        + Trace{
+                                "ssock.alertSent(Fatal, BadRecordMac, \"bad record mac\")",
+                                "ssock.errorOccurred(SslHandshakeFailedError)",
+                                "ssock:errorString=Error during SSL handshake: error:0A000119:SSL routines::decryption failed or bad record mac",
+                                "ssock.encryptedBytesWritten(7)",
+                        }
+                        + handshakeFailedEnd("ssock"));
     expectTrace(QStringLiteral("server"),
-                {
-                        "server.newConnection()",
-                        "server.startedEncryptionHandshake(ssock)",
-                        "server.preSharedKeyAuthenticationRequired(ssock, authenticator(hint=QtTestServerHint))",
-                        "server.alertSent(ssock, Fatal, BadRecordMac, \"bad record mac\")",
-                        "server.errorOccurred(ssock, SslHandshakeFailedError)",
-                });
+                serverAuthenticates
+                        + Trace{
+                                "server.alertSent(ssock, Fatal, BadRecordMac, \"bad record mac\")",
+                                "server.errorOccurred(ssock, SslHandshakeFailedError)",
+                        });
 }
 
 TEST_F(SignalSequence, ClientWithoutKeyIsTracedAsInQt)
 {
-    keys = Keys::ClientEmpty;
-    client->connectToHostEncrypted(loopback(), server.serverPort());
-    ASSERT_TRUE(waitUntilConnectionEnded()) << trace.text();
+    ASSERT_NO_FATAL_FAILURE(connectWithKeys(Keys::ClientEmpty));
     expectTrace(QStringLiteral("client"),
-                {
-                        "client.stateChanged(HostLookupState)",
-                        "client.stateChanged(ConnectingState)",
-                        "client.hostFound()",
-                        "client.stateChanged(ConnectedState)",
-                        "client.modeChanged(SslClientMode)",
-                        "client.connected()",
-                        "client.encryptedBytesWritten(112)",
-                        "client.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
-                        "client.alertSent(Fatal, HandshakeFailure, \"handshake failure\")",
-                        "client.errorOccurred(SslHandshakeFailedError)",
-                        "client:errorString=Error during SSL handshake: error:0A0000DF:SSL routines::psk identity not found",
-                        "client.encryptedBytesWritten(7)",
-                        "client.stateChanged(UnconnectedState)",
-                        "client.readChannelFinished()",
-                        "client.disconnected()",
-                        "client.aboutToClose()",
-                });
+                clientConnects
+                        + Trace{
+                                "client.encryptedBytesWritten(112)",
+                                "client.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
+                                "client.alertSent(Fatal, HandshakeFailure, \"handshake failure\")",
+                                "client.errorOccurred(SslHandshakeFailedError)",
+                                "client:errorString=Error during SSL handshake: error:0A0000DF:SSL routines::psk identity not found",
+                                "client.encryptedBytesWritten(7)",
+                        }
+                        + handshakeFailedEnd("client"));
     expectTrace(QStringLiteral("ssock"),
-                {
+                Trace{
                         "ssock:mode=SslServerMode",
                         "ssock.encryptedBytesWritten(*)",
                         "ssock.alertReceived(Fatal, HandshakeFailure, \"handshake failure\")",
                         "ssock.errorOccurred(SslHandshakeFailedError)",
                         "ssock:errorString=Error during SSL handshake: error:0A000410:SSL routines::sslv3 alert handshake failure",
-                        "ssock.stateChanged(UnconnectedState)",
-                        "ssock.readChannelFinished()",
-                        "ssock.disconnected()",
-                        "ssock.aboutToClose()",
-                });
+                } + handshakeFailedEnd("ssock"));
     expectTrace(QStringLiteral("server"),
                 {
                         "server.newConnection()",
@@ -765,50 +702,30 @@ TEST_F(SignalSequence, ClientWithoutKeyIsTracedAsInQt)
 
 TEST_F(SignalSequence, ServerWithoutKeyIsTracedAsInQt)
 {
-    keys = Keys::ServerEmpty;
-    client->connectToHostEncrypted(loopback(), server.serverPort());
-    ASSERT_TRUE(waitUntilConnectionEnded()) << trace.text();
+    ASSERT_NO_FATAL_FAILURE(connectWithKeys(Keys::ServerEmpty));
     expectTrace(QStringLiteral("client"),
-                {
-                        "client.stateChanged(HostLookupState)",
-                        "client.stateChanged(ConnectingState)",
-                        "client.hostFound()",
-                        "client.stateChanged(ConnectedState)",
-                        "client.modeChanged(SslClientMode)",
-                        "client.connected()",
-                        "client.encryptedBytesWritten(112)",
-                        "client.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
-                        "client.encryptedBytesWritten(105)",
-                        "client.alertReceived(Fatal, UnknownPskIdentity, \"unknown PSK identity\")",
-                        "client.errorOccurred(SslHandshakeFailedError)",
-                        "client:errorString=Error during SSL handshake: error:0A00045B:SSL routines::tlsv1 alert unknown psk identity",
-                        "client.stateChanged(UnconnectedState)",
-                        "client.readChannelFinished()",
-                        "client.disconnected()",
-                        "client.aboutToClose()",
-                });
+                clientConnects + clientFlights
+                        + Trace{
+                                "client.alertReceived(Fatal, UnknownPskIdentity, \"unknown PSK identity\")",
+                                "client.errorOccurred(SslHandshakeFailedError)",
+                                "client:errorString=Error during SSL handshake: error:0A00045B:SSL routines::tlsv1 alert unknown psk identity",
+                        }
+                        + handshakeFailedEnd("client"));
     expectTrace(QStringLiteral("ssock"),
-                {
-                        "ssock:mode=SslServerMode",
-                        "ssock.encryptedBytesWritten(*)",
-                        "ssock.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
-                        "ssock.alertSent(Fatal, UnknownPskIdentity, \"unknown PSK identity\")",
-                        "ssock.errorOccurred(SslHandshakeFailedError)",
-                        "ssock:errorString=Error during SSL handshake: error:0A0000DF:SSL routines::psk identity not found",
-                        "ssock.encryptedBytesWritten(7)",
-                        "ssock.stateChanged(UnconnectedState)",
-                        "ssock.readChannelFinished()",
-                        "ssock.disconnected()",
-                        "ssock.aboutToClose()",
-                });
+                serverSocketAuthenticates
+                        + Trace{
+                                "ssock.alertSent(Fatal, UnknownPskIdentity, \"unknown PSK identity\")",
+                                "ssock.errorOccurred(SslHandshakeFailedError)",
+                                "ssock:errorString=Error during SSL handshake: error:0A0000DF:SSL routines::psk identity not found",
+                                "ssock.encryptedBytesWritten(7)",
+                        }
+                        + handshakeFailedEnd("ssock"));
     expectTrace(QStringLiteral("server"),
-                {
-                        "server.newConnection()",
-                        "server.startedEncryptionHandshake(ssock)",
-                        "server.preSharedKeyAuthenticationRequired(ssock, authenticator(hint=QtTestServerHint))",
-                        "server.alertSent(ssock, Fatal, UnknownPskIdentity, \"unknown PSK identity\")",
-                        "server.errorOccurred(ssock, SslHandshakeFailedError)",
-                });
+                serverAuthenticates
+                        + Trace{
+                                "server.alertSent(ssock, Fatal, UnknownPskIdentity, \"unknown PSK identity\")",
+                                "server.errorOccurred(ssock, SslHandshakeFailedError)",
+                        });
 }
 
 TEST_F(SignalSequence, ClientVerificationRefusesThePskSessionAsInQt)
@@ -829,39 +746,17 @@ TEST_F(SignalSequence, ClientVerificationRefusesThePskSessionAsInQt)
             << trace.text();
     QCoreApplication::processEvents();
     expectTrace(QStringLiteral("client"),
-                {
-                        "client.stateChanged(HostLookupState)",
-                        "client.stateChanged(ConnectingState)",
-                        "client.hostFound()",
-                        "client.stateChanged(ConnectedState)",
-                        "client.modeChanged(SslClientMode)",
-                        "client.connected()",
-                        "client.encryptedBytesWritten(112)",
-                        "client.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
-                        "client.encryptedBytesWritten(105)",
-                        "client.peerVerifyError(21)",
-                        "client.sslErrors([21])",
-                        "client.errorOccurred(SslHandshakeFailedError)",
-                        "client:errorString=The peer did not present any certificate",
-                        "client.stateChanged(ClosingState)",
-                        "client.stateChanged(UnconnectedState)",
-                        "client.readChannelFinished()",
-                        "client.alertSent(Warning, CloseNotify, \"close notify\")",
-                        "client.disconnected()",
-                });
+                clientConnects + clientFlights
+                        + Trace{
+                                "client.peerVerifyError(21)",
+                                "client.sslErrors([21])",
+                                "client.errorOccurred(SslHandshakeFailedError)",
+                                "client:errorString=The peer did not present any certificate",
+                                "client.stateChanged(ClosingState)",
+                                "client.stateChanged(UnconnectedState)",
+                        }
+                        + closeNotifySentAndDisconnected("client"));
     expectTrace(QStringLiteral("ssock"),
-                {
-                        "ssock:mode=SslServerMode",
-                        "ssock.encryptedBytesWritten(*)",
-                        "ssock.preSharedKeyAuthenticationRequired(authenticator(hint=QtTestServerHint))",
-                        "ssock.encrypted()",
-                        "ssock.encryptedBytesWritten(*)",
-                        "ssock.errorOccurred(RemoteHostClosedError)",
-                        "ssock:errorString=The remote host closed the connection",
-                        "ssock.stateChanged(ClosingState)",
-                        "ssock.stateChanged(UnconnectedState)",
-                        "ssock.readChannelFinished()",
-                        "ssock.alertSent(Warning, CloseNotify, \"close notify\")",
-                        "ssock.disconnected()",
-                });
+                serverSocketEncrypted + remoteHostClosed("ssock")
+                        + closeNotifySentAndDisconnected("ssock"));
 }

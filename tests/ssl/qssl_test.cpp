@@ -9,6 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include "common/debugtext.h"
+#include "common/workerthread.h"
+
 #include <atomic>
 
 #include "common/testsupport.h"
@@ -24,20 +27,12 @@ static_assert(QSsl::EmailEntry == 0 && QSsl::DnsEntry == 1 && QSsl::IpAddressEnt
 
 QT_WARNING_PUSH
 QT_WARNING_DISABLE_DEPRECATED
-static_assert(QSsl::TlsV1_0 == 0);
-static_assert(QSsl::TlsV1_1 == 1);
-static_assert(QSsl::TlsV1_2 == 2);
-static_assert(QSsl::AnyProtocol == 3);
-static_assert(QSsl::SecureProtocols == 4);
-static_assert(QSsl::TlsV1_0OrLater == 5);
-static_assert(QSsl::TlsV1_1OrLater == 6);
-static_assert(QSsl::TlsV1_2OrLater == 7);
-static_assert(QSsl::DtlsV1_0 == 8);
-static_assert(QSsl::DtlsV1_0OrLater == 9);
-static_assert(QSsl::DtlsV1_2 == 10);
-static_assert(QSsl::DtlsV1_2OrLater == 11);
-static_assert(QSsl::TlsV1_3 == 12);
-static_assert(QSsl::TlsV1_3OrLater == 13);
+static_assert(QSsl::TlsV1_0 == 0 && QSsl::TlsV1_1 == 1 && QSsl::TlsV1_2 == 2);
+static_assert(QSsl::AnyProtocol == 3 && QSsl::SecureProtocols == 4);
+static_assert(QSsl::TlsV1_0OrLater == 5 && QSsl::TlsV1_1OrLater == 6 && QSsl::TlsV1_2OrLater == 7);
+static_assert(QSsl::DtlsV1_0 == 8 && QSsl::DtlsV1_0OrLater == 9);
+static_assert(QSsl::DtlsV1_2 == 10 && QSsl::DtlsV1_2OrLater == 11);
+static_assert(QSsl::TlsV1_3 == 12 && QSsl::TlsV1_3OrLater == 13);
 static_assert(QSsl::UnknownProtocol == -1);
 QT_WARNING_POP
 
@@ -107,13 +102,7 @@ QByteArray keyOf(Enum value)
     return QByteArray(QMetaEnum::fromType<Enum>().valueToKey(int(value)));
 }
 
-template <typename T>
-QString debugText(const T &value)
-{
-    QString text;
-    QDebug(&text) << value;
-    return text.trimmed();
-}
+using QtPskTest::debugText;
 
 } // namespace
 
@@ -211,20 +200,17 @@ public Q_SLOTS:
 
 TEST(QSsl, AlertEnumsTravelThroughAQueuedConnectionBetweenThreads)
 {
-    QThread worker;
-    worker.start();
-    AlertReceiver receiver;
-    receiver.moveToThread(&worker);
     AlertEmitter emitter;
+    AlertReceiver receiver;
     QObject::connect(&emitter, &AlertEmitter::alert, &receiver, &AlertReceiver::receive,
                      Qt::QueuedConnection);
+    QtPskTest::WorkerThread worker(&receiver);
     receiver.sent.store(false);
     Q_EMIT emitter.alert(QSsl::AlertLevel::Fatal, QSsl::AlertType::UnknownPskIdentity,
                          QStringLiteral("unknown psk identity"));
     receiver.sent.store(true, std::memory_order_release);
     const bool arrived = QtPskTest::waitUntil([&] { return receiver.received.load(); });
-    worker.quit();
-    worker.wait();
+    worker.stop();
     ASSERT_TRUE(arrived);
     EXPECT_EQ(receiver.level, QSsl::AlertLevel::Fatal);
     EXPECT_EQ(receiver.type, QSsl::AlertType::UnknownPskIdentity);

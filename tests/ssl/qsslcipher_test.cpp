@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/debugtext.h"
+
 #include <openssl/ssl.h>
 
 #include <atomic>
@@ -30,11 +32,29 @@ namespace {
 
 const QString pskName = QStringLiteral("PSK-AES256-CBC-SHA");
 
-QString debugText(const QSslCipher &cipher)
+using QtPskTest::debugText;
+
+// What a QSslCipher reports about its suite.
+struct Details
 {
-    QString text;
-    QDebug(&text) << cipher;
-    return text.trimmed();
+    int supportedBits;
+    int usedBits;
+    const char *keyExchangeMethod;
+    const char *authenticationMethod;
+    const char *encryptionMethod;
+    const char *protocolString;
+    QSsl::SslProtocol protocol;
+};
+
+void expectDetails(const QSslCipher &cipher, const Details &want)
+{
+    EXPECT_EQ(cipher.supportedBits(), want.supportedBits);
+    EXPECT_EQ(cipher.usedBits(), want.usedBits);
+    EXPECT_EQ(cipher.keyExchangeMethod(), QString::fromLatin1(want.keyExchangeMethod));
+    EXPECT_EQ(cipher.authenticationMethod(), QString::fromLatin1(want.authenticationMethod));
+    EXPECT_EQ(cipher.encryptionMethod(), QString::fromLatin1(want.encryptionMethod));
+    EXPECT_EQ(cipher.protocolString(), QString::fromLatin1(want.protocolString));
+    EXPECT_EQ(cipher.protocol(), want.protocol);
 }
 
 } // namespace
@@ -59,26 +79,15 @@ TEST(QSslCipher, PskAes256CbcShaHasOpenSslsDetails)
     const QSslCipher cipher(pskName);
     ASSERT_FALSE(cipher.isNull());
     EXPECT_EQ(cipher.name(), pskName);
-    EXPECT_EQ(cipher.supportedBits(), 256);
-    EXPECT_EQ(cipher.usedBits(), 256);
-    EXPECT_EQ(cipher.keyExchangeMethod(), QStringLiteral("PSK"));
-    EXPECT_EQ(cipher.authenticationMethod(), QStringLiteral("PSK"));
-    EXPECT_EQ(cipher.encryptionMethod(), QStringLiteral("AES(256)"));
-    EXPECT_EQ(cipher.protocolString(), QStringLiteral("SSLv3"));
-    EXPECT_EQ(cipher.protocol(), QSsl::UnknownProtocol); // Qt 6 has no SSL 3 value
+    // Qt 6 has no SSL 3 value: UnknownProtocol.
+    expectDetails(cipher, {256, 256, "PSK", "PSK", "AES(256)", "SSLv3", QSsl::UnknownProtocol});
 }
 
 TEST(QSslCipher, Tls13SuiteHasOpenSslsDetails)
 {
     const QSslCipher cipher(QStringLiteral("TLS_AES_128_GCM_SHA256"));
     ASSERT_FALSE(cipher.isNull());
-    EXPECT_EQ(cipher.supportedBits(), 128);
-    EXPECT_EQ(cipher.usedBits(), 128);
-    EXPECT_EQ(cipher.keyExchangeMethod(), QStringLiteral("any"));
-    EXPECT_EQ(cipher.authenticationMethod(), QStringLiteral("any"));
-    EXPECT_EQ(cipher.encryptionMethod(), QStringLiteral("AESGCM(128)"));
-    EXPECT_EQ(cipher.protocolString(), QStringLiteral("TLSv1.3"));
-    EXPECT_EQ(cipher.protocol(), QSsl::TlsV1_3);
+    expectDetails(cipher, {128, 128, "any", "any", "AESGCM(128)", "TLSv1.3", QSsl::TlsV1_3});
 }
 
 TEST(QSslCipher, EphemeralPskSuitesHaveOpenSslsDetails)

@@ -87,6 +87,46 @@ struct DefaultConfigurationGuard
     ~DefaultConfigurationGuard() { QSslConfiguration::setDefaultConfiguration(saved); }
 };
 
+// Each setting changed on its own: to a value other than the default one, and to one other than
+// nonDefaultConfiguration()'s.
+using Change = void (*)(QSslConfiguration &);
+struct SettingChange
+{
+    const char *setting;
+    Change awayFromDefault;
+    Change awayFromNonDefault;
+};
+
+const SettingChange settingChanges[] = {
+    {"protocol", [](QSslConfiguration &c) { c.setProtocol(QSsl::TlsV1_2); },
+     [](QSslConfiguration &c) { c.setProtocol(QSsl::TlsV1_3); }},
+    {"peer verify mode", [](QSslConfiguration &c) { c.setPeerVerifyMode(QSslSocket::VerifyNone); },
+     [](QSslConfiguration &c) { c.setPeerVerifyMode(QSslSocket::QueryPeer); }},
+    {"peer verify depth", [](QSslConfiguration &c) { c.setPeerVerifyDepth(2); },
+     [](QSslConfiguration &c) { c.setPeerVerifyDepth(4); }},
+    {"ciphers", [](QSslConfiguration &c) { c.setCiphers(QStringLiteral("PSK-AES256-CBC-SHA")); },
+     [](QSslConfiguration &c) { c.setCiphers(QStringLiteral("PSK-AES128-CBC-SHA")); }},
+    {"identity hint", [](QSslConfiguration &c) { c.setPreSharedKeyIdentityHint("hint"); },
+     [](QSslConfiguration &c) { c.setPreSharedKeyIdentityHint("x"); }},
+    {"handshake must interrupt on error",
+     [](QSslConfiguration &c) { c.setHandshakeMustInterruptOnError(true); },
+     [](QSslConfiguration &c) { c.setHandshakeMustInterruptOnError(false); }},
+    {"missing certificate is fatal", [](QSslConfiguration &c) { c.setMissingCertificateIsFatal(true); },
+     [](QSslConfiguration &c) { c.setMissingCertificateIsFatal(false); }},
+    {"ssl option",
+     [](QSslConfiguration &c) { c.setSslOption(QSsl::SslOptionDisableCompression, false); },
+     [](QSslConfiguration &c) { c.setSslOption(QSsl::SslOptionDisableServerCipherPreference, true); }},
+    {"session cipher",
+     [](QSslConfiguration &c) {
+         Access::setSessionCipher(c, QSslCipher(QStringLiteral("PSK-AES256-CBC-SHA")));
+     },
+     [](QSslConfiguration &c) {
+         Access::setSessionCipher(c, QSslCipher(QStringLiteral("PSK-AES256-CBC-SHA")));
+     }},
+    {"session protocol", [](QSslConfiguration &c) { Access::setSessionProtocol(c, QSsl::TlsV1_2); },
+     [](QSslConfiguration &c) { Access::setSessionProtocol(c, QSsl::TlsV1_2); }},
+};
+
 } // namespace
 
 TEST(QSslConfiguration, DefaultConstructedIsNullWithQtsDefaults)
@@ -128,24 +168,8 @@ TEST(QSslConfiguration, AnyChangeMakesItNonNull)
         change(c);
         return !c.isNull();
     };
-    EXPECT_TRUE(changed([](QSslConfiguration &c) { c.setProtocol(QSsl::TlsV1_2); }));
-    EXPECT_TRUE(changed([](QSslConfiguration &c) { c.setPeerVerifyMode(QSslSocket::VerifyNone); }));
-    EXPECT_TRUE(changed([](QSslConfiguration &c) { c.setPeerVerifyDepth(2); }));
-    EXPECT_TRUE(changed([](QSslConfiguration &c) {
-        c.setCiphers(QStringLiteral("PSK-AES256-CBC-SHA"));
-    }));
-    EXPECT_TRUE(changed([](QSslConfiguration &c) { c.setPreSharedKeyIdentityHint("hint"); }));
-    EXPECT_TRUE(changed([](QSslConfiguration &c) { c.setHandshakeMustInterruptOnError(true); }));
-    EXPECT_TRUE(changed([](QSslConfiguration &c) { c.setMissingCertificateIsFatal(true); }));
-    EXPECT_TRUE(changed([](QSslConfiguration &c) {
-        c.setSslOption(QSsl::SslOptionDisableCompression, false);
-    }));
-    EXPECT_TRUE(changed([](QSslConfiguration &c) {
-        Access::setSessionProtocol(c, QSsl::TlsV1_2);
-    }));
-    EXPECT_TRUE(changed([](QSslConfiguration &c) {
-        Access::setSessionCipher(c, QSslCipher(QStringLiteral("PSK-AES256-CBC-SHA")));
-    }));
+    for (const SettingChange &row : settingChanges)
+        EXPECT_TRUE(changed(row.awayFromDefault)) << row.setting;
 }
 
 TEST(QSslConfiguration, EmptyHintIsNotNullYetEqualsTheNullHint)
@@ -222,20 +246,8 @@ TEST(QSslConfiguration, EqualityComparesEverySetting)
         change(c);
         return c != base && !(c == base);
     };
-    EXPECT_TRUE(differs([](QSslConfiguration &c) { c.setProtocol(QSsl::TlsV1_3); }));
-    EXPECT_TRUE(differs([](QSslConfiguration &c) { c.setPeerVerifyMode(QSslSocket::QueryPeer); }));
-    EXPECT_TRUE(differs([](QSslConfiguration &c) { c.setPeerVerifyDepth(4); }));
-    EXPECT_TRUE(differs([](QSslConfiguration &c) { c.setCiphers(QStringLiteral("PSK-AES128-CBC-SHA")); }));
-    EXPECT_TRUE(differs([](QSslConfiguration &c) { c.setPreSharedKeyIdentityHint("x"); }));
-    EXPECT_TRUE(differs([](QSslConfiguration &c) { c.setHandshakeMustInterruptOnError(false); }));
-    EXPECT_TRUE(differs([](QSslConfiguration &c) { c.setMissingCertificateIsFatal(false); }));
-    EXPECT_TRUE(differs([](QSslConfiguration &c) {
-        c.setSslOption(QSsl::SslOptionDisableServerCipherPreference, true);
-    }));
-    EXPECT_TRUE(differs([](QSslConfiguration &c) {
-        Access::setSessionCipher(c, QSslCipher(QStringLiteral("PSK-AES256-CBC-SHA")));
-    }));
-    EXPECT_TRUE(differs([](QSslConfiguration &c) { Access::setSessionProtocol(c, QSsl::TlsV1_2); }));
+    for (const SettingChange &row : settingChanges)
+        EXPECT_TRUE(differs(row.awayFromNonDefault)) << row.setting;
 }
 
 TEST(QSslConfiguration, SwapAndMoveAssignmentExchangeValues)

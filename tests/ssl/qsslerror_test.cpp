@@ -30,6 +30,7 @@ static_assert(!std::is_convertible_v<QSslError::SslError, QSslError>, "the const
 
 // Qt 6's numbers, one by one.
 static_assert(QSslError::NoError == 0);
+static_assert(QSslError::UnspecifiedError == -1);
 static_assert(QSslError::UnableToGetIssuerCertificate == 1);
 static_assert(QSslError::UnableToDecryptCertificateSignature == 2);
 static_assert(QSslError::UnableToDecodeIssuerPublicKey == 3);
@@ -66,7 +67,6 @@ static_assert(QSslError::OcspResponseCannotBeTrusted == 33);
 static_assert(QSslError::OcspResponseCertIdUnknown == 34);
 static_assert(QSslError::OcspResponseExpired == 35);
 static_assert(QSslError::OcspStatusUnknown == 36);
-static_assert(QSslError::UnspecifiedError == -1);
 
 TEST(QSslError, DefaultConstructedIsNoError)
 {
