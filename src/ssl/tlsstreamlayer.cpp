@@ -166,7 +166,8 @@ bool TlsStreamLayer::preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenti
 void TlsStreamLayer::pskAnswerArrived(QSslPreSharedKeyRequestPrivate *request, bool refused,
                                       QByteArray &identity, QByteArray &key)
 {
-    if (request != pskRequest.data() || !engine || !engine->isPskAnswerPending() || inEngineCall) {
+    if (request != pskRequest.data() || !engine || !engine->isPskAnswerPending() || inEngineCall
+        || host().state() != QAbstractSocket::ConnectedState) {
         qCInfo(lcQtPskSsl, "%p: a PSK answer arrived that no handshake waits for: ignored",
                static_cast<void *>(q));
         return;
