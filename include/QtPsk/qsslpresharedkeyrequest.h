@@ -56,6 +56,9 @@ class QSslPreSharedKeyAuthenticator;
     (info for a request that ended, a warning for a second answer).
 
     The class is reentrant, and answer() and refuse() are thread-safe.
+
+    \section1 Differences from Qt
+    A QtPsk extension: Qt has no such class, and a Qt slot must answer before it returns.
 */
 class QTPSK_EXPORT QSslPreSharedKeyRequest
 {
