@@ -203,8 +203,9 @@ TEST_P(PendingAnswer, ActionWhileTheAnswerIsPendingIsSafe)
     const bool taken = request.answer(kIdentity, kKey);
     EXPECT_EQ(taken, stillWaiting);
     const bool socketAction = !endsServer(row.action);
-    if (socketAction && row.action != Action::DisconnectFromHost)
+    if (socketAction && row.action != Action::DisconnectFromHost) {
         EXPECT_FALSE(stillWaiting) << "the request outlived its handshake";
+    }
     EXPECT_FALSE(request.answer(kIdentity, kKey)); // never twice
 
     // Both ends end (or, after disconnectFromHost(), finish the handshake and then close).
@@ -232,4 +233,4 @@ TEST_P(PendingAnswer, ActionWhileTheAnswerIsPendingIsSafe)
 }
 
 INSTANTIATE_TEST_SUITE_P(DeferredPsk, PendingAnswer, ::testing::ValuesIn(allRows()),
-                         [](const ::testing::TestParamInfo<Row> &info) { return rowName(info.param); });
+                         [](const ::testing::TestParamInfo<Row> &paramInfo) { return rowName(paramInfo.param); });
