@@ -37,6 +37,19 @@ const QByteArray kKey = QByteArray::fromHex("00112233445566778899aabbccddeeff");
 const QByteArray kWrongKey = QByteArray::fromHex("ffeeddccbbaa99887766554433221100");
 constexpr int kAnswerDelayMs = 50;
 
+// A client of \a protocol whose slot answers at once with kIdentity and kKey, connecting to
+// 127.0.0.1:\a port.
+void connectAnsweringClient(QSslSocket &client, quint16 port, QSsl::SslProtocol protocol = QSsl::TlsV1_2)
+{
+    client.setSslConfiguration(QtPskTest::pskConfiguration(protocol));
+    QObject::connect(&client, &QSslSocket::preSharedKeyAuthenticationRequired, &client,
+                     [](QSslPreSharedKeyAuthenticator *authenticator) {
+                         authenticator->setIdentity(kIdentity);
+                         authenticator->setPreSharedKey(kKey);
+                     });
+    client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+}
+
 // Every message of the qtpsk.ssl.* categories, while an instance lives.
 class SslLog
 {
@@ -417,15 +430,9 @@ TEST(QSslSocketDeferredPsk, RefusalFromAWorkerThreadFailsTheHandshake)
                      });
     ASSERT_TRUE(server.listen(QHostAddress::LocalHost, 0));
     QSslSocket client;
-    client.setSslConfiguration(QtPskTest::pskConfiguration(QSsl::TlsV1_3));
-    QObject::connect(&client, &QSslSocket::preSharedKeyAuthenticationRequired, &client,
-                     [](QSslPreSharedKeyAuthenticator *authenticator) {
-                         authenticator->setIdentity(kIdentity);
-                         authenticator->setPreSharedKey(kKey);
-                     });
     bool failed = false;
     QObject::connect(&client, &QAbstractSocket::errorOccurred, &client, [&] { failed = true; });
-    client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server.serverPort());
+    connectAnsweringClient(client, server.serverPort(), QSsl::TlsV1_3);
     EXPECT_TRUE(waitUntil([&] { return failed; }, 10000));
     EXPECT_FALSE(client.isEncrypted());
     thread.quit();
@@ -447,15 +454,9 @@ TEST(QSslSocketDeferredPsk, AnswerAfterTheHandshakeTimeoutIsIgnoredAndLogged)
     QObject::connect(&server, &QSslServer::errorOccurred, &server, [&] { ++serverErrors; });
     ASSERT_TRUE(server.listen(QHostAddress::LocalHost, 0));
     QSslSocket client;
-    client.setSslConfiguration(QtPskTest::pskConfiguration());
-    QObject::connect(&client, &QSslSocket::preSharedKeyAuthenticationRequired, &client,
-                     [](QSslPreSharedKeyAuthenticator *authenticator) {
-                         authenticator->setIdentity(kIdentity);
-                         authenticator->setPreSharedKey(kKey);
-                     });
     QElapsedTimer clock;
     clock.start();
-    client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server.serverPort());
+    connectAnsweringClient(client, server.serverPort());
     ASSERT_TRUE(waitUntil([&] { return !kept.isNull(); }, 10000));
     EXPECT_TRUE(kept.isPending());
     // The pending answer does not keep the connection: the server's time-out ends it.
@@ -484,13 +485,7 @@ TEST(QSslSocketDeferredPsk, SecondAnswerIsIgnoredAndLogged)
                      });
     ASSERT_TRUE(server.listen(QHostAddress::LocalHost, 0));
     QSslSocket client;
-    client.setSslConfiguration(QtPskTest::pskConfiguration(QSsl::TlsV1_3));
-    QObject::connect(&client, &QSslSocket::preSharedKeyAuthenticationRequired, &client,
-                     [](QSslPreSharedKeyAuthenticator *authenticator) {
-                         authenticator->setIdentity(kIdentity);
-                         authenticator->setPreSharedKey(kKey);
-                     });
-    client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server.serverPort());
+    connectAnsweringClient(client, server.serverPort(), QSsl::TlsV1_3);
     EXPECT_TRUE(waitUntil([&] { return client.isEncrypted(); }, 10000));
     EXPECT_TRUE(first);
     EXPECT_FALSE(second);
@@ -511,13 +506,7 @@ TEST(QSslSocketDeferredPsk, AnswerAfterTheSocketIsDeletedIsIgnored)
                      });
     ASSERT_TRUE(server.listen(QHostAddress::LocalHost, 0));
     QSslSocket client;
-    client.setSslConfiguration(QtPskTest::pskConfiguration());
-    QObject::connect(&client, &QSslSocket::preSharedKeyAuthenticationRequired, &client,
-                     [](QSslPreSharedKeyAuthenticator *authenticator) {
-                         authenticator->setIdentity(kIdentity);
-                         authenticator->setPreSharedKey(kKey);
-                     });
-    client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server.serverPort());
+    connectAnsweringClient(client, server.serverPort());
     ASSERT_TRUE(waitUntil([&] { return bool(waiting); }, 10000));
     delete waiting.data();
     EXPECT_FALSE(kept.isPending());
@@ -550,13 +539,7 @@ TEST(QSslSocketDeferredPsk, CopyOfTheAuthenticatorCannotDeferAfterTheSlot)
                      });
     ASSERT_TRUE(server.listen(QHostAddress::LocalHost, 0));
     QSslSocket client;
-    client.setSslConfiguration(QtPskTest::pskConfiguration());
-    QObject::connect(&client, &QSslSocket::preSharedKeyAuthenticationRequired, &client,
-                     [](QSslPreSharedKeyAuthenticator *authenticator) {
-                         authenticator->setIdentity(kIdentity);
-                         authenticator->setPreSharedKey(kKey);
-                     });
-    client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server.serverPort());
+    connectAnsweringClient(client, server.serverPort());
     ASSERT_TRUE(waitUntil([&] { return client.isEncrypted(); }, 10000));
     ASSERT_TRUE(copy);
     EXPECT_TRUE(copy->deferAnswer().isNull());
