@@ -324,3 +324,21 @@ END {
     print "```"
 }' "$results" >"$output"
 log "wrote $output"
+
+# --- 6. deferred PSK answers: a section of its own, appended to the report ---
+deferred_handshakes=$([ "$quick" = 1 ] && echo 50 || echo 1000)
+{
+    echo ""
+    echo "## Handshakes/s with a 5 ms PSK lookup: answered in the slot or later (QtPsk extension)"
+    echo ""
+    echo "\`qtpsk_bench_deferred\` (\`benchmarks/deferred/bench_deferred.cpp\`): one QSslServer thread, TLS 1.2 PSK-AES128-GCM-SHA256, $deferred_handshakes handshakes with 64 in flight from client sockets in the main thread. Every server PSK lookup takes 5 ms: *slot* blocks in the slot (Qt's only option), *timer* defers the answer (QSslPreSharedKeyAuthenticator::deferAnswer()) and answers from a timer, *workers* defers it and answers from 8 worker threads that each block 5 ms."
+    echo ""
+    echo "| answered | handshakes/s | wall time |"
+    echo "|---|---|---|"
+    for mode in slot timer workers; do
+        timeout 600 "$bindir/qtpsk_bench_deferred" --mode "$mode" --lookup-ms 5 \
+            --handshakes "$deferred_handshakes" --in-flight 64 --workers 8 \
+            | awk -F' [|] ' '{ print "| " $1 " | " $5 " | " $4 " |" }'
+    done
+} >>"$output"
+log "appended the deferred-answer figures to $output"

@@ -2,6 +2,7 @@
 #ifndef QTPSK_QSSLPRESHAREDKEYAUTHENTICATOR_H
 #define QTPSK_QSSLPRESHAREDKEYAUTHENTICATOR_H
 
+#include <QtPsk/qsslpresharedkeyrequest.h>
 #include <QtPsk/qtpskglobal.h>
 
 #include <QtCore/qbytearray.h>
@@ -43,6 +44,12 @@ namespace QtPskPrivate { struct AuthenticatorAccess; }
     The class is implicitly shared (copy-on-write) and reentrant. The authenticator a signal
     passes lives only while the signal is being emitted: connect to it with a direct
     connection, and never delete it.
+
+    \section1 Answering later (a QtPsk extension)
+    A slot whose key takes time to find (a database, an HSM, a key service) need not block
+    the socket's thread: it calls deferAnswer(), keeps the QSslPreSharedKeyRequest it returns
+    and answers it later, from any thread. Qt has no such function; code written for Qt,
+    which answers inside the slot, behaves exactly as it does with Qt.
 
     \section1 Differences from Qt
     \list
@@ -96,6 +103,22 @@ public:
     QByteArray preSharedKey() const;
     /*! Returns the maximum number of key bytes used: a longer key is cut. 0 by default. */
     int maximumPreSharedKeyLength() const;
+
+    /*!
+        A QtPsk extension (Qt has no such function): the answer to this request comes later.
+        Call it inside the slot connected to \c preSharedKeyAuthenticationRequired() (of
+        QSslSocket or QSslServer), keep the returned request, and return: the handshake waits
+        until QSslPreSharedKeyRequest::answer() or QSslPreSharedKeyRequest::refuse() is called,
+        from any thread, and the socket's thread serves its other connections meanwhile. What
+        the slot sets on this authenticator is then ignored. Calling it again in the same slot
+        returns the same request.
+
+        Returns a null request (and logs a warning in \c qtpsk.ssl.socket) when called outside
+        that slot or on an authenticator the application made. With an OpenSSL built without
+        async job support a request cannot wait: a deferred one is refused (the handshake fails
+        as with an empty key) and a warning is logged in \c qtpsk.engine.
+    */
+    QSslPreSharedKeyRequest deferAnswer();
 
 private:
     bool isEqual(const QSslPreSharedKeyAuthenticator &other) const;

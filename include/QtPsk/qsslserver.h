@@ -62,6 +62,10 @@ namespace QtPskPrivate { class SslServerPrivate; }
         TLS 1.3.
     \li DHE-PSK suites work (OpenSSL chooses the Diffie-Hellman parameters); Qt 6.4's server
         fails them with "no shared cipher".
+    \li A QtPsk extension: the slot of preSharedKeyAuthenticationRequired() may answer later,
+        from any thread (QSslPreSharedKeyAuthenticator::deferAnswer()), so that a slow key store
+        does not stall the server's other connections; handshakeTimeout() still bounds a
+        handshake whose answer is late.
     \li Session resumption: by default nothing resumes, as in Qt (every handshake asks the
         slot). With QSsl::SslOptionDisableSessionPersistence off (and
         QSsl::SslOptionDisableSessionSharing off) the server keeps up to 1024 sessions for 300 s,

@@ -63,6 +63,9 @@ namespace QtPskPrivate { class SslSocketPrivate; }
         connection cleanly (Qt 6.4 crashes when the PSK slot aborts). A waitFor...() function
         during which a slot deleted the socket returns \c false (do not touch the socket then).
     \li The client-side identity hint is a deep copy (Qt's points into OpenSSL's memory).
+    \li A QtPsk extension: the slot of preSharedKeyAuthenticationRequired() may answer later
+        (QSslPreSharedKeyAuthenticator::deferAnswer(), QSslPreSharedKeyRequest); the handshake
+        waits without blocking the thread. Qt's slot must answer before it returns.
     \li TLS 1.3 PSK servers work by default: a client whose preSharedKeyAuthenticationRequired()
         signal is connected and whose Qt-style ClientHello a server refuses for want of a PSK
         connects again at once, silently, offering its key as a TLS 1.3 external PSK (one
@@ -312,7 +315,9 @@ Q_SIGNALS:
         Emitted, synchronously and from inside the handshake, when OpenSSL needs PSK
         credentials. \a authenticator is owned by the socket and valid only during the
         emission: set the identity (client) and the key on it, with a direct connection. An
-        empty key fails the handshake. Emitted even when nothing is connected.
+        empty key fails the handshake. Emitted even when nothing is connected. A QtPsk
+        extension lets the slot answer later instead: see
+        QSslPreSharedKeyAuthenticator::deferAnswer().
     */
     void preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator);
     /*!

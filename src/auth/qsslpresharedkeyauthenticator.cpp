@@ -1,6 +1,9 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
 #include "auth/qsslpresharedkeyauthenticator_p.h"
 
+#include "auth/qsslpresharedkeyrequest_p.h"
+#include "qtpsklogging_p.h"
+
 #include <openssl/crypto.h>
 
 QT_IMPL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QSslPreSharedKeyAuthenticator),
@@ -37,6 +40,17 @@ void AuthenticatorAccess::setMaxima(QSslPreSharedKeyAuthenticator &authenticator
 {
     authenticator.d->maximumIdentityLength = maximumIdentityLength;
     authenticator.d->maximumPreSharedKeyLength = maximumPreSharedKeyLength;
+}
+
+void AuthenticatorAccess::setRequest(QSslPreSharedKeyAuthenticator &authenticator,
+                                     QSslPreSharedKeyRequestPrivate *request)
+{
+    authenticator.d->request.reset(request);
+}
+
+bool AuthenticatorAccess::isDeferred(const QSslPreSharedKeyAuthenticator &authenticator)
+{
+    return authenticator.d->request && authenticator.d->request->wasDeferred();
 }
 
 } // namespace QtPskPrivate
@@ -97,6 +111,18 @@ QByteArray QSslPreSharedKeyAuthenticator::preSharedKey() const
 int QSslPreSharedKeyAuthenticator::maximumPreSharedKeyLength() const
 {
     return d->maximumPreSharedKeyLength;
+}
+
+QSslPreSharedKeyRequest QSslPreSharedKeyAuthenticator::deferAnswer()
+{
+    QSslPreSharedKeyRequestPrivate *const request = d->request.data();
+    if (!request || !request->defer()) {
+        qCWarning(lcQtPskSsl, "QSslPreSharedKeyAuthenticator::deferAnswer: only an authenticator "
+                              "that preSharedKeyAuthenticationRequired() passes can defer its "
+                              "answer, while that signal is being emitted");
+        return QSslPreSharedKeyRequest();
+    }
+    return QSslPreSharedKeyRequest(request);
 }
 
 bool QSslPreSharedKeyAuthenticator::isEqual(const QSslPreSharedKeyAuthenticator &other) const

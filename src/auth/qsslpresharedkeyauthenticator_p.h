@@ -12,6 +12,8 @@
 
 QTPSK_BEGIN_NAMESPACE
 
+class QSslPreSharedKeyRequestPrivate;
+
 class QSslPreSharedKeyAuthenticatorPrivate : public QSharedData
 {
 public:
@@ -25,6 +27,8 @@ public:
     int maximumIdentityLength = 0;
     QByteArray preSharedKey;
     int maximumPreSharedKeyLength = 0;
+    // Set by the library while a slot is shown this authenticator: deferAnswer() defers it.
+    QExplicitlySharedDataPointer<QSslPreSharedKeyRequestPrivate> request;
 };
 
 namespace QtPskPrivate {
@@ -40,6 +44,11 @@ struct AuthenticatorAccess
     static void setPeerIdentity(QSslPreSharedKeyAuthenticator &authenticator, const QByteArray &identity);
     static void setMaxima(QSslPreSharedKeyAuthenticator &authenticator, int maximumIdentityLength,
                           int maximumPreSharedKeyLength);
+    // The request a slot shown \a authenticator may defer (null: it cannot be deferred).
+    static void setRequest(QSslPreSharedKeyAuthenticator &authenticator,
+                           QSslPreSharedKeyRequestPrivate *request);
+    // True if a slot called deferAnswer() on \a authenticator (or on a copy made in the slot).
+    static bool isDeferred(const QSslPreSharedKeyAuthenticator &authenticator);
 };
 
 } // namespace QtPskPrivate

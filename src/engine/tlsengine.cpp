@@ -78,6 +78,7 @@ TlsEngine::TlsEngine(std::shared_ptr<TlsContext> context, TlsEngineCallbacks *ca
     m_input = input.get();
     m_output = output.get();
     SSL_set_bio(ssl.get(), input.release(), output.release());
+    m_asyncHandshake = isDeferralSupported();
     if (isServer())
         SSL_set_accept_state(ssl.get());
     else
@@ -90,6 +91,7 @@ TlsEngine::TlsEngine(std::shared_ptr<TlsContext> context, TlsEngineCallbacks *ca
 TlsEngine::~TlsEngine()
 {
     Q_ASSERT_X(m_callDepth == 0, "TlsEngine", "destroyed from inside one of its own calls");
+    endPausedJob();
     // As OpenSSL's own cache does: a session whose connection ended without our close_notify
     // (failed, aborted, cut) is not resumed later.
     if (m_sessionStore && m_ssl && !(SSL_get_shutdown(m_ssl.get()) & SSL_SENT_SHUTDOWN)) {
@@ -200,6 +202,8 @@ TlsEngine::Result TlsEngine::call(Call what, void *buffer, qsizetype size, qsize
         return Result::Failed;
     if (m_callDepth > 0)
         return Result::WantInput; // re-entered from a callback: the outer call carries on
+    if (m_pskPause != PskPause::None && (what != Call::Handshake || m_pskPause == PskPause::Deferred))
+        return Result::WantInput; // a paused job waits for its answer; only handshake() resumes it
     if (what != Call::Handshake && size <= 0)
         return m_handshakeComplete ? Result::Ok : handshake();
 
@@ -211,18 +215,17 @@ TlsEngine::Result TlsEngine::call(Call what, void *buffer, qsizetype size, qsize
     const bool wasComplete = m_handshakeComplete;
     ERR_clear_error();
     ++m_callDepth;
-    switch (what) {
-    case Call::Handshake:
-        ret = SSL_do_handshake(ssl);
-        break;
-    case Call::Read:
-        ret = SSL_read_ex(ssl, buffer, size_t(size), &moved);
-        break;
-    case Call::Write:
-        ret = SSL_write_ex(ssl, buffer, size_t(size), &moved);
-        break;
-    }
+    // Only handshake() runs as an async job (a PSK request can wait there); read() and write()
+    // run on the caller's stack.
+    const bool async = m_asyncHandshake && what == Call::Handshake;
+    if (async)
+        SSL_set_mode(ssl, SSL_MODE_ASYNC);
+    ret = runAsync(what, buffer, size, &moved);
+    if (async && m_pskPause == PskPause::None)
+        SSL_clear_mode(ssl, SSL_MODE_ASYNC);
     --m_callDepth;
+    if (m_pskPause == PskPause::Deferred)
+        return Result::WantInput; // the job waits for answerPsk() or refusePsk()
     if (m_exception) {
         // A slot threw inside a callback; the trampoline stopped it at OpenSSL's border and made
         // the callback fail (OpenSSL has queued its fatal alert). The connection is over: the

@@ -35,6 +35,13 @@ public:
     // Return false when the owner is being aborted: the handshake then fails (no key is given).
     // Otherwise the identity (client) and key set on \a authenticator are used; an empty key
     // also fails the handshake. The owner must not destroy the engine from inside this call.
+    //
+    // The owner may instead defer its answer: it calls deferAnswer() on \a authenticator and
+    // returns true. The engine call then returns WantInput with isPskAnswerPending() true; the
+    // owner later gives the answer with TlsEngine::answerPsk() or refusePsk() and calls
+    // handshake() again. What the owner set on \a authenticator is then ignored. The request is
+    // asked outside OpenSSL's frames (see TlsEngine), so this call never runs on the small stack
+    // of an OpenSSL async job.
     virtual bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) = 0;
 };
 
@@ -106,6 +113,29 @@ public:
     bool isFailed() const { return m_failed; }
     bool isTruncated() const { return m_truncated; }
     QString errorString() const { return m_errorString; }
+
+    // --- A PSK request whose answer the owner deferred (tlsenginepause.cpp) ---
+    //
+    // OpenSSL asks for a PSK from inside its handshake, in a callback that must return the key.
+    // The engine runs each handshake() as an OpenSSL async job (SSL_MODE_ASYNC): the callback
+    // pauses the job (ASYNC_pause_job()), SSL_do_handshake() returns, and the engine asks its
+    // owner from call(), on the owner's own stack. An answer given there resumes the job at once;
+    // a deferred one leaves the job paused until answerPsk() or refusePsk(), after which the next
+    // handshake() resumes it. While paused, read() and write() return WantInput without touching
+    // OpenSSL; fed input waits in the input BIO. Without async support (isDeferralSupported()
+    // false) the owner is asked inside the callback, as before, and a deferral is a refusal.
+    //
+    // True while a deferred request waits for answerPsk() or refusePsk().
+    bool isPskAnswerPending() const { return m_pskPause == PskPause::Deferred; }
+    // Answers the deferred request as a slot would: \a identity (ignored by a server) and \a key,
+    // cut as a synchronous answer is. Returns false if no request is pending (nothing changes).
+    // The owner calls handshake() next.
+    bool answerPsk(const QByteArray &identity, const QByteArray &key);
+    // Refuses the deferred request (no key: the handshake fails as with an empty key). Returns
+    // false if no request is pending.
+    bool refusePsk();
+    // Whether this OpenSSL runs async jobs (ASYNC_is_capable()): deferral works only then.
+    static bool isDeferralSupported();
 
     // Valid after the handshake (0 / empty before).
     int protocolVersion() const; // SSL_version(), e.g. TLS1_2_VERSION
@@ -199,7 +229,25 @@ private:
     int pskFindSession(const unsigned char *identity, size_t identityLength, SSL_SESSION **session);
     // Server: asks the slot about \a identity and keeps its answer (maxima 0 and 512).
     bool askServerSlot(const QByteArray &identity);
+    enum class Call { Handshake, Read, Write };
+    // Asks the owner about \a authenticator: from inside an async job by pausing it (call()
+    // asks and resumes it), otherwise at once. True if a key may be taken from it.
     bool askCallbacks(QSslPreSharedKeyAuthenticator &authenticator);
+    // tlsenginepause.cpp: the paused request.
+    enum class PskPause {
+        None, // no request is paused
+        Asking, // the job paused for a request: call() asks the owner next
+        Deferred, // the owner deferred its answer: answerPsk() or refusePsk() come later
+        Answered, // the answer is on the request: the job takes it when resumed
+        Refused, // no key: the job fails the request when resumed
+    };
+    // The owner's decision on \a authenticator, asked on the current stack (exceptions kept).
+    PskPause askOwner(QSslPreSharedKeyAuthenticator &authenticator);
+    // call(): runs \a what, and whenever the job pauses for a request, asks the owner and
+    // resumes the job, until it ends or the owner defers. Returns OpenSSL's result.
+    int runAsync(Call what, void *buffer, qsizetype size, size_t *moved);
+    // The destructor: a paused job is resumed with a refusal so that it ends before SSL_free().
+    void endPausedJob();
     // tlsengineclienthello.cpp: the server's look at each ClientHello.
     static int clientHelloTrampoline(SSL *ssl, int *alert, void *arg);
     void clientHello();
@@ -219,7 +267,6 @@ private:
     void forgetOfferedIdentities();
     void diagnoseHandshakeFailure();
 
-    enum class Call { Handshake, Read, Write };
     Result call(Call what, void *buffer, qsizetype size, qsizetype *done);
     void fail(const QString &fallback);
     void dropOutputAfter(qsizetype keep);
@@ -307,6 +354,10 @@ private:
     Diagnosis m_diagnosis = Diagnosis::None;
     ClientPskStage m_clientPsk = ClientPskStage::Start;
     ServerPskStage m_serverPsk = ServerPskStage::Start;
+    PskPause m_pskPause = PskPause::None;
+    // The request of the paused job: it lives on that job's stack until the job is resumed.
+    QSslPreSharedKeyAuthenticator *m_pausedRequest = nullptr;
+    bool m_asyncHandshake = false; // SSL_MODE_ASYNC is used for handshake() (isDeferralSupported())
 
     // The one answer of this handshake's TLS 1.3 request (client: at the first ClientHello;
     // server: for the last identity asked about), reused after a HelloRetryRequest. The bytes

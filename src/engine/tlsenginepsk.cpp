@@ -136,11 +136,6 @@ unsigned int TlsEngine::giveToOpenSsl(const QByteArray &identity, char *identity
     return unsigned(keyLength);
 }
 
-bool TlsEngine::askCallbacks(QSslPreSharedKeyAuthenticator &authenticator)
-{
-    return m_callbacks && m_callbacks->preSharedKeyAuthenticationRequired(&authenticator);
-}
-
 bool TlsEngine::askServerSlot(const QByteArray &identity)
 {
     m_answer.asked = true;

@@ -3,6 +3,7 @@
 // handshake (with its retry offering a TLS 1.3 PSK), the peer's verification, and decryption.
 #include "ssl/tlsstreamlayer_p.h"
 
+#include "auth/qsslpresharedkeyauthenticator_p.h"
 #include "engine/tlssessionstore_p.h"
 #include "ssl/qsslcipher_p.h"
 #include "ssl/qsslconfiguration_p.h"
@@ -42,6 +43,7 @@ TlsStreamLayer::TlsStreamLayer(QSslSocket *socket, StreamHost &host)
 
 TlsStreamLayer::~TlsStreamLayer()
 {
+    closePskRequest();
     if (destroyedFlag) {
         // A slot deleted the socket from inside an engine call: OpenSSL is still on the stack.
         // callEngine() frees the engine once it has returned; the engine asks us nothing more.
@@ -88,7 +90,7 @@ void TlsStreamLayer::resetTlsState(bool autoStart)
     if (inEngineCall)
         abortRequested = true;
     else
-        engine.reset();
+        dropEngine();
     pendingPlaintext.clear();
     wireQueued = 0;
     wireSent = 0;
@@ -114,7 +116,7 @@ void TlsStreamLayer::aboutToAbort()
     if (inEngineCall)
         abortRequested = true; // destroyed by callEngine() once OpenSSL has returned
     else
-        engine.reset();
+        dropEngine();
     pendingPlaintext.clear();
     plaintextRecords.clear();
     plaintextUnsent = 0;
@@ -148,9 +150,50 @@ bool TlsStreamLayer::connectionEnding()
 bool TlsStreamLayer::preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator)
 {
     QPointer<QAbstractSocket> guard(q);
+    closePskRequest();
+    pskRequest = new QSslPreSharedKeyRequestPrivate(*authenticator, this);
+    AuthenticatorAccess::setRequest(*authenticator, pskRequest.data());
     Q_EMIT q->preSharedKeyAuthenticationRequired(authenticator);
+    if (!guard)
+        return false; // the destructor closed the request
     // A slot that aborted or closed the socket ends the handshake: no key is handed over.
-    return guard && !abortRequested && host().state() == QAbstractSocket::ConnectedState;
+    const bool ending = abortRequested || host().state() != QAbstractSocket::ConnectedState;
+    if (ending || !pskRequest->wasDeferred())
+        closePskRequest(); // answered now (or never): deferAnswer() on a copy gets nothing
+    return !ending;
+}
+
+void TlsStreamLayer::pskAnswerArrived(QSslPreSharedKeyRequestPrivate *request, bool refused,
+                                      QByteArray &identity, QByteArray &key)
+{
+    if (request != pskRequest.data() || !engine || !engine->isPskAnswerPending() || inEngineCall
+        || host().state() != QAbstractSocket::ConnectedState) {
+        qCInfo(lcQtPskSsl, "%p: a PSK answer arrived that no handshake waits for: ignored",
+               static_cast<void *>(q));
+        return;
+    }
+    closePskRequest();
+    if (refused)
+        engine->refusePsk();
+    else
+        engine->answerPsk(identity, key);
+    wipeByteArray(identity);
+    wipeByteArray(key);
+    processEngine(); // resumes the handshake; its signals may end or delete the socket
+}
+
+void TlsStreamLayer::dropEngine()
+{
+    closePskRequest();
+    engine.reset();
+}
+
+void TlsStreamLayer::closePskRequest()
+{
+    if (pskRequest) {
+        pskRequest->close();
+        pskRequest.reset();
+    }
 }
 
 void TlsStreamLayer::connected()
@@ -273,7 +316,7 @@ bool TlsStreamLayer::retryWithTls13Psk()
     retryingWithTls13Psk = true;
     Tls13PskPolicy::rememberWantsPsk(tls13PskPeer);
     retryError = handshakeFailureText(*engine, configuration);
-    engine.reset();
+    dropEngine();
     // The old connection's bytes will never be reported sent: the accounting starts again
     // (what the application wrote waits in pendingPlaintext).
     wireQueued = 0;

@@ -126,7 +126,8 @@ bool TlsStreamLayer::beginDisconnect()
         return sendCloseNotify();
     }
     // During the handshake Qt closes the TCP connection without a close_notify; its TCP layer
-    // reports ClosingState a second time.
+    // reports ClosingState a second time. A PSK answer still pending is no longer taken.
+    closePskRequest();
     return emitClosingAgain();
 }
 
@@ -256,6 +257,8 @@ void TlsStreamLayer::close()
         host().abort(); // also closes the device
         return;
     }
+    if (!connectionEncrypted)
+        closePskRequest(); // the handshake ends with the connection: no answer is taken
     if ((state == QAbstractSocket::ConnectedState || state == QAbstractSocket::ClosingState)
         && !closeWithoutNotify())
         return;

@@ -7,6 +7,7 @@
 #include <QtPsk/qsslconfiguration.h>
 #include <QtPsk/qsslsocket.h>
 
+#include "auth/qsslpresharedkeyrequest_p.h"
 #include "engine/tlsengine_p.h"
 #include "network/streamlayer_p.h"
 #include "ssl/tls13pskpolicy_p.h"
@@ -42,8 +43,13 @@ namespace QtPskPrivate {
     - Exceptions: a slot that throws inside an engine call is stopped at OpenSSL's border (see
       TlsEngine); callEngine() aborts the connection and rethrows it to its caller
       (rethrowAfterAbort()).
+    - Deferred PSK answers (QSslPreSharedKeyAuthenticator::deferAnswer()): each request shown to
+      a slot is pskRequest while the handshake may wait for it; the engine waits
+      (isPskAnswerPending()) and the answer comes back through pskAnswerArrived(), queued on the
+      socket's thread, which resumes the handshake. The request is closed (later answers are
+      ignored and logged) whenever the engine goes (dropEngine()) and when the layer dies.
 */
-class TlsStreamLayer : public StreamLayer, public TlsEngineCallbacks
+class TlsStreamLayer : public StreamLayer, public TlsEngineCallbacks, public PskAnswerTarget
 {
 public:
     TlsStreamLayer(QSslSocket *socket, StreamHost &host);
@@ -86,6 +92,13 @@ public:
 
     // TlsEngineCallbacks
     bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) override;
+    // PskAnswerTarget: the answer to a deferred request; resumes the handshake.
+    void pskAnswerArrived(QSslPreSharedKeyRequestPrivate *request, bool refused,
+                          QByteArray &identity, QByteArray &key) override;
+    // The engine goes (the connection ends or starts again): its request with it.
+    void dropEngine();
+    // No answer is taken for the request shown last (if any) from now on.
+    void closePskRequest();
 
     // Resets the per-connection TLS state before a new connection (mode and the automatic
     // handshake as given).
@@ -135,6 +148,8 @@ public:
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
     QSslSocket::SslMode mode = QSslSocket::UnencryptedMode;
     std::unique_ptr<TlsEngine> engine;
+    // The PSK request shown to the slots last, while the engine may wait for its answer.
+    QExplicitlySharedDataPointer<QSslPreSharedKeyRequestPrivate> pskRequest;
     QString peerVerifyName;
 
     QByteArray pendingPlaintext;     // written before the handshake completed
@@ -210,7 +225,7 @@ bool TlsStreamLayer::callEngine(Call &&call)
     if (abortRequested) {
         // A slot aborted the socket while the engine was on the stack: it can go now.
         abortRequested = false;
-        engine.reset();
+        dropEngine();
         if (thrown)
             rethrowAfterAbort(thrown);
         return false;

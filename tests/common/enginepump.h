@@ -6,6 +6,8 @@
 #ifndef QTPSK_TEST_ENGINEPUMP_H
 #define QTPSK_TEST_ENGINEPUMP_H
 
+#include "auth/qsslpresharedkeyauthenticator_p.h"
+#include "auth/qsslpresharedkeyrequest_p.h"
 #include "common/distinctbytes.h"
 #include "engine/tlscontext_p.h"
 #include "engine/tlsengine_p.h"
@@ -16,6 +18,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <utility>
 #include <vector>
 
 namespace QtPskTest {
@@ -58,6 +61,51 @@ public:
     std::function<void()> during;
     int calls = 0;
     std::vector<EngineAuthenticator> seen; // with keepRequests
+};
+
+// Defers every PSK request the way a slot does (deferAnswer()), and keeps the answer \c inner
+// gives (worked out on a copy of the request) for answerPending() to give later. What it sets
+// on the deferred authenticator itself must be ignored by the engine. A request \c inner
+// refuses (returns false: an owner being aborted) is not deferred.
+class DeferringCredentials : public QTPSK_PREPEND_NAMESPACE(QtPskPrivate::TlsEngineCallbacks)
+{
+public:
+    explicit DeferringCredentials(EngineCredentials &answerer) : inner(answerer) { }
+
+    bool preSharedKeyAuthenticationRequired(EngineAuthenticator *authenticator) override
+    {
+        using QTPSK_PREPEND_NAMESPACE(QtPskPrivate::AuthenticatorAccess);
+        EngineAuthenticator copy(*authenticator);
+        if (!inner.preSharedKeyAuthenticationRequired(&copy))
+            return false;
+        AuthenticatorAccess::setRequest(
+                *authenticator,
+                new QTPSK_PREPEND_NAMESPACE(QSslPreSharedKeyRequestPrivate)(*authenticator, nullptr));
+        authenticator->deferAnswer();
+        authenticator->setIdentity(QByteArrayLiteral("not this identity"));
+        authenticator->setPreSharedKey(QByteArrayLiteral("not this key"));
+        answers.push_back({copy.identity(), copy.preSharedKey()});
+        ++deferred;
+        return true;
+    }
+
+    // If \a engine waits for an answer: gives it the oldest kept one (an empty key is given as a
+    // refusal when \c refuseEmpty, else as an empty key) and returns true.
+    bool answerPending(Engine &engine)
+    {
+        if (!engine.isPskAnswerPending() || answers.empty())
+            return false;
+        const auto answer = answers.front();
+        answers.erase(answers.begin());
+        if (refuseEmpty && answer.second.isEmpty())
+            return engine.refusePsk();
+        return engine.answerPsk(answer.first, answer.second);
+    }
+
+    EngineCredentials &inner;
+    std::vector<std::pair<QByteArray, QByteArray>> answers; // identity, key; oldest first
+    bool refuseEmpty = true;
+    int deferred = 0;
 };
 
 // The PSK values of Qt's own PSK tests (tst_QSslSocket), which the engine tests use.
@@ -127,6 +175,25 @@ inline bool pumpHandshake(Engine &client, Engine &server, EngineResult *clientRe
         if (afterRound)
             afterRound();
         if (!sent && !received)
+            return true;
+    }
+    return false;
+}
+
+// pumpHandshake() until both handshakes settle with no answer pending: each time they settle
+// while \a client or \a server waits for an answer, \a answer is called (it answers and returns
+// true, or returns false to leave them waiting). Returns false if they never settle.
+inline bool pumpDeferredHandshake(Engine &client, Engine &server, EngineResult *clientResult,
+                                  EngineResult *serverResult,
+                                  const std::function<bool()> &answer,
+                                  const std::function<void()> &afterRound = {})
+{
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        if (!pumpHandshake(client, server, clientResult, serverResult, 1000, {}, afterRound))
+            return false;
+        if (!client.isPskAnswerPending() && !server.isPskAnswerPending())
+            return true;
+        if (!answer())
             return true;
     }
     return false;

@@ -8,10 +8,16 @@
 // server's key, each as a big-endian u16 length and that many bytes.
 //   flags bit 0: the client's slot refuses (returns false)    bit 1: the server's slot refuses
 //   flags bit 2: the server's key is the client's key          bit 3: the hint is null
+//   flags bit 4: the client defers its answer (deferAnswer())  bit 5: the server defers its answer
+// A deferred answer is given once the handshake has stalled waiting for it (TlsEngine::answerPsk(),
+// or refusePsk() for an empty key); the invariants are the same as for answers given at once.
 
 #include "fuzzsupport.h"
 
 #include <QSslPreSharedKeyAuthenticator>
+
+#include "auth/qsslpresharedkeyauthenticator_p.h"
+#include "auth/qsslpresharedkeyrequest_p.h"
 
 #include <openssl/ssl.h>
 
@@ -93,15 +99,41 @@ public:
             if (!hint.isNull())
                 sawHint = true;
         }
+        if (defer && answer) {
+            using QtPskPrivate::AuthenticatorAccess;
+            AuthenticatorAccess::setRequest(
+                    *authenticator, new QSslPreSharedKeyRequestPrivate(*authenticator, nullptr));
+            if (authenticator->deferAnswer().isNull())
+                violated("a request shown to a slot can be deferred");
+            authenticator->setPreSharedKey(QByteArrayLiteral("ignored: the answer comes later"));
+            ++pending;
+            return true;
+        }
         authenticator->setIdentity(identity);
         authenticator->setPreSharedKey(key);
         return answer;
+    }
+
+    // Gives a deferred answer if \a engine waits for one; true if it did.
+    bool answerPending(TlsEngine &engine)
+    {
+        if (!engine.isPskAnswerPending())
+            return false;
+        if (pending <= 0)
+            violated("an engine waits only for a request its slot deferred");
+        --pending;
+        const bool given = key.isEmpty() ? engine.refusePsk() : engine.answerPsk(identity, key);
+        if (!given || engine.isPskAnswerPending() || engine.answerPsk(identity, key))
+            violated("a pending request takes exactly one answer");
+        return true;
     }
 
     bool server = false;
     QByteArray identity;
     QByteArray key;
     bool answer = true;
+    bool defer = false;
+    int pending = 0; // deferred requests not yet answered
     QByteArray expectedHint; // server: the configured hint; client: the hint OpenSSL sends
     QByteArray expectedPeerIdentity; // server only
     int calls = 0;
@@ -152,12 +184,14 @@ Outcome fuzzPskPath(const std::uint8_t *data, std::size_t size)
     client.identity = identity;
     client.key = clientKey;
     client.answer = !(flags & 1);
+    client.defer = (flags & 16) != 0;
     const QByteArray wireHint = cutAtNul(hint);
     client.expectedHint = wireHint.size() <= PSK_MAX_IDENTITY_LEN ? wireHint : QByteArray();
     CheckedSlot server;
     server.server = true;
     server.key = serverKey;
     server.answer = !(flags & 2);
+    server.defer = (flags & 32) != 0;
     server.expectedHint = hint;
     server.expectedPeerIdentity = cutAtNul(identity).left(kMaxClientIdentity);
 
@@ -165,6 +199,16 @@ Outcome fuzzPskPath(const std::uint8_t *data, std::size_t size)
     pair.step(true);
     pair.step(false);
     pair.run(16);
+    // A stalled handshake waits for its deferred answers: give them, one side at a time.
+    for (int answers = 0; answers < 4; ++answers) {
+        const bool clientAnswered = client.answerPending(pair.engine(true));
+        if (!clientAnswered && !server.answerPending(pair.engine(false)))
+            break;
+        pair.step(clientAnswered);
+        pair.run(16);
+    }
+    if (client.pending != 0 || server.pending != 0)
+        violated("every deferred request is answered before the handshake ends");
 
     TlsEngine &clientEngine = pair.engine(true);
     TlsEngine &serverEngine = pair.engine(false);

@@ -141,5 +141,16 @@ int main(int argc, char **argv)
                     pskInput(1, 0, "hint", "identity", key, QByteArray("other key")));
     ok &= writeSeed(psk, QStringLiteral("empty-key-server-refuses"),
                     pskInput(0, 2 | 4, "", "", ""));
+    // Answers given later (flags 16: the client defers, 32: the server defers).
+    for (std::uint8_t config = 0; config < 5; ++config) {
+        ok &= writeSeed(psk, QStringLiteral("deferred-%1").arg(QLatin1String(pskNames[config])),
+                        pskInput(config, 4 | 16 | 32, "hint", "identity", key));
+    }
+    ok &= writeSeed(psk, QStringLiteral("deferred-keys-differ"),
+                    pskInput(1, 32, "hint", "identity", key, QByteArray("other key")));
+    ok &= writeSeed(psk, QStringLiteral("deferred-long-hint-identity-key"),
+                    pskInput(0, 4 | 16, QByteArray(300, 'h'), QByteArray(300, 'i'), QByteArray(600, 'k')));
+    ok &= writeSeed(psk, QStringLiteral("deferred-empty-key-refused"),
+                    pskInput(3, 4 | 16 | 32, "hint", "identity", ""));
     return ok ? 0 : 1;
 }

@@ -1,0 +1,81 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+#ifndef QTPSK_QSSLPRESHAREDKEYREQUEST_P_H
+#define QTPSK_QSSLPRESHAREDKEYREQUEST_P_H
+
+// Internal to QtPsk: not installed, not part of the API.
+
+#include <QtPsk/qsslpresharedkeyauthenticator.h>
+#include <QtPsk/qsslpresharedkeyrequest.h>
+
+#include "qtpsk_p.h"
+
+#include <QtCore/qmutex.h>
+#include <QtCore/qshareddata.h>
+
+QTPSK_BEGIN_NAMESPACE
+
+class QObject;
+
+namespace QtPskPrivate {
+
+// What a connection offers the requests it shows to slots: the answer, in its own thread.
+class PskAnswerTarget
+{
+public:
+    virtual ~PskAnswerTarget();
+    // In the connection's thread, by a queued call: \a request was answered (\a refused, or
+    // \a identity and \a key, which the callee may wipe). The request is Answered by now.
+    virtual void pskAnswerArrived(QSslPreSharedKeyRequestPrivate *request, bool refused,
+                                  QByteArray &identity, QByteArray &key) = 0;
+};
+
+} // namespace QtPskPrivate
+
+// One PSK request a slot was shown, shared by the connection that made it (while its handshake
+// waits) and by every QSslPreSharedKeyRequest handle. Its answer travels to the connection's
+// thread as a queued call on `receiver`, an object made in that thread when the slot defers.
+//
+// States: Offered (the slot runs) → Deferred (deferAnswer()) → Answered (the first answer) ;
+// any of them → Closed (close(): the handshake no longer waits, or never waited). Only the
+// connection's thread defers and closes; any thread answers.
+class QSslPreSharedKeyRequestPrivate : public QSharedData
+{
+public:
+    enum class State { Offered, Deferred, Answered, Closed };
+
+    // \a question: a copy of the authenticator the slot is shown (no key). \a target may be null
+    // (the engine's own tests answer the engine directly).
+    QSslPreSharedKeyRequestPrivate(const QSslPreSharedKeyAuthenticator &question,
+                                   QtPskPrivate::PskAnswerTarget *target);
+    ~QSslPreSharedKeyRequestPrivate();
+    QSslPreSharedKeyRequestPrivate(const QSslPreSharedKeyRequestPrivate &) = delete;
+    QSslPreSharedKeyRequestPrivate &operator=(const QSslPreSharedKeyRequestPrivate &) = delete;
+
+    // In the slot: the answer comes later. False once the request is closed.
+    bool defer();
+    // True once defer() was called (in any state after it).
+    bool wasDeferred() const;
+    State state() const;
+    // The connection's thread: no answer is taken from now on.
+    void close();
+    // Any thread: the first answer of a deferred request goes to the connection's thread.
+    bool submit(bool refused, const QByteArray &identity, const QByteArray &key);
+
+    const QSslPreSharedKeyAuthenticator question;
+
+private:
+    void deliver(bool refused, QByteArray &identity, QByteArray &key);
+    // Deletes \a receiver now if this thread owns it and no call of it runs, else later.
+    static void releaseReceiver(QObject *receiver, bool delivering);
+
+    mutable QMutex m_mutex;
+    State m_state = State::Offered;
+    bool m_deferred = false;
+    QtPskPrivate::PskAnswerTarget *m_target; // null once closed
+    QObject *m_receiver = nullptr; // in the connection's thread, from defer() until close()
+    bool m_delivering = false; // deliver() runs (the connection's thread only)
+};
+
+QTPSK_END_NAMESPACE
+
+#endif // QTPSK_QSSLPRESHAREDKEYREQUEST_P_H
