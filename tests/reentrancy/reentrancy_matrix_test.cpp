@@ -1079,8 +1079,8 @@ TEST(ReentrancyCoverage, EverySignalFiresInSomeScenario)
     QSet<QByteArray> sslSocket, tcpSocket, sslServer, tcpServer;
     for (Scenario scenario : allScenarios()) {
         for (Style style : {Style::Signals, Style::WaitFor}) {
-            if (style == Style::WaitFor && isAcceptFailure(scenario))
-                continue;
+            if (style == Style::WaitFor && (isAcceptFailure(scenario) || isDeferred(scenario)))
+                continue; // no WaitFor cells (see matrixParams())
             CellRun run(scenario, style, Hook{});
             run.execute();
             QSet<QByteArray> &sockets = isPlain(scenario) ? tcpSocket : sslSocket;
