@@ -11,6 +11,7 @@
 #include <QtCore/qthread.h>
 
 #include <memory>
+#include <utility>
 
 QT_IMPL_METATYPE_EXTERN_TAGGED(QTPSK_PREPEND_NAMESPACE(QSslPreSharedKeyRequest),
                                QtPsk_QSslPreSharedKeyRequest)
@@ -23,24 +24,18 @@ PskAnswerTarget::~PskAnswerTarget() = default;
 
 namespace {
 
-// An answer on its way to the connection's thread: our own copies, wiped however the trip ends
-// (delivered, or dropped with the receiver).
-struct AnswerInTransit
+// Made in the connection's thread when a slot defers; its queued call takes the answer there.
+class PskAnswerReceiver : public QObject
 {
-    AnswerInTransit(const QByteArray &identityBytes, const QByteArray &keyBytes)
-        : identity(identityBytes.constData(), identityBytes.size()),
-          key(keyBytes.constData(), keyBytes.size())
-    {
-    }
-    ~AnswerInTransit()
-    {
-        wipeByteArray(identity);
-        wipeByteArray(key);
-    }
-    AnswerInTransit(const AnswerInTransit &) = delete;
-    AnswerInTransit &operator=(const AnswerInTransit &) = delete;
-    QByteArray identity;
-    QByteArray key;
+    Q_OBJECT
+public:
+    explicit PskAnswerReceiver(QSslPreSharedKeyRequestPrivate *request) : m_request(request) { }
+
+    Q_INVOKABLE void takeAnswer() { m_request->deliver(); }
+
+private:
+    // Keeps the request alive while an answer may be queued; released with the receiver.
+    const QExplicitlySharedDataPointer<QSslPreSharedKeyRequestPrivate> m_request;
 };
 
 } // namespace
@@ -55,8 +50,14 @@ QSslPreSharedKeyRequestPrivate::QSslPreSharedKeyRequestPrivate(
 
 QSslPreSharedKeyRequestPrivate::~QSslPreSharedKeyRequestPrivate()
 {
-    // The last handle may go in any thread: the receiver is deleted in its own.
-    releaseReceiver(std::exchange(m_receiver, nullptr), false);
+    // A receiver holds a reference: it is gone by now (close() released it).
+    wipeAnswer();
+}
+
+void QSslPreSharedKeyRequestPrivate::wipeAnswer()
+{
+    QtPskPrivate::wipeByteArray(m_identity);
+    QtPskPrivate::wipeByteArray(m_key);
 }
 
 void QSslPreSharedKeyRequestPrivate::releaseReceiver(QObject *receiver, bool delivering)
@@ -64,33 +65,36 @@ void QSslPreSharedKeyRequestPrivate::releaseReceiver(QObject *receiver, bool del
     if (!receiver)
         return;
     if (!delivering && receiver->thread() == QThread::currentThread())
-        delete receiver; // also drops an answer still queued on it (its copies are wiped)
+        delete receiver; // also drops its queued call, if any
     else
         receiver->deleteLater();
 }
 
 bool QSslPreSharedKeyRequestPrivate::defer()
 {
-    QMutexLocker lock(&m_mutex);
+    const std::lock_guard<std::mutex> lock(m_mutex);
     if (m_state == State::Closed)
         return false;
     if (m_state == State::Offered) {
         m_state = State::Deferred;
         m_deferred = true;
-        m_receiver = new QObject; // in the slot, so in the connection's thread
+        // In the slot, so in the connection's thread. Without a target (the engine's own
+        // tests) nothing would take an answer: no receiver.
+        if (m_target)
+            m_receiver = new QtPskPrivate::PskAnswerReceiver(this);
     }
     return true;
 }
 
 bool QSslPreSharedKeyRequestPrivate::wasDeferred() const
 {
-    QMutexLocker lock(&m_mutex);
+    const std::lock_guard<std::mutex> lock(m_mutex);
     return m_deferred;
 }
 
 QSslPreSharedKeyRequestPrivate::State QSslPreSharedKeyRequestPrivate::state() const
 {
-    QMutexLocker lock(&m_mutex);
+    const std::lock_guard<std::mutex> lock(m_mutex);
     return m_state;
 }
 
@@ -98,19 +102,21 @@ void QSslPreSharedKeyRequestPrivate::close()
 {
     QObject *receiver = nullptr;
     {
-        QMutexLocker lock(&m_mutex);
+        const std::lock_guard<std::mutex> lock(m_mutex);
         m_state = State::Closed;
         m_target = nullptr;
         receiver = std::exchange(m_receiver, nullptr);
+        wipeAnswer();
     }
-    // From inside deliver() the receiver is running the answer's queued call: it goes later.
+    // From inside deliver() the receiver is running its queued call: it goes later. Releasing
+    // it may release this request too (the caller holds its own reference).
     releaseReceiver(receiver, m_delivering);
 }
 
 bool QSslPreSharedKeyRequestPrivate::submit(bool refused, const QByteArray &identity,
                                             const QByteArray &key)
 {
-    QMutexLocker lock(&m_mutex);
+    const std::lock_guard<std::mutex> lock(m_mutex);
     switch (m_state) {
     case State::Offered:
     case State::Closed:
@@ -125,32 +131,39 @@ bool QSslPreSharedKeyRequestPrivate::submit(bool refused, const QByteArray &iden
         break;
     }
     m_state = State::Answered;
-    auto answer = std::make_shared<QtPskPrivate::AnswerInTransit>(identity, key);
-    QExplicitlySharedDataPointer<QSslPreSharedKeyRequestPrivate> self(this);
+    m_refused = refused;
+    m_identity = QByteArray(identity.constData(), identity.size());
+    m_key = QByteArray(key.constData(), key.size());
     // Queued also in the connection's own thread: the answer is taken from its event loop, never
     // inside whatever code of that thread happens to give it.
-    QMetaObject::invokeMethod(
-            m_receiver,
-            [self, answer, refused] { self->deliver(refused, answer->identity, answer->key); },
-            Qt::QueuedConnection);
+    if (m_receiver)
+        QMetaObject::invokeMethod(m_receiver, "takeAnswer", Qt::QueuedConnection);
     return true;
 }
 
-void QSslPreSharedKeyRequestPrivate::deliver(bool refused, QByteArray &identity, QByteArray &key)
+void QSslPreSharedKeyRequestPrivate::deliver()
 {
     QtPskPrivate::PskAnswerTarget *target = nullptr;
+    bool refused = false;
+    QByteArray identity;
+    QByteArray key;
     {
-        QMutexLocker lock(&m_mutex);
+        const std::lock_guard<std::mutex> lock(m_mutex);
         target = m_target;
+        refused = m_refused;
+        identity = std::exchange(m_identity, QByteArray());
+        key = std::exchange(m_key, QByteArray());
     }
     if (!target) {
         qCInfo(lcQtPskSsl, "A PSK answer arrived after its handshake stopped waiting for it: "
                            "ignored");
-        return;
+    } else {
+        m_delivering = true;
+        target->pskAnswerArrived(this, refused, identity, key); // may close() this request
+        m_delivering = false;
     }
-    m_delivering = true;
-    target->pskAnswerArrived(this, refused, identity, key); // may close() this request
-    m_delivering = false;
+    QtPskPrivate::wipeByteArray(identity);
+    QtPskPrivate::wipeByteArray(key);
 }
 
 // --- QSslPreSharedKeyRequest ------------------------------------------------------------------
@@ -225,3 +238,5 @@ bool QSslPreSharedKeyRequest::submit(bool refused, const QByteArray &identity,
 }
 
 QTPSK_END_NAMESPACE
+
+#include "qsslpresharedkeyrequest.moc"

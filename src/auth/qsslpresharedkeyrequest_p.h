@@ -9,8 +9,9 @@
 
 #include "qtpsk_p.h"
 
-#include <QtCore/qmutex.h>
 #include <QtCore/qshareddata.h>
+
+#include <mutex>
 
 QTPSK_BEGIN_NAMESPACE
 
@@ -32,8 +33,11 @@ public:
 } // namespace QtPskPrivate
 
 // One PSK request a slot was shown, shared by the connection that made it (while its handshake
-// waits) and by every QSslPreSharedKeyRequest handle. Its answer travels to the connection's
-// thread as a queued call on `receiver`, an object made in that thread when the slot defers.
+// waits) and by every QSslPreSharedKeyRequest handle. The answer is kept here, under the mutex,
+// and a queued call without arguments on the receiver (an object made in the connection's thread
+// when the slot defers, holding a reference to this request until close()) takes it in that
+// thread. Everything the threads share passes through the mutex (a std::mutex, which
+// ThreadSanitizer sees), never through the queued call's arguments.
 //
 // States: Offered (the slot runs) → Deferred (deferAnswer()) → Answered (the first answer) ;
 // any of them → Closed (close(): the handshake no longer waits, or never waited). Only the
@@ -63,17 +67,24 @@ public:
 
     const QSslPreSharedKeyAuthenticator question;
 
+    // The connection's thread (the receiver's queued call): the kept answer goes to the target.
+    void deliver();
+
 private:
-    void deliver(bool refused, QByteArray &identity, QByteArray &key);
     // Deletes \a receiver now if this thread owns it and no call of it runs, else later.
     static void releaseReceiver(QObject *receiver, bool delivering);
+    void wipeAnswer();
 
-    mutable QMutex m_mutex;
+    mutable std::mutex m_mutex;
     State m_state = State::Offered;
     bool m_deferred = false;
     QtPskPrivate::PskAnswerTarget *m_target; // null once closed
     QObject *m_receiver = nullptr; // in the connection's thread, from defer() until close()
     bool m_delivering = false; // deliver() runs (the connection's thread only)
+    // The answer between submit() and deliver(): our own copies, wiped.
+    bool m_refused = false;
+    QByteArray m_identity;
+    QByteArray m_key;
 };
 
 QTPSK_END_NAMESPACE
