@@ -19,7 +19,6 @@ namespace QtPskPrivate {
 
 namespace {
 
-constexpr int DefaultLinkMtu = 1500; // Ethernet
 constexpr std::chrono::microseconds MaximumTimeout = std::chrono::seconds(60); // as OpenSSL's
 
 // OpenSSL 3.2 and later refuse CCM8 suites (64-bit tags) above security level 0.
@@ -99,29 +98,21 @@ unsigned int DtlsEngine::timerTrampoline(SSL *ssl, unsigned int previousMicrosec
     return unsigned(std::clamp(next, std::chrono::microseconds(1000), MaximumTimeout).count());
 }
 
-bool DtlsEngine::setMtu(int mtu)
+bool DtlsEngine::setLinkMtu(int linkMtu)
 {
     SSL *const s = ssl();
-    // OpenSSL takes any MTU from its link minimum less the largest header (208), but sends
-    // nothing below its link minimum less this link's header (228 over IPv4).
-    const bool set = s && !m_mtuApplied && mtu >= minimumMtu() && SSL_set_mtu(s, mtu) > 0;
-    ERR_clear_error();
-    if (set)
-        m_mtuSet = true;
-    return set;
+    if (!s || m_mtuApplied || linkMtu < int(DTLS_get_link_min_mtu(s)))
+        return false;
+    m_linkMtu = linkMtu;
+    return true;
 }
 
-int DtlsEngine::minimumMtu() const
-{
-    return ssl() ? int(DTLS_get_link_min_mtu(ssl())) - m_pipe.headerOverhead() : 0;
-}
-
-// OpenSSL lets a link MTU override the MTU: the default goes in only when none was set.
+// OpenSSL turns the link MTU into its MTU (less the header overhead) at its first write.
 void DtlsEngine::applyMtu()
 {
-    if (std::exchange(m_mtuApplied, true) || m_mtuSet || !ssl())
+    if (std::exchange(m_mtuApplied, true) || !ssl())
         return;
-    DTLS_set_link_mtu(ssl(), DefaultLinkMtu);
+    DTLS_set_link_mtu(ssl(), m_linkMtu);
     ERR_clear_error();
 }
 

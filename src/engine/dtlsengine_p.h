@@ -39,10 +39,11 @@ public:
     static void configureContext(SSL_CTX *ctx, const TlsSettings &settings);
 
     // --- Before the first handshake() ---
-    // The largest datagram OpenSSL may send (without IP and UDP headers). Values below
-    // minimumMtu() are refused: false then, and the default stays (1500 bytes on the link).
-    bool setMtu(int mtu);
-    int minimumMtu() const; // 228 over IPv4, 208 over IPv6
+    // The largest IP packet the link carries: OpenSSL's datagrams are at most this less the IP and
+    // UDP headers (setHeaderOverhead()). Values below OpenSSL's minimum (256) are refused: false
+    // then, and the default stays (DefaultLinkMtu).
+    bool setLinkMtu(int linkMtu);
+    static constexpr int DefaultLinkMtu = 1200; // a size every IPv6 path carries
     // Bytes of IP and UDP header per datagram: 28 (IPv4, the default) or 48 (IPv6).
     void setHeaderOverhead(int bytes) { m_pipe.setHeaderOverhead(bytes); }
     // Server: what cookies are made of; with \a verify, a ClientHello without a valid cookie gets
@@ -105,7 +106,7 @@ private:
     int m_finalFlightLimit = 4;
     int m_finalRetransmissions = 0;
     bool m_limitReached = false;
-    bool m_mtuSet = false;
+    int m_linkMtu = DefaultLinkMtu;
     bool m_verifyCookies = false;
     bool m_listened = false; // the ClientHello with a valid cookie came (with m_verifyCookies)
     BioAddrPtr m_client; // DTLSv1_listen's (unused) peer address
