@@ -28,6 +28,18 @@ struct DefaultConfiguration
 };
 Q_GLOBAL_STATIC(DefaultConfiguration, defaultConfigurationStorage)
 
+struct DefaultDtlsConfiguration
+{
+    DefaultDtlsConfiguration()
+    {
+        configuration.setProtocol(QSsl::DtlsV1_2OrLater);
+        configuration.setCiphers(QtPskPrivate::defaultDtlsCipherString());
+    }
+    std::mutex mutex;
+    QSslConfiguration configuration;
+};
+Q_GLOBAL_STATIC(DefaultDtlsConfiguration, defaultDtlsConfigurationStorage)
+
 QByteArray joinCipherNames(const QSslConfiguration &configuration, bool tls13)
 {
     QByteArray names;
@@ -75,6 +87,17 @@ QList<QSslCipher> QSslConfigurationAccess::effectiveCiphers(const QSslConfigurat
     if (hasExplicitCiphers(configuration))
         return configuration.d->ciphers;
     return QSslConfiguration::defaultConfiguration().ciphers();
+}
+
+QStringList QSslConfigurationAccess::cipherNames(const QSslConfiguration &configuration)
+{
+    return configuration.d->cipherNames;
+}
+
+QString defaultDtlsCipherString()
+{
+    return QStringLiteral("PSK-AES128-CCM8:PSK-AES128-CCM:PSK-AES128-GCM-SHA256:"
+                          "ECDHE-PSK-CHACHA20-POLY1305:ECDHE-PSK-AES128-CBC-SHA256");
 }
 
 bool isTls13Cipher(const QSslCipher &cipher)
@@ -233,6 +256,7 @@ QList<QSslCipher> QSslConfiguration::ciphers() const
 void QSslConfiguration::setCiphers(const QList<QSslCipher> &ciphers)
 {
     d->ciphers = ciphers;
+    d->cipherNames.clear();
 }
 
 void QSslConfiguration::setCiphers(const QString &ciphers)
@@ -245,6 +269,7 @@ void QSslConfiguration::setCiphers(const QString &ciphers)
             list.append(cipher);
     }
     d->ciphers = list;
+    d->cipherNames = names;
 }
 
 QList<QSslCipher> QSslConfiguration::supportedCiphers()
@@ -351,6 +376,30 @@ void QSslConfiguration::setDefaultConfiguration(const QSslConfiguration &configu
     storage->configuration = configuration;
 }
 
+bool QSslConfiguration::dtlsCookieVerificationEnabled() const
+{
+    return d->dtlsCookieVerificationEnabled;
+}
+
+void QSslConfiguration::setDtlsCookieVerificationEnabled(bool enable)
+{
+    d->dtlsCookieVerificationEnabled = enable;
+}
+
+QSslConfiguration QSslConfiguration::defaultDtlsConfiguration()
+{
+    DefaultDtlsConfiguration *storage = defaultDtlsConfigurationStorage();
+    const std::lock_guard<std::mutex> locker(storage->mutex);
+    return storage->configuration;
+}
+
+void QSslConfiguration::setDefaultDtlsConfiguration(const QSslConfiguration &configuration)
+{
+    DefaultDtlsConfiguration *storage = defaultDtlsConfigurationStorage();
+    const std::lock_guard<std::mutex> locker(storage->mutex);
+    storage->configuration = configuration;
+}
+
 bool QSslConfiguration::isEqual(const QSslConfiguration &other) const
 {
     if (d == other.d)
@@ -365,6 +414,8 @@ bool QSslConfiguration::isEqual(const QSslConfiguration &other) const
         && d->missingCertificateIsFatal == other.d->missingCertificateIsFatal
         && d->tls13PreSharedKeyMode == other.d->tls13PreSharedKeyMode
         && d->allowPreSharedKeyWithoutDhe == other.d->allowPreSharedKeyWithoutDhe
+        && d->dtlsCookieVerificationEnabled == other.d->dtlsCookieVerificationEnabled
+        && d->cipherNames == other.d->cipherNames
         && d->sessionCipher == other.d->sessionCipher
         && d->sessionProtocol == other.d->sessionProtocol
         && d->sessionTicket == other.d->sessionTicket
