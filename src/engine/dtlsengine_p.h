@@ -85,6 +85,11 @@ public:
     bool retransmissionLimitReached() const { return m_limitReached; }
     int finalFlightRetransmissions() const { return m_finalRetransmissions; }
 
+    // A server with cookie verification whose ClientHello with a valid cookie has not come yet.
+    bool awaitsCookie() const { return m_verifyCookies && !m_listened; }
+    // The negotiated suite (null before the handshake).
+    const SSL_CIPHER *cipher() const { return ssl() ? SSL_get_current_cipher(ssl()) : nullptr; }
+
     bool isHandshakeComplete() const { return m_tls.isHandshakeComplete(); }
     bool isFailed() const { return m_tls.isFailed(); }
     QString errorString() const { return m_tls.errorString(); }
