@@ -19,26 +19,46 @@ QTPSK_BEGIN_NAMESPACE
 
 namespace {
 
-// The process-wide default configuration; created with OpenSSL's default cipher list on first use.
-struct DefaultConfiguration
+// A process-wide default configuration (one for sockets, one for QDtls), made on first use.
+class DefaultConfiguration
 {
-    DefaultConfiguration() { configuration.setCiphers(QtPskPrivate::defaultCipherList()); }
-    std::mutex mutex; // not a QMutex: ThreadSanitizer cannot see a contended QMutex's futex
-    QSslConfiguration configuration;
-};
-Q_GLOBAL_STATIC(DefaultConfiguration, defaultConfigurationStorage)
-
-struct DefaultDtlsConfiguration
-{
-    DefaultDtlsConfiguration()
+public:
+    explicit DefaultConfiguration(const QSslConfiguration &initial) : m_configuration(initial) { }
+    QSslConfiguration get()
     {
-        configuration.setProtocol(QSsl::DtlsV1_2OrLater);
-        configuration.setCiphers(QtPskPrivate::defaultDtlsCipherString());
+        const std::lock_guard<std::mutex> locker(m_mutex);
+        return m_configuration;
     }
-    std::mutex mutex;
-    QSslConfiguration configuration;
+    void set(const QSslConfiguration &configuration)
+    {
+        const std::lock_guard<std::mutex> locker(m_mutex);
+        m_configuration = configuration;
+    }
+
+private:
+    std::mutex m_mutex; // not a QMutex: ThreadSanitizer cannot see a contended QMutex's futex
+    QSslConfiguration m_configuration;
 };
-Q_GLOBAL_STATIC(DefaultDtlsConfiguration, defaultDtlsConfigurationStorage)
+
+// Sockets: OpenSSL's default cipher list (DHE-PSK last).
+QSslConfiguration initialDefault()
+{
+    QSslConfiguration configuration;
+    configuration.setCiphers(QtPskPrivate::defaultCipherList());
+    return configuration;
+}
+
+// QDtls: DTLS 1.2 and the IoT PSK suites.
+QSslConfiguration initialDtlsDefault()
+{
+    QSslConfiguration configuration;
+    configuration.setProtocol(QSsl::DtlsV1_2OrLater);
+    configuration.setCiphers(QtPskPrivate::defaultDtlsCipherString());
+    return configuration;
+}
+
+Q_GLOBAL_STATIC(DefaultConfiguration, defaultConfigurationStorage, initialDefault())
+Q_GLOBAL_STATIC(DefaultConfiguration, defaultDtlsConfigurationStorage, initialDtlsDefault())
 
 QByteArray joinCipherNames(const QSslConfiguration &configuration, bool tls13)
 {
@@ -364,16 +384,12 @@ void QSslConfiguration::setMissingCertificateIsFatal(bool cannotRecover)
 
 QSslConfiguration QSslConfiguration::defaultConfiguration()
 {
-    DefaultConfiguration *storage = defaultConfigurationStorage();
-    const std::lock_guard<std::mutex> locker(storage->mutex);
-    return storage->configuration;
+    return defaultConfigurationStorage()->get();
 }
 
 void QSslConfiguration::setDefaultConfiguration(const QSslConfiguration &configuration)
 {
-    DefaultConfiguration *storage = defaultConfigurationStorage();
-    const std::lock_guard<std::mutex> locker(storage->mutex);
-    storage->configuration = configuration;
+    defaultConfigurationStorage()->set(configuration);
 }
 
 bool QSslConfiguration::dtlsCookieVerificationEnabled() const
@@ -388,16 +404,12 @@ void QSslConfiguration::setDtlsCookieVerificationEnabled(bool enable)
 
 QSslConfiguration QSslConfiguration::defaultDtlsConfiguration()
 {
-    DefaultDtlsConfiguration *storage = defaultDtlsConfigurationStorage();
-    const std::lock_guard<std::mutex> locker(storage->mutex);
-    return storage->configuration;
+    return defaultDtlsConfigurationStorage()->get();
 }
 
 void QSslConfiguration::setDefaultDtlsConfiguration(const QSslConfiguration &configuration)
 {
-    DefaultDtlsConfiguration *storage = defaultDtlsConfigurationStorage();
-    const std::lock_guard<std::mutex> locker(storage->mutex);
-    storage->configuration = configuration;
+    defaultDtlsConfigurationStorage()->set(configuration);
 }
 
 bool QSslConfiguration::isEqual(const QSslConfiguration &other) const
