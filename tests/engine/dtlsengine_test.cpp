@@ -44,7 +44,9 @@ struct Peers
 
 std::unique_ptr<DtlsPair> makePair(Peers &peers, const QByteArray &ciphers = kDefaultCiphers,
                                    const LinkFaults &faults = {},
-                                   std::chrono::microseconds initialTimeout = 20ms)
+                                   // OpenSSL's schedule: no retransmission comes in between
+                                   // the steps of a test that does not wait for one.
+                                   std::chrono::microseconds initialTimeout = 1s)
 {
     auto pair = std::make_unique<DtlsPair>(dtlsSettings(false, ciphers),
                                            dtlsSettings(true, ciphers, kHint), &peers.client,
@@ -178,7 +180,7 @@ TEST(DtlsEngine, WrongKeyFailsAfterTheBoundNamingTheCause)
 {
     Peers peers;
     peers.server.key = QByteArray::fromHex("0102030405060708");
-    auto pair = makePair(peers);
+    auto pair = makePair(peers, kDefaultCiphers, {}, 20ms);
     pair->client.setFinalFlightRetransmissionLimit(3);
     pair->server.setFinalFlightRetransmissionLimit(3);
     ASSERT_TRUE(pair->run(40));
@@ -290,7 +292,7 @@ TEST(DtlsCookieVerifier, VerifiesOnlyAClientThatReturnedItsCookie)
     const QByteArray verifyRequest = verifier.reply();
     EXPECT_LT(verifyRequest.size(), firstHello.size()) << "no amplification";
     ASSERT_EQ(pair->client.handshake(verifyRequest), Result::WantInput);
-    const QByteArray secondHello = pair->client.takeDatagrams().front();
+    const QByteArray secondHello = pair->client.takeDatagrams().back();
 
     EXPECT_EQ(verifier.verify(secondHello, cookie), DtlsCookieVerifier::Verdict::Verified);
     DtlsCookieParameters otherPeer = cookie;
