@@ -11,7 +11,7 @@
 
 #include <QtPsk/qudpsocket.h>
 
-#include <QtCore/qcoreapplication.h>
+#include <QtCore/qcoreevent.h>
 #include <QtCore/qtimer.h>
 
 QTPSK_BEGIN_NAMESPACE
@@ -19,11 +19,6 @@ QTPSK_BEGIN_NAMESPACE
 namespace QtPskPrivate {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("QDtls", text);
-}
 
 bool isIpv6(const QHostAddress &address)
 {
@@ -82,7 +77,7 @@ bool DtlsPrivate::startHandshake(QUdpSocket *socket, const QByteArray &datagram)
     QString text;
     std::shared_ptr<TlsContext> context;
     if (mode == QSslSocket::UnencryptedMode) {
-        text = tr("Invalid SslMode, SslServerMode or SslClientMode expected");
+        text = QDtls::tr("Invalid SslMode, SslServerMode or SslClientMode expected");
     } else if (dtlsSettingsFor(configuration, server, &settings, &text)) {
         context = TlsContext::get(settings, &text);
     }
@@ -147,13 +142,13 @@ bool DtlsPrivate::drive(QUdpSocket *socket, const QByteArray &datagram, Step ste
     if (keep->awaitsCookie()) {
         // What QDtlsClientVerifier should have done: QDtls sends no HelloVerifyRequest itself.
         keep->takeDatagrams();
-        return failHandshake(tr("Cannot start the handshake, verified client hello expected"));
+        return failHandshake(QDtls::tr("Cannot start the handshake, verified client hello expected"));
     }
     sendDatagrams(socket, keep->takeDatagrams(), peerAddress, peerPort);
     if (!guard)
         return false; // deleted from a slot of the socket's signals
     if (exception) {
-        failHandshake(tr("A slot connected to pskRequired() threw an exception"));
+        failHandshake(QDtls::tr("A slot connected to pskRequired() threw an exception"));
         std::rethrow_exception(exception);
     }
     switch (result) {
@@ -171,7 +166,7 @@ bool DtlsPrivate::drive(QUdpSocket *socket, const QByteArray &datagram, Step ste
     }
     if (keep->retransmissionLimitReached())
         return failHandshake(keep->errorString());
-    return failHandshake(tr("Error during SSL handshake: %1").arg(keep->errorString()));
+    return failHandshake(QDtls::tr("Error during SSL handshake: %1").arg(keep->errorString()));
 }
 
 bool DtlsPrivate::finishHandshake()
@@ -192,7 +187,7 @@ bool DtlsPrivate::finishHandshake()
                                          [this](const QSslError &e) { return errorsToIgnore.contains(e); });
         if (!ignored) {
             state = QDtls::PeerVerificationFailed;
-            setError(QDtlsError::PeerVerificationError, tr("Peer verification failed"));
+            setError(QDtlsError::PeerVerificationError, QDtls::tr("Peer verification failed"));
             return false;
         }
     }
@@ -216,7 +211,7 @@ void DtlsPrivate::timerEvent(QTimerEvent *event)
         Q_EMIT q->handshakeTimeout(); // the slot may delete the QDtls: nothing follows
     } else if (event->timerId() == m_expiry.timerId()) {
         m_expiry.stop();
-        failHandshake(tr("The DTLS handshake did not complete within %1 ms; the association was dropped")
+        failHandshake(QDtls::tr("The DTLS handshake did not complete within %1 ms; the association was dropped")
                               .arg(serverExpiry.count()));
     }
 }
@@ -236,10 +231,10 @@ qint64 DtlsPrivate::writeEncrypted(QUdpSocket *socket, const QByteArray &datagra
     clearError();
     if (engine->encrypt(datagram) != DtlsEngine::Result::Ok) {
         if (engine->isFailed()) {
-            failHandshake(tr("Error while writing: %1").arg(engine->errorString()));
+            failHandshake(QDtls::tr("Error while writing: %1").arg(engine->errorString()));
         } else {
             setError(QDtlsError::TlsNonFatalError,
-                     tr("Error while writing: the datagram does not fit into one DTLS record"));
+                     QDtls::tr("Error while writing: the datagram does not fit into one DTLS record"));
         }
         return -1;
     }
@@ -261,13 +256,13 @@ QByteArray DtlsPrivate::decrypt(QUdpSocket *socket, const QByteArray &datagram)
     case DtlsEngine::Result::WantInput:
         return plaintext;
     case DtlsEngine::Result::Closed:
-        setError(QDtlsError::RemoteClosedConnectionError, tr("The DTLS connection has been shutdown"));
+        setError(QDtlsError::RemoteClosedConnectionError, QDtls::tr("The DTLS connection has been shutdown"));
         reset();
         return QByteArray();
     case DtlsEngine::Result::Failed:
         break;
     }
-    setError(QDtlsError::TlsNonFatalError, tr("Error while reading: %1").arg(engine->errorString()));
+    setError(QDtlsError::TlsNonFatalError, QDtls::tr("Error while reading: %1").arg(engine->errorString()));
     if (engine->isFailed())
         reset(); // a fatal alert from the peer: nothing more can be decrypted
     return QByteArray();
