@@ -342,3 +342,27 @@ deferred_handshakes=$([ "$quick" = 1 ] && echo 50 || echo 1000)
     done
 } >>"$output"
 log "appended the deferred-answer figures to $output"
+
+# --- 7. DTLS 1.2 PSK in memory (qtpsk_bench_dtls): appended to the report as a section of its own ---
+if [ -x "$bindir/qtpsk_bench_dtls" ]; then
+    log "DTLS benchmark (in memory)"
+    gbench_csv qtpsk_bench_dtls >"$work/dtls.csv"
+    # name,iterations,real_time,cpu_time,...: per benchmark and suite, the median CPU time of the
+    # repetitions; then QtPsk's rate over raw OpenSSL's (the inverse ratio of the times).
+    awk -F, '/^"BM_/ { gsub(/"/, "", $1); split($1, p, "/"); t[p[1] SUBSEP p[2]] = t[p[1] SUBSEP p[2]] " " $4 }
+        function median(list,   n, v, i, j, x) { n = split(list, v, " ");
+            for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] + 0 > x + 0; j--) v[j + 1] = v[j]; v[j + 1] = x }
+            return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
+        END {
+            split("PSK-AES128-CCM8 PSK-AES128-GCM-SHA256 ECDHE-PSK-CHACHA20-POLY1305", suite, " ")
+            print ""; print "### DTLS 1.2 PSK in memory (qtpsk_bench_dtls)"; print ""
+            print "Two QtPsk DtlsEngines (datagram BIOs) against two raw OpenSSL DTLS SSL objects over memory BIOs; per CPU second."; print ""
+            print "| suite | raw handshakes/s | QtPsk handshakes/s | QtPsk / raw | raw round trips/s | QtPsk round trips/s | QtPsk / raw |"
+            print "|---|---|---|---|---|---|---|"
+            for (s = 1; s <= 3; s++) { k = s - 1
+                rh = median(t["BM_RawHandshake" SUBSEP k]); qh = median(t["BM_EngineHandshake" SUBSEP k])
+                rr = median(t["BM_RawRoundTrip" SUBSEP k]); qr = median(t["BM_EngineRoundTrip" SUBSEP k])
+                printf "| %s | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f |\n", suite[s], 1e9 / rh, 1e9 / qh, rh / qh, 1e9 / rr, 1e9 / qr, rr / qr }
+        }' "$work/dtls.csv" >>"$output"
+    log "appended the DTLS section to $output"
+fi

@@ -14,7 +14,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
     echo "usage: $0 [seconds-per-target, default 60]" >&2
     exit 2
 fi
-targets=(${FUZZ_TARGETS:-fuzz_engine_client fuzz_engine_server fuzz_psk_path})
+targets=(${FUZZ_TARGETS:-fuzz_engine_client fuzz_engine_server fuzz_psk_path fuzz_dtls_engine})
 extra=(${FUZZ_ARGS:-})
 start=$SECONDS
 

@@ -83,10 +83,10 @@ enum SslProtocol {
     TlsV1_1OrLater QT_DEPRECATED_VERSION_X_6_3("Use TlsV1_2OrLater instead."), /*!< TLS 1.1 or later (deprecated). */
     TlsV1_2OrLater,  /*!< TLS 1.2 or later. */
 
-    DtlsV1_0 QT_DEPRECATED_VERSION_X_6_3("Use DtlsV1_2OrLater instead."),        /*!< DTLS 1.0 only (deprecated; no DTLS in QtPsk). */
-    DtlsV1_0OrLater QT_DEPRECATED_VERSION_X_6_3("Use DtlsV1_2OrLater instead."), /*!< DTLS 1.0 or later (deprecated; no DTLS in QtPsk). */
-    DtlsV1_2,        /*!< DTLS 1.2 only (no DTLS in QtPsk). */
-    DtlsV1_2OrLater, /*!< DTLS 1.2 or later (no DTLS in QtPsk). */
+    DtlsV1_0 QT_DEPRECATED_VERSION_X_6_3("Use DtlsV1_2OrLater instead."),        /*!< DTLS 1.0 only (deprecated; QDtls refuses it: OpenSSL 3 has no DTLS 1.0 at its default security level). */
+    DtlsV1_0OrLater QT_DEPRECATED_VERSION_X_6_3("Use DtlsV1_2OrLater instead."), /*!< DTLS 1.0 or later (deprecated; QDtls negotiates DTLS 1.2). */
+    DtlsV1_2,        /*!< DTLS 1.2 only. */
+    DtlsV1_2OrLater, /*!< DTLS 1.2 or later (DTLS 1.2: the only DTLS version QtPsk speaks); defaultDtlsConfiguration()'s protocol. */
 
     TlsV1_3,         /*!< TLS 1.3 only. */
     TlsV1_3OrLater,  /*!< TLS 1.3 or later. */

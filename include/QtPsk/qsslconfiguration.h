@@ -119,8 +119,16 @@ public:
     /*!
         Sets the cipher suites from \a ciphers, a colon-separated list of OpenSSL cipher names
         (e.g. "PSK-AES256-GCM-SHA384:TLS_AES_128_GCM_SHA256"). Names are matched exactly;
-        names that are not supported are dropped. OpenSSL's cipher-string keywords such as
-        "PSK" or "HIGH" are not names and are dropped too.
+        names that are not supported are dropped from ciphers(). OpenSSL's cipher-string
+        keywords such as "PSK" or "HIGH" are not names and are dropped too.
+
+        \section1 Differences from Qt
+        For QDtls the whole list counts, in its order: the OpenSSL names of the PSK CCM and CCM8
+        suites (PSK-AES128-CCM8, PSK-AES256-CCM8, PSK-AES128-CCM, PSK-AES256-CCM and their
+        DHE-PSK forms), which QSslCipher does not know, are used as well (RFC 7925 makes
+        TLS_PSK_WITH_AES_128_CCM_8 mandatory for IoT devices), and a name that is neither fails
+        the DTLS handshake with QDtlsError::TlsInitializationError and an error string that
+        names it (Qt drops such names silently). QSslSocket keeps Qt's behaviour.
     */
     void setCiphers(const QString &ciphers);
     /*!
@@ -232,6 +240,32 @@ public:
     static QSslConfiguration defaultConfiguration();
     /*! Makes \a configuration the process-wide configuration for sockets created from now on. */
     static void setDefaultConfiguration(const QSslConfiguration &configuration);
+
+    /*!
+        Returns \c true if a server-side QDtls answers a ClientHello without a valid cookie with
+        a HelloVerifyRequest (it then expects the ClientHello that QDtlsClientVerifier verified);
+        \c true by default, as in Qt.
+    */
+    bool dtlsCookieVerificationEnabled() const;
+    /*!
+        Sets whether server-side QDtls objects verify cookies to \a enable. A server that does
+        not use QDtlsClientVerifier must turn it off.
+    */
+    void setDtlsCookieVerificationEnabled(bool enable);
+    /*!
+        Returns the configuration new QDtls objects start from. Unless
+        setDefaultDtlsConfiguration() was called: protocol QSsl::DtlsV1_2OrLater, cookie
+        verification on, and the cipher list "PSK-AES128-CCM8:PSK-AES128-CCM:PSK-AES128-GCM-SHA256:
+        ECDHE-PSK-CHACHA20-POLY1305:ECDHE-PSK-AES128-CBC-SHA256", the suites CoAP and LwM2M peers
+        expect (ciphers() lists the ones QSslCipher knows).
+
+        \section1 Differences from Qt
+        Qt's default DTLS configuration has OpenSSL's default cipher list, which has no CCM8
+        suite: Qt cannot speak the suite RFC 7925 mandates.
+    */
+    static QSslConfiguration defaultDtlsConfiguration();
+    /*! Makes \a configuration the process-wide configuration for QDtls objects created from now on. */
+    static void setDefaultDtlsConfiguration(const QSslConfiguration &configuration);
 
 private:
     bool isEqual(const QSslConfiguration &other) const;

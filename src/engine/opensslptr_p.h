@@ -41,6 +41,7 @@ struct SslCipherStackDeleter
 using SslCipherStackPtr = std::unique_ptr<STACK_OF(SSL_CIPHER), SslCipherStackDeleter>;
 using Asn1OctetStringPtr =
         std::unique_ptr<ASN1_OCTET_STRING, OpenSslDeleter<&ASN1_OCTET_STRING_free>>;
+using BioAddrPtr = std::unique_ptr<BIO_ADDR, OpenSslDeleter<&BIO_ADDR_free>>;
 // Only for a BIO that is not (yet) owned by an SSL: SSL_set_bio() takes ownership.
 using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<&BIO_free_all>>;
 

@@ -1,6 +1,8 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
 #include "engine/tlscontext_p.h"
 
+#include "engine/dtlsengine_p.h"
+
 #include "engine/tlsengine_p.h"
 #include "engine/tlssessionstore_p.h"
 #include "qtpsklogging_p.h"
@@ -65,7 +67,7 @@ size_t qHash(const TlsSettings &settings, size_t seed) noexcept
                       settings.cipherList, settings.cipherSuites, settings.identityHint,
                       int(settings.tls13Psk), settings.allowNoDheKex, settings.groups,
                       quint64(settings.options), settings.sessionResumption,
-                      settings.sessionTickets);
+                      settings.sessionTickets, settings.datagram);
 }
 
 TlsContext::TlsContext(const TlsSettings &settings, SslCtxPtr ctx)
@@ -124,7 +126,10 @@ void TlsContext::releaseUnused()
 std::shared_ptr<TlsContext> TlsContext::create(const TlsSettings &settings, QString *errorString)
 {
     ERR_clear_error();
-    SslCtxPtr ctx(SSL_CTX_new(settings.server ? TLS_server_method() : TLS_client_method()));
+    const SSL_METHOD *const method = settings.datagram
+            ? (settings.server ? DTLS_server_method() : DTLS_client_method())
+            : (settings.server ? TLS_server_method() : TLS_client_method());
+    SslCtxPtr ctx(SSL_CTX_new(method));
     if (!ctx) {
         ERR_clear_error();
         setError(errorString, QStringLiteral("Error creating SSL context"));
@@ -132,8 +137,10 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsSettings &settings, QStr
     }
     SSL_CTX *const c = ctx.get();
 
-    if ((settings.minVersion && !SSL_CTX_set_min_proto_version(c, settings.minVersion))
-        || (settings.maxVersion && !SSL_CTX_set_max_proto_version(c, settings.maxVersion))) {
+    const int minVersion = settings.datagram ? DTLS1_2_VERSION : settings.minVersion;
+    const int maxVersion = settings.datagram ? DTLS1_2_VERSION : settings.maxVersion;
+    if ((minVersion && !SSL_CTX_set_min_proto_version(c, minVersion))
+        || (maxVersion && !SSL_CTX_set_max_proto_version(c, maxVersion))) {
         ERR_clear_error();
         setError(errorString, QStringLiteral("Unsupported TLS protocol version"));
         return nullptr;
@@ -199,6 +206,8 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsSettings &settings, QStr
         SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
     }
     TlsEngine::installCallbacks(c, settings.server);
+    if (settings.datagram)
+        DtlsEngine::configureContext(c, settings);
     ERR_clear_error();
 
     return std::shared_ptr<TlsContext>(new TlsContext(settings, std::move(ctx)));

@@ -67,6 +67,9 @@ struct TlsSettings
     // Server with sessionResumption: TLS 1.3 tickets are issued (one per handshake). Off: TLS 1.2
     // session IDs only.
     bool sessionTickets = true;
+    // DTLS 1.2 over datagrams (DtlsEngine) instead of TLS over a stream; minVersion and maxVersion
+    // are then ignored. A server context also gets the cookie callbacks (dtlscookie_p.h).
+    bool datagram = false;
 
     // Equal settings share one SSL_CTX. A null hint differs from an empty one.
     friend bool operator==(const TlsSettings &lhs, const TlsSettings &rhs) noexcept
@@ -78,7 +81,7 @@ struct TlsSettings
             && lhs.tls13Psk == rhs.tls13Psk && lhs.allowNoDheKex == rhs.allowNoDheKex
             && lhs.groups == rhs.groups && lhs.options == rhs.options
             && lhs.sessionResumption == rhs.sessionResumption
-            && lhs.sessionTickets == rhs.sessionTickets;
+            && lhs.sessionTickets == rhs.sessionTickets && lhs.datagram == rhs.datagram;
     }
     friend bool operator!=(const TlsSettings &lhs, const TlsSettings &rhs) noexcept
     {

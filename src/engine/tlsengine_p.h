@@ -22,6 +22,7 @@ class QSslPreSharedKeyAuthenticator;
 
 namespace QtPskPrivate {
 
+class DtlsEngine;
 class TlsSessionStore;
 
 // What an engine asks of its owner (the socket), synchronously, from inside an engine call.
@@ -205,6 +206,7 @@ public:
 
 private:
     friend class TlsContext;
+    friend class DtlsEngine; // the datagram mode: its own BIO and OpenSSL's DTLS calls
     static void installCallbacks(SSL_CTX *ctx, bool server);
     static int exDataIndex();
     static TlsEngine *fromSsl(const SSL *ssl);

@@ -19,14 +19,46 @@ QTPSK_BEGIN_NAMESPACE
 
 namespace {
 
-// The process-wide default configuration; created with OpenSSL's default cipher list on first use.
-struct DefaultConfiguration
+// A process-wide default configuration (one for sockets, one for QDtls), made on first use.
+class DefaultConfiguration
 {
-    DefaultConfiguration() { configuration.setCiphers(QtPskPrivate::defaultCipherList()); }
-    std::mutex mutex; // not a QMutex: ThreadSanitizer cannot see a contended QMutex's futex
-    QSslConfiguration configuration;
+public:
+    explicit DefaultConfiguration(const QSslConfiguration &initial) : m_configuration(initial) { }
+    QSslConfiguration get()
+    {
+        const std::lock_guard<std::mutex> locker(m_mutex);
+        return m_configuration;
+    }
+    void set(const QSslConfiguration &configuration)
+    {
+        const std::lock_guard<std::mutex> locker(m_mutex);
+        m_configuration = configuration;
+    }
+
+private:
+    std::mutex m_mutex; // not a QMutex: ThreadSanitizer cannot see a contended QMutex's futex
+    QSslConfiguration m_configuration;
 };
-Q_GLOBAL_STATIC(DefaultConfiguration, defaultConfigurationStorage)
+
+// Sockets: OpenSSL's default cipher list (DHE-PSK last).
+QSslConfiguration initialDefault()
+{
+    QSslConfiguration configuration;
+    configuration.setCiphers(QtPskPrivate::defaultCipherList());
+    return configuration;
+}
+
+// QDtls: DTLS 1.2 and the IoT PSK suites.
+QSslConfiguration initialDtlsDefault()
+{
+    QSslConfiguration configuration;
+    configuration.setProtocol(QSsl::DtlsV1_2OrLater);
+    configuration.setCiphers(QtPskPrivate::defaultDtlsCipherString());
+    return configuration;
+}
+
+Q_GLOBAL_STATIC(DefaultConfiguration, defaultConfigurationStorage, initialDefault())
+Q_GLOBAL_STATIC(DefaultConfiguration, defaultDtlsConfigurationStorage, initialDtlsDefault())
 
 QByteArray joinCipherNames(const QSslConfiguration &configuration, bool tls13)
 {
@@ -75,6 +107,17 @@ QList<QSslCipher> QSslConfigurationAccess::effectiveCiphers(const QSslConfigurat
     if (hasExplicitCiphers(configuration))
         return configuration.d->ciphers;
     return QSslConfiguration::defaultConfiguration().ciphers();
+}
+
+QStringList QSslConfigurationAccess::cipherNames(const QSslConfiguration &configuration)
+{
+    return configuration.d->cipherNames;
+}
+
+QString defaultDtlsCipherString()
+{
+    return QStringLiteral("PSK-AES128-CCM8:PSK-AES128-CCM:PSK-AES128-GCM-SHA256:"
+                          "ECDHE-PSK-CHACHA20-POLY1305:ECDHE-PSK-AES128-CBC-SHA256");
 }
 
 bool isTls13Cipher(const QSslCipher &cipher)
@@ -233,6 +276,7 @@ QList<QSslCipher> QSslConfiguration::ciphers() const
 void QSslConfiguration::setCiphers(const QList<QSslCipher> &ciphers)
 {
     d->ciphers = ciphers;
+    d->cipherNames.clear();
 }
 
 void QSslConfiguration::setCiphers(const QString &ciphers)
@@ -245,6 +289,7 @@ void QSslConfiguration::setCiphers(const QString &ciphers)
             list.append(cipher);
     }
     d->ciphers = list;
+    d->cipherNames = names;
 }
 
 QList<QSslCipher> QSslConfiguration::supportedCiphers()
@@ -339,16 +384,32 @@ void QSslConfiguration::setMissingCertificateIsFatal(bool cannotRecover)
 
 QSslConfiguration QSslConfiguration::defaultConfiguration()
 {
-    DefaultConfiguration *storage = defaultConfigurationStorage();
-    const std::lock_guard<std::mutex> locker(storage->mutex);
-    return storage->configuration;
+    return defaultConfigurationStorage()->get();
 }
 
 void QSslConfiguration::setDefaultConfiguration(const QSslConfiguration &configuration)
 {
-    DefaultConfiguration *storage = defaultConfigurationStorage();
-    const std::lock_guard<std::mutex> locker(storage->mutex);
-    storage->configuration = configuration;
+    defaultConfigurationStorage()->set(configuration);
+}
+
+bool QSslConfiguration::dtlsCookieVerificationEnabled() const
+{
+    return d->dtlsCookieVerificationEnabled;
+}
+
+void QSslConfiguration::setDtlsCookieVerificationEnabled(bool enable)
+{
+    d->dtlsCookieVerificationEnabled = enable;
+}
+
+QSslConfiguration QSslConfiguration::defaultDtlsConfiguration()
+{
+    return defaultDtlsConfigurationStorage()->get();
+}
+
+void QSslConfiguration::setDefaultDtlsConfiguration(const QSslConfiguration &configuration)
+{
+    defaultDtlsConfigurationStorage()->set(configuration);
 }
 
 bool QSslConfiguration::isEqual(const QSslConfiguration &other) const
@@ -365,6 +426,8 @@ bool QSslConfiguration::isEqual(const QSslConfiguration &other) const
         && d->missingCertificateIsFatal == other.d->missingCertificateIsFatal
         && d->tls13PreSharedKeyMode == other.d->tls13PreSharedKeyMode
         && d->allowPreSharedKeyWithoutDhe == other.d->allowPreSharedKeyWithoutDhe
+        && d->dtlsCookieVerificationEnabled == other.d->dtlsCookieVerificationEnabled
+        && d->cipherNames == other.d->cipherNames
         && d->sessionCipher == other.d->sessionCipher
         && d->sessionProtocol == other.d->sessionProtocol
         && d->sessionTicket == other.d->sessionTicket

@@ -11,6 +11,7 @@
 #include <QtCore/qbytearray.h>
 #include <QtCore/qlist.h>
 #include <QtCore/qshareddata.h>
+#include <QtCore/qstringlist.h>
 
 QTPSK_BEGIN_NAMESPACE
 
@@ -33,6 +34,10 @@ public:
     bool missingCertificateIsFatal = false;
     QSsl::Tls13PreSharedKeyMode tls13PreSharedKeyMode = QSsl::Tls13PreSharedKeyMode::Automatic;
     bool allowPreSharedKeyWithoutDhe = false;
+    bool dtlsCookieVerificationEnabled = true;
+    // The names given to setCiphers(QString), in order (empty after setCiphers(QList)): QDtls
+    // also takes the OpenSSL names QSslCipher does not know (CCM, CCM8).
+    QStringList cipherNames;
     // Filled by the socket after a handshake.
     QSslCipher sessionCipher;
     QSsl::SslProtocol sessionProtocol = QSsl::UnknownProtocol;
@@ -53,10 +58,16 @@ struct QSslConfigurationAccess
     // The ciphers a socket uses: the configuration's own, or, when it has none (as Qt does),
     // those of QSslConfiguration::defaultConfiguration().
     static QList<QSslCipher> effectiveCiphers(const QSslConfiguration &configuration);
+    // The names setCiphers(QString) was given, in order; empty when the ciphers were set as a
+    // list (or not at all).
+    static QStringList cipherNames(const QSslConfiguration &configuration);
 };
 
 // True for the suites that belong to SSL_CTX_set_ciphersuites() (protocol TLS 1.3).
 bool isTls13Cipher(const QSslCipher &cipher);
+
+// The default DTLS cipher list, as an OpenSSL cipher string.
+QString defaultDtlsCipherString();
 
 // The names of the non-TLS-1.3 suites of effectiveCiphers(), joined with ':', in order: the
 // argument for SSL_CTX_set_cipher_list()/SSL_set_cipher_list(). Empty when there are none:

@@ -40,6 +40,8 @@ const FuzzTarget kTargets[] = {
     {"fuzz_engine_server",
      [](const std::uint8_t *data, std::size_t size) { return QtPskFuzz::fuzzEngine(false, data, size); }},
     {"fuzz_psk_path", &QtPskFuzz::fuzzPskPath},
+    {"fuzz_dtls_engine",
+     [](const std::uint8_t *data, std::size_t size) { return QtPskFuzz::fuzzDtlsEngine(data, size); }},
 };
 
 QFileInfoList filesOf(const char *folder, const char *target)
@@ -100,7 +102,8 @@ TEST_P(FuzzReplay, EveryInputReplaysCleanAndDeterministically)
 TEST_P(FuzzReplay, ValidSeedsCompleteTheirHandshake)
 {
     const FuzzTarget &target = GetParam();
-    const bool engineTarget = QByteArray(target.name) != "fuzz_psk_path";
+    const bool engineTarget = QByteArray(target.name).startsWith("fuzz_engine_");
+    const bool dtlsTarget = QByteArray(target.name) == "fuzz_dtls_engine";
     int valid = 0;
     for (const QFileInfo &file : filesOf("corpus", target.name)) {
         if (!file.fileName().startsWith(QLatin1String("valid-")))
@@ -113,6 +116,10 @@ TEST_P(FuzzReplay, ValidSeedsCompleteTheirHandshake)
             EXPECT_EQ(outcome.sessionReused, file.fileName().endsWith(QLatin1String("-resumed")));
             EXPECT_TRUE(outcome.closed);
             EXPECT_TRUE(outcome.plaintext.endsWith("peer application data"));
+        }
+        if (dtlsTarget && file.fileName().endsWith(QLatin1String("-data"))) {
+            EXPECT_TRUE(outcome.closed);
+            EXPECT_EQ(outcome.plaintext, QByteArray("peer application data"));
         }
         ++valid;
     }

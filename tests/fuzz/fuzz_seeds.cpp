@@ -122,6 +122,30 @@ int main(int argc, char **argv)
         ok &= writeSeed(dir, QStringLiteral("plaintext-tls13"), encrypted);
     }
 
+    // The datagram engine: the real peer's datagrams of whole handshakes (client and server
+    // under test, cookies, two suites) and, after a handshake, its data and close_notify.
+    const QString dtls = root + QStringLiteral("/fuzz_dtls_engine");
+    const struct
+    {
+        std::uint8_t flags;
+        const char *name;
+    } dtlsSeeds[] = {
+        {0, "valid-client-ccm8"}, {1, "valid-server-ccm8"}, {3, "valid-server-cookies-ccm8"},
+        {8, "valid-client-gcm"}, {9, "valid-server-gcm"}, {4, "valid-client-data"},
+        {5, "valid-server-data"}, {13, "valid-server-gcm-data"},
+    };
+    for (const auto &seed : dtlsSeeds) {
+        const auto flags = static_cast<std::uint8_t>(seed.flags);
+        QByteArray payload;
+        const QtPskFuzz::Outcome outcome = QtPskFuzz::fuzzDtlsEngine(&flags, 1, &payload);
+        if (!outcome.handshakeComplete || outcome.failed) {
+            std::fprintf(stderr, "recording %s did not complete\n", seed.name);
+            ok = false;
+            continue;
+        }
+        ok &= writeSeed(dtls, QLatin1String(seed.name), QByteArray(1, char(flags)) + payload);
+    }
+
     const QString psk = root + QStringLiteral("/fuzz_psk_path");
     const QByteArray key = QByteArray::fromHex("0102030405060708090a0b0c0d0e0f10");
     const char *pskNames[] = {"tls12", "tls13-sha256", "tls13-sha384", "tls13-client-tls12-server",

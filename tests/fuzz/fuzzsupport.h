@@ -177,6 +177,12 @@ Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t s
 // The PSK path target: see fuzz_psk_path.cpp.
 Outcome fuzzPskPath(const std::uint8_t *data, std::size_t size);
 
+// The datagram engine target: see fuzz_dtls_engine.cpp. With \a recordedPayload the input's
+// datagrams are ignored: the real peer answers the engine under test and what it sends is stored
+// there, length-prefixed (the seed generator's mode).
+Outcome fuzzDtlsEngine(const std::uint8_t *data, std::size_t size,
+                       QByteArray *recordedPayload = nullptr);
+
 } // namespace QtPskFuzz
 
 #endif // QTPSK_FUZZSUPPORT_H

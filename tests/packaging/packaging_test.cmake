@@ -52,6 +52,10 @@ set(qtnetwork_message "QtPsk and Qt6::Network in one target")
 # from that list fails here) in that spelling, then uses every class (consumer/spellings_use.h).
 function(write_spelling_sources dir)
     file(GLOB entries RELATIVE ${SOURCE_DIR}/include/QtPsk ${SOURCE_DIR}/include/QtPsk/*)
+    if(NOT EXISTS ${SOURCE_DIR}/include/QtPsk/qudpsocket.h)
+        # QDtls is built only with QUdpSocket (src/ssl/CMakeLists.txt).
+        list(FILTER entries EXCLUDE REGEX "^(qdtls\\.h|QDtls|QDtlsClientVerifier)$")
+    endif()
     set(camel "")
     set(lower "")
     foreach(entry IN LISTS entries)

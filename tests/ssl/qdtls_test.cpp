@@ -1,0 +1,253 @@
+// Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
+// QDtls where QtPsk goes beyond Qt, over loopback QUdpSockets: the bound on an unanswered final
+// flight (against QtPsk and against openssl s_server), the expiry of a server's association that
+// never completes, slots that abort, delete or throw, a lossy relay, garbage and oversize
+// datagrams, and a ClientHello flood that makes no association.
+#include "ssl/qdtls_p.h"
+
+#include <QDtls>
+#include <QUdpSocket>
+
+#include <QtCore/qtimer.h>
+
+#include <gtest/gtest.h>
+
+#include "../parity/dtlspeers.h"
+#include "common/testsupport.h"
+
+#include <chrono>
+#include <random>
+#include <stdexcept>
+
+using namespace DtlsPeers;
+using namespace std::chrono_literals;
+using QtPskPrivate::DtlsAccess;
+using QtPskTest::waitUntil;
+
+namespace {
+
+TEST(QDtls, WrongKeyFailsAfterTheBoundNamingTheLikelyCause)
+{
+    Server server(serverConfiguration(true));
+    server.keyFor = [](const QByteArray &) { return QByteArray::fromHex("0102030405060708"); };
+    Client client;
+    DtlsAccess::setInitialTimeout(&client.dtls, 30ms);
+    ASSERT_TRUE(client.start(server.port()));
+    ASSERT_TRUE(waitUntil([&] { return !client.timeoutErrors.isEmpty(); }, 30000));
+    EXPECT_EQ(client.timeoutErrors.front(), QDtlsError::TlsFatalError);
+    EXPECT_EQ(client.dtls.handshakeState(), QDtls::HandshakeNotStarted);
+    const QString error = client.dtls.dtlsErrorString();
+    EXPECT_TRUE(error.contains(QLatin1String("different pre-shared key"))) << error.toStdString();
+    EXPECT_TRUE(error.contains(QLatin1String("identity"))) << error.toStdString();
+    EXPECT_GE(client.timeouts, 5) << "four retransmissions, then the failure";
+}
+
+TEST(QDtls, WrongKeyAgainstOpenSslServerFailsToo)
+{
+    QTPSK_REQUIRE_PROGRAM("openssl");
+    QtPskTest::PeerProcess peer;
+    const quint16 port = peer.startOpenSslServer(
+            {QStringLiteral("-dtls1_2"), QStringLiteral("-nocert"), QStringLiteral("-psk"),
+             QStringLiteral("0102030405060708"), QStringLiteral("-psk_hint"), QStringLiteral("hint")});
+    ASSERT_NE(port, 0) << peer.output().toStdString();
+    Client client;
+    DtlsAccess::setInitialTimeout(&client.dtls, 30ms);
+    ASSERT_TRUE(client.start(port));
+    ASSERT_TRUE(waitUntil([&] { return !client.timeoutErrors.isEmpty(); }, 30000));
+    EXPECT_EQ(client.timeoutErrors.front(), QDtlsError::TlsFatalError);
+    EXPECT_TRUE(client.dtls.dtlsErrorString().contains(QLatin1String("pre-shared key")));
+    peer.stop();
+}
+
+TEST(QDtls, ServerAssociationThatNeverCompletesExpires)
+{
+    // A server association whose client sends its ClientHello and then nothing more.
+    QDtls fresh(QSslSocket::SslServerMode);
+    fresh.setDtlsConfiguration(serverConfiguration(false));
+    DtlsAccess::setServerExpiry(&fresh, 200ms);
+    Client client;
+    client.handleTimeouts = false;
+    QUdpSocket serverSocket;
+    ASSERT_TRUE(serverSocket.bind(QHostAddress::LocalHost, 0));
+    ASSERT_TRUE(client.start(serverSocket.localPort()));
+    ASSERT_TRUE(waitUntil([&] { return serverSocket.hasPendingDatagrams(); }, 10000));
+    QByteArray hello;
+    QHostAddress from;
+    quint16 port = 0;
+    ASSERT_TRUE(readOne(serverSocket, &hello, &from, &port));
+    ASSERT_TRUE(fresh.setPeer(from, port));
+    ASSERT_TRUE(fresh.doHandshake(&serverSocket, hello));
+    EXPECT_EQ(fresh.handshakeState(), QDtls::HandshakeInProgress);
+    ASSERT_TRUE(waitUntil([&] { return fresh.handshakeState() == QDtls::HandshakeNotStarted; }, 10000));
+    EXPECT_EQ(fresh.dtlsError(), QDtlsError::TlsFatalError);
+    EXPECT_TRUE(fresh.dtlsErrorString().contains(QLatin1String("did not complete")));
+}
+
+TEST(QDtls, AbortFromThePskSlotIsSafe)
+{
+    Server server(serverConfiguration(true));
+    Client client;
+    client.during = [&](QSslPreSharedKeyAuthenticator *) { client.dtls.abortHandshake(&client.socket); };
+    ASSERT_TRUE(client.start(server.port()));
+    ASSERT_TRUE(waitUntil([&] { return !client.hints.isEmpty(); }, 10000));
+    EXPECT_EQ(client.dtls.handshakeState(), QDtls::HandshakeNotStarted);
+    EXPECT_FALSE(client.dtls.isConnectionEncrypted());
+    EXPECT_EQ(server.completed, 0);
+}
+
+TEST(QDtls, DeleteFromThePskSlotIsSafe)
+{
+    QUdpSocket socket;
+    ASSERT_TRUE(socket.bind(QHostAddress::LocalHost, 0));
+    Server server(serverConfiguration(true));
+    auto *dtls = new QDtls(QSslSocket::SslClientMode);
+    dtls->setDtlsConfiguration(clientConfiguration());
+    dtls->setPeer(QHostAddress::LocalHost, server.port());
+    QPointer<QDtls> guard(dtls);
+    QObject::connect(dtls, &QDtls::pskRequired, [dtls](QSslPreSharedKeyAuthenticator *a) {
+        a->setPreSharedKey(key());
+        delete dtls;
+    });
+    QObject::connect(&socket, &QUdpSocket::readyRead, [&] {
+        QByteArray data;
+        QHostAddress from;
+        quint16 port = 0;
+        while (readOne(socket, &data, &from, &port)) {
+            if (guard)
+                guard->doHandshake(&socket, data);
+        }
+    });
+    ASSERT_TRUE(dtls->doHandshake(&socket));
+    ASSERT_TRUE(waitUntil([&] { return !guard; }, 10000));
+}
+
+TEST(QDtls, AnExceptionFromThePskSlotLeavesDoHandshake)
+{
+    QUdpSocket socket;
+    ASSERT_TRUE(socket.bind(QHostAddress::LocalHost, 0));
+    Server server(serverConfiguration(true));
+    QDtls dtls(QSslSocket::SslClientMode);
+    dtls.setDtlsConfiguration(clientConfiguration());
+    dtls.setPeer(QHostAddress::LocalHost, server.port());
+    QObject::connect(&dtls, &QDtls::pskRequired,
+                     [](QSslPreSharedKeyAuthenticator *) { throw std::runtime_error("slot"); });
+    bool thrown = false;
+    QObject::connect(&socket, &QUdpSocket::readyRead, [&] {
+        QByteArray data;
+        QHostAddress from;
+        quint16 port = 0;
+        while (readOne(socket, &data, &from, &port)) {
+            try {
+                dtls.doHandshake(&socket, data);
+            } catch (const std::runtime_error &) {
+                thrown = true;
+            }
+        }
+    });
+    ASSERT_TRUE(dtls.doHandshake(&socket));
+    ASSERT_TRUE(waitUntil([&] { return thrown; }, 10000));
+    EXPECT_EQ(dtls.handshakeState(), QDtls::HandshakeNotStarted);
+    EXPECT_EQ(dtls.dtlsError(), QDtlsError::TlsFatalError);
+}
+
+// A relay between client and server that drops, duplicates, reorders and delays datagrams from a
+// seeded sequence.
+class LossyRelay : public QObject
+{
+public:
+    LossyRelay(quint16 serverPort, unsigned seed) : m_serverPort(serverPort), m_random(seed)
+    {
+        socket.bind(QHostAddress::LocalHost, 0);
+        QObject::connect(&socket, &QUdpSocket::readyRead, this, [this] { relay(); });
+    }
+    quint16 port() const { return socket.localPort(); }
+    QUdpSocket socket;
+    int dropped = 0;
+
+private:
+    void relay()
+    {
+        QByteArray data;
+        QHostAddress from;
+        quint16 port = 0;
+        while (readOne(socket, &data, &from, &port)) {
+            const bool toServer = port != m_serverPort;
+            if (toServer)
+                m_clientPort = port;
+            const quint16 target = toServer ? m_serverPort : m_clientPort;
+            std::uniform_real_distribution<double> chance(0, 1);
+            if (chance(m_random) < 0.2) {
+                ++dropped;
+                continue;
+            }
+            const int copies = chance(m_random) < 0.15 ? 2 : 1;
+            const int delayMs = chance(m_random) < 0.3 ? int(chance(m_random) * 80) : 0; // reorders
+            for (int i = 0; i < copies; ++i) {
+                QTimer::singleShot(delayMs + i * 5, this, [this, data, target] {
+                    socket.writeDatagram(data, QHostAddress::LocalHost, target);
+                });
+            }
+        }
+    }
+    quint16 m_serverPort;
+    quint16 m_clientPort = 0;
+    std::mt19937 m_random;
+};
+
+class QDtlsLossy : public ::testing::TestWithParam<unsigned>
+{
+};
+
+TEST_P(QDtlsLossy, HandshakeCompletesThroughALossyRelay)
+{
+    Server server(serverConfiguration(true));
+    LossyRelay relay(server.port(), GetParam());
+    Client client;
+    DtlsAccess::setInitialTimeout(&client.dtls, 50ms);
+    ASSERT_TRUE(client.start(relay.port()));
+    ASSERT_TRUE(waitUntil([&] { return client.dtls.handshakeState() == QDtls::HandshakeComplete
+                                       && server.completed == 1; }, 60000))
+            << "seed " << GetParam() << ": " << client.dtls.dtlsErrorString().toStdString()
+            << ", " << client.timeouts << " time-outs";
+    EXPECT_TRUE(client.timeoutErrors.isEmpty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, QDtlsLossy, ::testing::Values(11u, 12u, 13u));
+
+TEST(QDtls, GarbageOversizeAndFloodMakeNoAssociation)
+{
+    Server server(serverConfiguration(true));
+    QUdpSocket attacker;
+    ASSERT_TRUE(attacker.bind(QHostAddress::LocalHost, 0));
+    // ClientHellos without cookies (a real client's first flight), garbage and an oversize datagram.
+    QByteArray hello;
+    {
+        QUdpSocket sink;
+        ASSERT_TRUE(sink.bind(QHostAddress::LocalHost, 0));
+        Client probe;
+        probe.handleTimeouts = false;
+        ASSERT_TRUE(probe.start(sink.localPort()));
+        ASSERT_TRUE(waitUntil([&] { return sink.hasPendingDatagrams(); }, 10000));
+        QHostAddress from;
+        quint16 port = 0;
+        ASSERT_TRUE(readOne(sink, &hello, &from, &port));
+    }
+    // In bursts the kernel's receive buffer holds (it drops what does not fit, as it should).
+    for (int burst = 1; burst <= 6; ++burst) {
+        for (int i = 0; i < 50; ++i)
+            attacker.writeDatagram(hello, QHostAddress::LocalHost, server.port());
+        ASSERT_TRUE(waitUntil([&] { return server.verifierReplies >= 50 * burst; }, 20000))
+                << server.verifierReplies << " datagrams seen by the verifier";
+    }
+    attacker.writeDatagram(QByteArray(60000, '\x16'), QHostAddress::LocalHost, server.port());
+    attacker.writeDatagram(QByteArray("\x16\xfe\xfd garbage"), QHostAddress::LocalHost, server.port());
+    ASSERT_TRUE(waitUntil([&] { return server.verifierReplies >= 302; }, 20000))
+            << server.verifierReplies << " datagrams seen by the verifier";
+    EXPECT_TRUE(server.peers.isEmpty()) << "no association before a valid cookie";
+    // A real client still gets through.
+    Client client;
+    ASSERT_TRUE(client.start(server.port()));
+    ASSERT_TRUE(waitUntil([&] { return client.dtls.handshakeState() == QDtls::HandshakeComplete; }, 20000));
+}
+
+} // namespace
