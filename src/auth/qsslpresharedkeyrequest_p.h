@@ -13,9 +13,11 @@
 
 #include <mutex>
 
-QTPSK_BEGIN_NAMESPACE
-
+QT_BEGIN_NAMESPACE
 class QObject;
+QT_END_NAMESPACE
+
+QTPSK_BEGIN_NAMESPACE
 
 namespace QtPskPrivate {
 
