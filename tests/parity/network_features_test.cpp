@@ -43,7 +43,6 @@ TEST(NetworkFeatures, SslAndProxyAreOnInBoth)
 TEST(NetworkFeatures, QtHasTheRest)
 {
     EXPECT_EQ(FEATURE_VALUE(dtls), 1);
-    EXPECT_EQ(FEATURE_VALUE(udpsocket), 1);
     EXPECT_EQ(FEATURE_VALUE(http), 1);
     EXPECT_EQ(FEATURE_VALUE(localserver), 1);
 }
@@ -57,7 +56,6 @@ TEST(NetworkFeatures, WhatQtPskLacksIsOff)
     FAIL() << "QT_CONFIG(dtls) is true: QtPsk has no QDtls";
 #endif
     EXPECT_EQ(FEATURE_VALUE(dtls), -1);
-    EXPECT_EQ(FEATURE_VALUE(udpsocket), -1);
     EXPECT_EQ(FEATURE_VALUE(ocsp), -1);
     EXPECT_EQ(FEATURE_VALUE(http), -1);
     EXPECT_EQ(FEATURE_VALUE(localserver), -1);
@@ -71,7 +69,6 @@ TEST(NetworkFeatures, WhatQtPskLacksIsOff)
     EXPECT_EQ(FEATURE_VALUE(topleveldomain), -1);
     EXPECT_EQ(FEATURE_VALUE(getifaddrs), -1);
     EXPECT_EQ(FEATURE_VALUE(ipv6ifname), -1);
-    EXPECT_STREQ(QT_STRINGIFY(QT_NO_UDPSOCKET), "1");
     EXPECT_STREQ(QT_STRINGIFY(QT_NO_HTTP), "1");
     EXPECT_STREQ(QT_STRINGIFY(QT_NO_LOCALSERVER), "1");
     EXPECT_STREQ(QT_STRINGIFY(QT_NO_NETWORKINTERFACE), "1");
