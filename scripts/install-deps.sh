@@ -13,6 +13,7 @@ packages=(
     clang libclang-rt-14-dev valgrind doxygen
     # real TLS-PSK peers for the interoperability tests
     gnutls-bin stunnel4 mosquitto mosquitto-clients
+    libcoap3-bin # coap-server-openssl, coap-server-gnutls: the DTLS 1.2 PSK CoAP peers
     iproute2 # ss: the interop suite checks that peers listen on loopback only
 )
 

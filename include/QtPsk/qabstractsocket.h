@@ -24,7 +24,8 @@ namespace QtPskPrivate { class AbstractSocketPrivate; }
 
 /*!
     \class QAbstractSocket
-    \brief The base of QTcpSocket (and so of QSslSocket): a stream socket as a QIODevice.
+    \brief The base of QTcpSocket (and so of QSslSocket) and of QUdpSocket: a socket as a
+    QIODevice.
 
     A source-compatible clone of QtNetwork's class. The socket works asynchronously on the Qt
     event loop of the thread it lives in: connectToHost() returns at once, the host name is
@@ -63,9 +64,9 @@ namespace QtPskPrivate { class AbstractSocketPrivate; }
         QtPsk fails with UnsupportedSocketOperationError (see "Proxies"), and
         proxyAuthenticationRequired() is never emitted. Why: a TLS-PSK device talks to its peer
         directly.
-    \li Not provided: UDP and SCTP sockets (their enum values exist for source compatibility
-        only). Why: a TLS-PSK client or server needs TCP only, and every feature left out is
-        code that cannot fail.
+    \li Not provided: SCTP sockets (the enum value exists for source compatibility only) and
+        UDP multicast (see QUdpSocket). Why: a TLS-PSK or DTLS-PSK device needs TCP and UDP
+        only, and every feature left out is code that cannot fail.
     \li Qt's private slots (\c _q_connectToNextAddress() and the like, implementation details
         that the meta-object lists) do not exist.
     \endlist
@@ -82,7 +83,7 @@ public:
     /*! The transport protocol of a socket. */
     enum SocketType {
         TcpSocket,              /*!< A TCP stream socket. */
-        UdpSocket,              /*!< A UDP datagram socket (not provided by QtPsk). */
+        UdpSocket,              /*!< A UDP datagram socket (QUdpSocket). */
         SctpSocket,             /*!< An SCTP socket (not provided by QtPsk). */
         UnknownSocketType = -1  /*!< Anything else. */
     };
@@ -143,8 +144,8 @@ public:
     enum SocketOption {
         LowDelayOption,                /*!< 1 disables Nagle's algorithm (TCP_NODELAY). */
         KeepAliveOption,               /*!< 1 enables TCP keep-alive probes (SO_KEEPALIVE). */
-        MulticastTtlOption,            /*!< The multicast time to live (UDP; unsupported). */
-        MulticastLoopbackOption,       /*!< Multicast loopback (UDP; unsupported). */
+        MulticastTtlOption,            /*!< The multicast time to live (UDP only). */
+        MulticastLoopbackOption,       /*!< Multicast loopback, 0 or 1 (UDP only). */
         TypeOfServiceOption,           /*!< The IP type-of-service byte (IP_TOS / IPV6_TCLASS). */
         SendBufferSizeSocketOption,    /*!< The kernel send buffer size (SO_SNDBUF). */
         ReceiveBufferSizeSocketOption, /*!< The kernel receive buffer size (SO_RCVBUF). */
@@ -215,7 +216,11 @@ public:
     */
     virtual void disconnectFromHost();
 
-    /*! Returns \c true if the socket has a usable descriptor (connected or bound). */
+    /*!
+        Returns \c true if the socket has a usable descriptor (connected or bound). As in Qt, a
+        UdpSocket whose device is open (a connected one, after the connection ended) is valid
+        too, and one stays valid after a failed bind().
+    */
     bool isValid() const;
 
     /*! Returns the number of received bytes waiting to be read. */
@@ -267,7 +272,7 @@ public:
     /*! Returns the value of \a option, or an invalid QVariant if it cannot be read. */
     virtual QVariant socketOption(QAbstractSocket::SocketOption option);
 
-    /*! Returns the socket type (TcpSocket for QTcpSocket). */
+    /*! Returns the socket type (TcpSocket for QTcpSocket, UdpSocket for QUdpSocket). */
     SocketType socketType() const;
     /*! Returns the current state. */
     SocketState state() const;
@@ -301,7 +306,9 @@ public:
     /*!
         Waits at most \a msecs milliseconds for new data and emits readyRead(). Returns \c true
         if new data arrived; on timeout, \c false with error() SocketTimeoutError, reported
-        with errorOccurred() as in Qt (the connection stays open and usable).
+        with errorOccurred() as in Qt (the connection stays open and usable). A UdpSocket
+        waits in BoundState too, for a datagram; as in Qt, once one of its datagram calls
+        failed, the wait reports that error instead and closes the socket.
     */
     bool waitForReadyRead(int msecs = 30000) override;
     /*!

@@ -14,11 +14,11 @@
 
     In the default build this header also defines QtNetwork's public feature macros
     (\c QT_FEATURE_ssl and the others of Qt's \c qtnetwork-config.h), true to QtPsk: \c ssl,
-    \c networkproxy and \c opensslv11 are on, so \c QT_CONFIG(ssl) is true and \c QT_NO_SSL is not
-    defined; every feature whose classes QtPsk does not provide (\c dtls, \c udpsocket, \c http,
-    \c localserver, \c dnslookup, \c networkinterface, ...) is off, with the \c QT_NO_ macro Qt's
-    configuration defines for it (\c QT_NO_UDPSOCKET, \c QT_NO_HTTP, ...). A namespaced build
-    defines none of them: there, Qt6::Network's headers do.
+    \c networkproxy, \c udpsocket and \c opensslv11 are on, so \c QT_CONFIG(ssl) is true and
+    \c QT_NO_SSL is not defined; every feature whose classes QtPsk does not provide (\c dtls,
+    \c http, \c localserver, \c dnslookup, \c networkinterface, ...) is off, with the \c QT_NO_
+    macro Qt's configuration defines for it (\c QT_NO_HTTP, \c QT_NO_NETWORKINTERFACE, ...). A
+    namespaced build defines none of them: there, Qt6::Network's headers do.
 
     The default build also refuses, by name, to compile beside Qt's own QtNetwork: a target
     that links Qt6::Network stops with an \c \#error ("QtPsk and Qt6::Network in one target"), and
@@ -72,8 +72,8 @@ QTPSK_QT_NETWORK_HEADER_ERROR
     QtNetwork's public feature macros (Qt's <QtNetwork/qtnetwork-config.h>), true to QtPsk, so that
     `#if QT_CONFIG(ssl)` and `#ifndef QT_NO_SSL` in Qt code take the branch QtPsk can compile. Only
     in the default build: a namespaced build links beside Qt6::Network, whose own header defines
-    them. Off (-1) is every feature whose classes QtPsk does not provide (yet: dtls and udpsocket
-    are for QDtls and QUdpSocket); QT_NO_<FEATURE> is defined for an off feature exactly when Qt's
+    them. Off (-1) is every feature whose classes QtPsk does not provide;
+    QT_NO_<FEATURE> is defined for an off feature exactly when Qt's
     configuration would define it (qtbase's src/network/configure.cmake, qt_feature_definition).
 */
 /*! \cond */
@@ -81,8 +81,8 @@ QTPSK_QT_NETWORK_HEADER_ERROR
 #  define QT_FEATURE_ssl 1
 #  define QT_FEATURE_opensslv11 1
 #  define QT_FEATURE_networkproxy 1
-#  define QT_FEATURE_dtls -1
-#  define QT_FEATURE_udpsocket -1
+#  define QT_FEATURE_dtls 1
+#  define QT_FEATURE_udpsocket 1
 #  define QT_FEATURE_ocsp -1
 #  define QT_FEATURE_http -1
 #  define QT_FEATURE_localserver -1
@@ -99,9 +99,6 @@ QTPSK_QT_NETWORK_HEADER_ERROR
 #  define QT_FEATURE_securetransport -1
 #  define QT_FEATURE_schannel -1
 #  define QT_FEATURE_sspi -1
-#  ifndef QT_NO_UDPSOCKET
-#    define QT_NO_UDPSOCKET 1
-#  endif
 #  ifndef QT_NO_HTTP
 #    define QT_NO_HTTP 1
 #  endif

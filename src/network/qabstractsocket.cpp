@@ -97,8 +97,12 @@ bool QAbstractSocket::bind(const QHostAddress &address, quint16 port, BindMode m
     AbstractSocketPrivate *d = d_ptr.get();
     if (d->m_state != UnconnectedState) {
         qCWarning(lcQtPskSocket, "QAbstractSocket::bind() called on a socket that is not unconnected");
+        if (d->isDatagram()) // as Qt: its socket engine's refusal, with no error of its own
+            d->setErrorAndEmit(UnknownSocketError, QString());
         return false;
     }
+    if (d->isDatagram() && address.protocol() == AnyIPProtocol)
+        return bind(port, mode); // dual stack, as Qt's Any
     QString proxyError;
     if (!QtPskPrivate::proxyAllowsBind(d->proxy, &proxyError)) {
         d->setError(UnsupportedSocketOperationError, proxyError); // as Qt: no signal
@@ -163,6 +167,8 @@ void QAbstractSocket::connectToHost(const QString &hostName, quint16 port, OpenM
     d->peerName = hostName;
     d->peerPort = 0; // both are known once connected, as in Qt
     d->peerAddress.clear();
+    if (d->isDatagram())
+        mode |= Unbuffered; // as Qt: a UDP socket has no buffer of its own
     d->openModeForConnect = mode;
     if (isOpen())
         setOpenMode(mode);
@@ -186,11 +192,17 @@ void QAbstractSocket::disconnectFromHost()
 
 bool QAbstractSocket::isValid() const
 {
-    return d_ptr->transport && d_ptr->transport->isOpen();
+    if (d_ptr->transport && d_ptr->transport->isOpen())
+        return true;
+    return d_ptr->isDatagram() && isOpen(); // as Qt: without a descriptor, an open UDP device
 }
 
 qint64 QAbstractSocket::bytesAvailable() const
 {
+    if (d_ptr->isDatagram()) {
+        const qint64 pending = d_ptr->transport ? d_ptr->udp().bytesAvailable() : -1;
+        return QIODevice::bytesAvailable() + qMax<qint64>(0, pending);
+    }
     return d_ptr->readBuffer.size() + QIODevice::bytesAvailable();
 }
 
@@ -262,6 +274,8 @@ bool QAbstractSocket::setSocketDescriptor(qintptr socketDescriptor, SocketState 
     d->socketError = UnknownSocketError;
     setErrorString(QString());
     d->peerName.clear();
+    if (d->isDatagram())
+        d->udp().enableDatagramInfo();
     d->fetchAddresses();
     d->applySocketOptions();
     if (isOpen())
@@ -273,7 +287,7 @@ bool QAbstractSocket::setSocketDescriptor(qintptr socketDescriptor, SocketState 
         return guard && d->transport && d->transport->isOpen();
     if (socketState == ConnectingState)
         t.setWriteNotificationEnabled(true);
-    else if (socketState == ConnectedState)
+    else if (socketState == ConnectedState || (d->isDatagram() && socketState == BoundState))
         d->updateReadNotification();
     return true;
 }
@@ -395,6 +409,8 @@ bool QAbstractSocket::waitForReadyRead(int msecs)
 {
     AbstractSocketPrivate *d = d_ptr.get();
     const QDeadlineTimer deadline = QtPskPrivate::deadlineFromMsecs(msecs);
+    if (d->isDatagram())
+        return d->waitForDatagram(deadline);
     QPointer<QAbstractSocket> guard(this);
     if (!d->waitUntilConnected(deadline))
         return false;
@@ -488,6 +504,8 @@ void QAbstractSocket::setProtocolTag(const QString &tag)
 qint64 QAbstractSocket::readData(char *data, qint64 maxlen)
 {
     AbstractSocketPrivate *d = d_ptr.get();
+    if (d->isDatagram())
+        return d->readConnectedDatagram(data, maxlen);
     if (d->readBuffer.isEmpty())
         return d->emptyReadResult(maxlen);
     return d->readBufferConsumed(d->readBuffer.read(data, maxlen));
@@ -496,6 +514,8 @@ qint64 QAbstractSocket::readData(char *data, qint64 maxlen)
 qint64 QAbstractSocket::readLineData(char *data, qint64 maxlen)
 {
     AbstractSocketPrivate *d = d_ptr.get();
+    if (d->isDatagram())
+        return QIODevice::readLineData(data, maxlen); // byte by byte through readData(), as Qt
     if (d->readBuffer.isEmpty())
         return d->emptyReadResult(maxlen);
     return d->readBufferConsumed(d->readBuffer.readLine(data, maxlen));
@@ -504,6 +524,11 @@ qint64 QAbstractSocket::readLineData(char *data, qint64 maxlen)
 qint64 QAbstractSocket::skipData(qint64 maxSize)
 {
     AbstractSocketPrivate *d = d_ptr.get();
+    if (d->isDatagram()) {
+        if (!d->transport || !d->transport->isOpen() || d->m_state != ConnectedState)
+            return -1;
+        return QIODevice::skipData(maxSize);
+    }
     return d->readBufferConsumed(d->readBuffer.skip(maxSize));
 }
 
@@ -514,6 +539,8 @@ qint64 QAbstractSocket::writeData(const char *data, qint64 len)
         d->setError(UnknownSocketError, tr("Socket is not connected"));
         return -1;
     }
+    if (d->isDatagram())
+        return d->writeConnectedDatagram(data, len);
     return d->m_layer->write(data, len);
 }
 

@@ -8,7 +8,9 @@
 #include "qtpsk_p.h"
 #include "transport/chunkbuffer_p.h"
 #include "transport/hostresolver_p.h"
+#include "transport/socketerrors_p.h"
 #include "transport/tcptransport_p.h"
+#include "transport/udptransport_p.h"
 
 #include <QtPsk/qabstractsocket.h>
 #include <QtPsk/qhostaddress.h>
@@ -24,6 +26,7 @@
 #include <memory>
 
 QTPSK_BEGIN_NAMESPACE
+class QUdpSocket;
 namespace QtPskPrivate {
 
 // ConnectedState or ClosingState: the connection is up.
@@ -51,9 +54,15 @@ inline bool isConnectedState(QAbstractSocket::SocketState state)
     functions; nothing is read or sent synchronously from read() or write(), and
     bytesWritten() is never emitted from inside write().
 
-    Implemented in three files: qabstractsocket.cpp (QAbstractSocket itself, the errno table,
+    A UDP socket (QUdpSocket, socketType UdpSocket) is unbuffered, as in Qt: it uses neither
+    buffer nor the layer's data path. Its transport is a UdpTransport; the application reads
+    and writes datagrams straight from and to the kernel, and readyRead() is emitted once until
+    a datagram is read (hasPendingData).
+
+    Implemented in four files: qabstractsocket.cpp (QAbstractSocket itself, the errno table,
     the socket options), socketdatapath.cpp (reading, sending, waiting, the signals of the
-    data path) and socketlifecycle.cpp (look-up, connect, reconnect, close, abort, bind).
+    data path), socketdatagram.cpp (the same for UDP) and socketlifecycle.cpp (look-up,
+    connect, reconnect, close, abort, bind).
 */
 class AbstractSocketPrivate final : public StreamHost
 {
@@ -108,6 +117,31 @@ public:
 
 private:
     friend class QTPSK_PREPEND_NAMESPACE(QAbstractSocket);
+    friend class QTPSK_PREPEND_NAMESPACE(QUdpSocket);
+
+    // --- UDP (socketdatagram.cpp) ------------------------------------------------------------
+    bool isDatagram() const { return socketType == QAbstractSocket::UdpSocket; }
+    // The transport of a UDP socket; only while transport is set.
+    UdpTransport &udp() const { return static_cast<UdpTransport &>(*transport); }
+    // Bound or connected, with a descriptor: what QUdpSocket's datagram calls need.
+    bool datagramReady() const;
+    // Qt's read notification of an unbuffered socket: readyRead() once until a datagram is
+    // read. False if a slot destroyed the socket.
+    bool datagramReadNotification();
+    // A datagram was taken (or a read failed): notify again for the next one.
+    void datagramTaken();
+    // read() and write() of a connected UDP socket.
+    qint64 readConnectedDatagram(char *data, qint64 maxSize);
+    qint64 writeConnectedDatagram(const char *data, qint64 size);
+    // bytesWritten() (and channelBytesWritten() when \a channelSignal) for \a size bytes sent
+    // from inside a write, never recursively. False if a slot destroyed the socket.
+    bool emitDatagramWritten(qint64 size, bool channelSignal);
+    // waitForReadyRead() of a UDP socket: bound or connected.
+    bool waitForDatagram(QDeadlineTimer deadline);
+    // The error of a failed datagram call (errno \a error of \a call), as the socket reports
+    // it: the descriptor's first error if it had one (see engineErrorSet). With \a emitSignal,
+    // errorOccurred() follows; false then if a slot destroyed the socket.
+    bool datagramFailed(int error, SocketCall call, bool emitSignal);
 
     // --- data path (socketdatapath.cpp) ----------------------------------------------------
     bool setStateAndEmit(QAbstractSocket::SocketState newState);
@@ -201,6 +235,13 @@ private:
 
     QNetworkProxy proxy;         // setProxy(): checked by connectToHost() and bind()
     QString protocolTag;
+
+    bool hasPendingData = false; // UDP: readyRead() was emitted, no datagram read since
+    // UDP, as Qt's socket engine: the first error of a descriptor is kept, and every later
+    // failure of a datagram call reports it again.
+    bool engineErrorSet = false;
+    QAbstractSocket::SocketError engineError = QAbstractSocket::UnknownSocketError;
+    QString engineErrorString;
 
     bool emittingReadyRead = false;
     bool channelReadyReadDropped = false; // the layer took over in readyRead()

@@ -72,6 +72,12 @@ void AbstractSocketPrivate::updateReadNotification()
 {
     if (!transport)
         return;
+    if (isDatagram()) {
+        transport->setReadNotificationEnabled(!hasPendingData
+                                              && (m_state == QAbstractSocket::BoundState
+                                                  || m_state == QAbstractSocket::ConnectedState));
+        return;
+    }
     readPaused = readBufferSpace() == 0;
     transport->setReadNotificationEnabled(m_state == QAbstractSocket::ConnectedState && !readPaused);
 }
@@ -284,6 +290,11 @@ bool AbstractSocketPrivate::waitForWire(QDeadlineTimer deadline)
 
 void AbstractSocketPrivate::onReadable()
 {
+    if (isDatagram()) {
+        if (datagramReady())
+            datagramReadNotification();
+        return;
+    }
     if (isConnectedState(m_state) && !reconnecting)
         m_layer->readable();
 }

@@ -63,7 +63,10 @@ void AbstractSocketPrivate::setLayer(std::unique_ptr<StreamLayer> layer)
 TcpTransport &AbstractSocketPrivate::ensureTransport()
 {
     if (!transport) {
-        transport = std::make_unique<TcpTransport>(q);
+        if (isDatagram())
+            transport = std::make_unique<UdpTransport>(q);
+        else
+            transport = std::make_unique<TcpTransport>(q);
         transport->onReadable = [this] { onReadable(); };
         transport->onWritable = [this] { onWritable(); };
     }
@@ -131,9 +134,13 @@ bool AbstractSocketPrivate::connectToNextAddress()
         } else if (!t.open(address.family())) {
             lastConnectErrno = t.lastError();
             continue;
+        } else if (isDatagram()) {
+            udp().enableDatagramInfo();
         }
         applySocketOptions();
         const int rc = t.connectTo(address);
+        if (rc == 0 && isDatagram())
+            return connectionEstablished(); // as Qt: a UDP connect is done at once
         if (rc == 0 || rc == EINPROGRESS) {
             // Even an immediate success is reported from the event loop (the socket is
             // writable at once), so connected() is never emitted from inside connectToHost().
@@ -259,6 +266,15 @@ void AbstractSocketPrivate::disconnectFromHost()
         pendingClose = true; // as in Qt: connect first, then close
         return;
     case QAbstractSocket::BoundState:
+        if (isDatagram()) {
+            // As Qt: a bound UDP socket closes like a connection (ClosingState, disconnected()).
+            if (!setStateAndEmit(QAbstractSocket::ClosingState)
+                || m_state != QAbstractSocket::ClosingState)
+                return;
+            finishClosing();
+            return;
+        }
+        Q_FALLTHROUGH();
     case QAbstractSocket::ListeningState:
         resetConnection();
         setStateAndEmit(QAbstractSocket::UnconnectedState);
@@ -353,6 +369,8 @@ void AbstractSocketPrivate::resetConnection()
     bound = false;
     readPaused = false;
     bufferedInputQueued = false;
+    hasPendingData = false;
+    engineErrorSet = false;
     writeBuffer.clear();
     sentNotReported = 0;
     if (transport)
@@ -425,6 +443,11 @@ void AbstractSocketPrivate::fetchAddresses()
         return;
     const SocketAddress local = transport->localAddress();
     localAddress = toHostAddress(local);
+    int v6only = 1;
+    if (isDatagram() && localAddress == QHostAddress(QHostAddress::AnyIPv6)
+        && transport->option(IPPROTO_IPV6, IPV6_V6ONLY, &v6only) && v6only == 0) {
+        localAddress = QHostAddress(QHostAddress::Any); // as Qt: a dual-stack UDP socket
+    }
     localPort = local.port();
     const SocketAddress peer = transport->peerAddress();
     if (peer.isValid()) {
@@ -446,10 +469,15 @@ bool AbstractSocketPrivate::bindTo(const SocketAddress &address, QAbstractSocket
     }
     if (address.family() == AF_INET6)
         t.setOption(IPPROTO_IPV6, IPV6_V6ONLY, 0); // "::" accepts IPv4 too, like Qt's Any
-    const bool reuse = !(mode & QAbstractSocket::DontShareAddress);
+    // As Qt: a UDP socket shares its port only when asked to (SO_REUSEADDR lets UDP sockets
+    // bind the same port).
+    const bool reuse = isDatagram()
+            ? bool(mode & (QAbstractSocket::ShareAddress | QAbstractSocket::ReuseAddressHint))
+            : !(mode & QAbstractSocket::DontShareAddress);
     if (!t.bind(address, reuse)) {
         const int error = t.lastError();
-        t.close();
+        if (!isDatagram() || !reportErrors)
+            t.close(); // as Qt, a UDP socket keeps its descriptor (isValid()) after a failed bind
         if (!reportErrors)
             return false;
         QString message;
@@ -457,8 +485,13 @@ bool AbstractSocketPrivate::bindTo(const SocketAddress &address, QAbstractSocket
         return false;
     }
     bound = true;
+    if (isDatagram())
+        udp().enableDatagramInfo();
     fetchAddresses();
+    QPointer<QAbstractSocket> guard(q);
     setStateAndEmit(QAbstractSocket::BoundState);
+    if (guard && isDatagram() && m_state == QAbstractSocket::BoundState)
+        updateReadNotification(); // as Qt: a bound UDP socket receives
     return true;
 }
 

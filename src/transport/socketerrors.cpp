@@ -1,6 +1,8 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
 #include "transport/socketerrors_p.h"
 
+#include <QtCore/qcoreapplication.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -13,6 +15,12 @@ QString tr(const char *text)
 {
     return QAbstractSocket::tr(text);
 }
+
+// The translation context of QUdpSocket's own messages.
+struct QUdpSocketText
+{
+    static QString tr(const char *text) { return QCoreApplication::translate("QUdpSocket", text); }
+};
 
 struct ErrorRow
 {
@@ -48,8 +56,49 @@ constexpr ErrorRow errorTable[] = {
 
 } // namespace
 
+// The datagram calls report few errors of their own, as Qt's socket engine does: anything else
+// is a NetworkError with the call's message.
+static QAbstractSocket::SocketError datagramError(int error, SocketCall call, QString *text)
+{
+    if (call == SocketCall::DatagramRead) {
+        *text = errnoString(error);
+        return QAbstractSocket::NetworkError;
+    }
+    if (error == EMSGSIZE && call != SocketCall::DatagramReceive) {
+        *text = tr("Datagram was too large to send");
+        return QAbstractSocket::DatagramTooLargeError;
+    }
+    if (error == ECONNRESET || (error == EPIPE && call == SocketCall::DatagramWrite)) {
+        *text = tr("The remote host closed the connection");
+        return QAbstractSocket::RemoteHostClosedError;
+    }
+    if (call == SocketCall::DatagramReceive && (error == EAGAIN || error == EWOULDBLOCK)) {
+        *text = tr("Temporary error");
+        return QAbstractSocket::TemporaryError;
+    }
+    if (call == SocketCall::DatagramReceive && error == ECONNREFUSED) {
+        *text = tr("Connection refused");
+        return QAbstractSocket::ConnectionRefusedError;
+    }
+    if (call == SocketCall::DatagramSend && (error == EAGAIN || error == EWOULDBLOCK)) {
+        *text = QUdpSocketText::tr("Unable to send a datagram");
+        return QAbstractSocket::TemporaryError;
+    }
+    if (call == SocketCall::DatagramWrite) {
+        text->clear();
+        return QAbstractSocket::UnknownSocketError;
+    }
+    *text = call == SocketCall::DatagramReceive ? tr("Unable to receive a message")
+                                                : tr("Unable to send a datagram");
+    return QAbstractSocket::NetworkError;
+}
+
 QAbstractSocket::SocketError socketErrorFromErrno(int error, SocketCall call, QString *text)
 {
+    if (call == SocketCall::DatagramSend || call == SocketCall::DatagramReceive
+        || call == SocketCall::DatagramWrite || call == SocketCall::DatagramRead) {
+        return datagramError(error, call, text);
+    }
     // A local address that may not be used, and an argument a bind() refuses.
     if (call == SocketCall::Bind && (error == EACCES || error == EPERM)) {
         *text = tr("The address is protected");

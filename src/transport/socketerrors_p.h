@@ -21,7 +21,12 @@ enum class SocketCall {
     Connect, // connect() or the outcome of a pending connect
     Bind,    // socket(), bind() or listen() for a local address (QAbstractSocket::bind(),
              // QTcpServer::listen())
-    Other    // socket() for a connect, accept(), recv(), send(), ...
+    Other,   // socket() for a connect, accept(), recv(), send(), ...
+    DatagramSend,    // sendmsg() of a UDP datagram (QUdpSocket::writeDatagram())
+    DatagramReceive, // recvmsg() of a UDP datagram (readDatagram(), receiveDatagram())
+    DatagramWrite,   // send() on a connected UDP socket (QIODevice::write()); an errno Qt's
+                     // socket engine does not report gives UnknownSocketError and no text
+    DatagramRead     // recv() on a connected UDP socket (QIODevice::read())
 };
 
 /*

@@ -17,12 +17,15 @@ struct OptionRow
     QAbstractSocket::SocketOption option;
     SocketOptionName ipv4;
     SocketOptionName ipv6;
+    bool datagramOnly = false; // a UDP socket's option (multicast)
 };
 
 constexpr bool flag = true;
 constexpr bool readOnly = true;
 
-// Every option a TCP socket has; the multicast options are not in it.
+constexpr bool datagramOnly = true;
+
+// Every option a TCP socket has, and the multicast options of a UDP socket.
 constexpr OptionRow optionTable[] = {
     { QAbstractSocket::LowDelayOption,
       { IPPROTO_TCP, TCP_NODELAY, flag, false }, { IPPROTO_TCP, TCP_NODELAY, flag, false } },
@@ -36,14 +39,21 @@ constexpr OptionRow optionTable[] = {
       { SOL_SOCKET, SO_RCVBUF, false, false }, { SOL_SOCKET, SO_RCVBUF, false, false } },
     { QAbstractSocket::PathMtuSocketOption,
       { IPPROTO_IP, IP_MTU, false, readOnly }, { IPPROTO_IPV6, IPV6_MTU, false, readOnly } },
+    { QAbstractSocket::MulticastTtlOption,
+      { IPPROTO_IP, IP_MULTICAST_TTL, false, false },
+      { IPPROTO_IPV6, IPV6_MULTICAST_HOPS, false, false }, datagramOnly },
+    { QAbstractSocket::MulticastLoopbackOption,
+      { IPPROTO_IP, IP_MULTICAST_LOOP, flag, false },
+      { IPPROTO_IPV6, IPV6_MULTICAST_LOOP, flag, false }, datagramOnly },
 };
 
 } // namespace
 
-bool socketOptionName(QAbstractSocket::SocketOption option, int family, SocketOptionName *out)
+bool socketOptionName(QAbstractSocket::SocketOption option, int family, SocketOptionName *out,
+                      bool datagram)
 {
     for (const OptionRow &row : optionTable) {
-        if (row.option == option) {
+        if (row.option == option && (datagram || !row.datagramOnly)) {
             *out = family == AF_INET6 ? row.ipv6 : row.ipv4;
             return true;
         }
@@ -54,7 +64,9 @@ bool socketOptionName(QAbstractSocket::SocketOption option, int family, SocketOp
 bool setSocketOption(TcpTransport &transport, QAbstractSocket::SocketOption option, int value)
 {
     SocketOptionName n;
-    if (!socketOptionName(option, transport.localAddress().family(), &n) || n.readOnly)
+    if (!socketOptionName(option, transport.localAddress().family(), &n,
+                          transport.socketType() == SOCK_DGRAM)
+        || n.readOnly)
         return false;
     return transport.setOption(n.level, n.name, n.isFlag ? (value ? 1 : 0) : value);
 }
@@ -62,7 +74,8 @@ bool setSocketOption(TcpTransport &transport, QAbstractSocket::SocketOption opti
 QVariant socketOptionValue(const TcpTransport &transport, QAbstractSocket::SocketOption option)
 {
     SocketOptionName n;
-    if (!socketOptionName(option, transport.localAddress().family(), &n))
+    if (!socketOptionName(option, transport.localAddress().family(), &n,
+                          transport.socketType() == SOCK_DGRAM))
         return QVariant();
     int value = 0;
     if (!transport.option(n.level, n.name, &value))

@@ -16,7 +16,7 @@ namespace QtPskPrivate {
 class TcpTransport;
 
 /*
-    The kernel option behind a QAbstractSocket::SocketOption on a TCP socket.
+    The kernel option behind a QAbstractSocket::SocketOption on a TCP or UDP socket.
 */
 struct SocketOptionName
 {
@@ -28,11 +28,12 @@ struct SocketOptionName
 
 /*
     The one table of socket options: fills *out for \a option on a socket of \a family
-    (AF_INET or AF_INET6; TypeOfServiceOption and PathMtuSocketOption differ) and returns true,
-    or returns false for an option a TCP socket does not have (the multicast options).
+    (AF_INET or AF_INET6; TypeOfServiceOption, PathMtuSocketOption and the multicast options
+    differ) and returns true, or returns false for an option the socket does not have (the
+    multicast options are a UDP socket's, \a datagram).
 */
-bool socketOptionName(QAbstractSocket::SocketOption option, int family,
-                                            SocketOptionName *out);
+bool socketOptionName(QAbstractSocket::SocketOption option, int family, SocketOptionName *out,
+                      bool datagram = false);
 
 // Sets \a option to \a value on the open \a transport; false if it has no such option, the
 // option cannot be set, or setsockopt() fails.

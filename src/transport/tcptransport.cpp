@@ -157,8 +157,13 @@ WaitResult waitForActivity(int fd, bool wantRead, bool wantWrite, QDeadlineTimer
     }
 }
 
-TcpTransport::TcpTransport(QObject *context)
-    : m_readNotifier(createNotifier(QSocketNotifier::Read, context, &onReadable)),
+TcpTransport::TcpTransport(QObject *context) : TcpTransport(context, SOCK_STREAM)
+{
+}
+
+TcpTransport::TcpTransport(QObject *context, int socketType)
+    : m_type(socketType),
+      m_readNotifier(createNotifier(QSocketNotifier::Read, context, &onReadable)),
       m_writeNotifier(createNotifier(QSocketNotifier::Write, context, &onWritable))
 {
 }
@@ -182,7 +187,8 @@ bool TcpTransport::attach(int fd)
 bool TcpTransport::open(int family)
 {
     close();
-    const int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    const int fd = ::socket(family, m_type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                            m_type == SOCK_DGRAM ? IPPROTO_UDP : IPPROTO_TCP);
     if (fd < 0) {
         fail(errno);
         return false;
@@ -199,7 +205,7 @@ bool TcpTransport::adopt(int fd)
         fail(fd < 0 ? EBADF : errno);
         return false;
     }
-    if (type != SOCK_STREAM) {
+    if (type != m_type) {
         fail(ENOTSOCK);
         return false;
     }

@@ -61,7 +61,8 @@ WaitResult waitForActivity(int fd, bool wantRead, bool wantWrite,
                                                  bool *writable);
 
 /*
-    A non-blocking TCP socket on the Qt event loop of the thread that created it.
+    A non-blocking TCP socket on the Qt event loop of the thread that created it (or, made
+    through UdpTransport, a UDP one: the descriptor handling is the same).
 
     Owns one descriptor (O_NONBLOCK | O_CLOEXEC) and two QSocketNotifiers that live as long as
     the transport (children of the context object given to the constructor, so they follow it
@@ -82,7 +83,7 @@ public:
     enum : qint64 { WouldBlock = 0, EndOfFile = -1, Error = -2 };
 
     explicit TcpTransport(QObject *context);
-    ~TcpTransport();
+    virtual ~TcpTransport();
     TcpTransport(const TcpTransport &) = delete;
     TcpTransport &operator=(const TcpTransport &) = delete;
 
@@ -90,12 +91,16 @@ public:
     std::function<void()> onWritable;
 
     bool isOpen() const { return m_fd >= 0; }
+    // SOCK_STREAM, or SOCK_DGRAM for a UdpTransport.
+    int socketType() const { return m_type; }
     int descriptor() const { return m_fd; }
     int lastError() const { return m_lastError; }
 
-    // Creates a TCP socket of \a family (AF_INET / AF_INET6). Closes any previous one.
+    // Creates a socket of \a family (AF_INET / AF_INET6) and of this transport's type (TCP, or
+    // UDP for a UdpTransport). Closes any previous one.
     bool open(int family);
-    // Takes ownership of the open stream socket \a fd and makes it non-blocking.
+    // Takes ownership of the open socket \a fd of this transport's type (stream or datagram)
+    // and makes it non-blocking.
     bool adopt(int fd);
     // Binds the open socket; \a reuseAddress sets SO_REUSEADDR first.
     bool bind(const SocketAddress &address, bool reuseAddress);
@@ -124,14 +129,20 @@ public:
     WaitResult wait(bool wantRead, bool wantWrite, QDeadlineTimer deadline, bool *readable,
                     bool *writable) const;
 
-private:
-    bool attach(int fd);
+protected:
+    // \a socketType: SOCK_STREAM (TCP) or SOCK_DGRAM (UDP).
+    TcpTransport(QObject *context, int socketType);
+    // Records \a error as lastError() (and logs it).
     void fail(int error)
     {
         qCDebug(lcQtPskTransport, "descriptor %d: %s", m_fd, std::strerror(error));
         m_lastError = error;
     }
 
+private:
+    bool attach(int fd);
+
+    int m_type = SOCK_STREAM;
     int m_fd = -1;
     int m_lastError = 0;
     QSocketNotifier *m_readNotifier = nullptr;

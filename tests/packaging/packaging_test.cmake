@@ -52,10 +52,6 @@ set(qtnetwork_message "QtPsk and Qt6::Network in one target")
 # from that list fails here) in that spelling, then uses every class (consumer/spellings_use.h).
 function(write_spelling_sources dir)
     file(GLOB entries RELATIVE ${SOURCE_DIR}/include/QtPsk ${SOURCE_DIR}/include/QtPsk/*)
-    if(NOT EXISTS ${SOURCE_DIR}/include/QtPsk/qudpsocket.h)
-        # QDtls is built only with QUdpSocket (src/ssl/CMakeLists.txt).
-        list(FILTER entries EXCLUDE REGEX "^(qdtls\\.h|QDtls|QDtlsClientVerifier)$")
-    endif()
     set(camel "")
     set(lower "")
     foreach(entry IN LISTS entries)
@@ -72,7 +68,7 @@ function(write_spelling_sources dir)
     file(WRITE ${dir}/camel_case.cpp "${generated}${camel}#define SPELLING_USE useCamelCase\n${use}")
     # The global header first: QtNetwork's feature macros must be QtPsk's.
     file(WRITE ${dir}/lower_case.cpp "${generated}#include <QtNetwork/qtnetworkglobal.h>\n"
-         "#if !QT_CONFIG(ssl) || QT_CONFIG(dtls)\n#error the QtNetwork feature macros are not those of QtPsk\n#endif\n"
+         "#if !QT_CONFIG(ssl) || !QT_CONFIG(dtls) || !QT_CONFIG(udpsocket)\n#error the QtNetwork feature macros are not those of QtPsk\n#endif\n"
          "${lower}#define SPELLING_USE useLowerCase\n${use}")
     # Both module headers (one include guard): each must be QtPsk's, or Qt's is compiled.
     file(WRITE ${dir}/module_header.cpp "${generated}#include <QtNetwork>\n#include <QtNetwork/QtNetwork>\n"

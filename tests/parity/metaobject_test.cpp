@@ -19,6 +19,7 @@
 #include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QUdpSocket>
 
 #include <QtCore/qmetaobject.h>
 #include <QtCore/qmetatype.h>
@@ -263,6 +264,18 @@ TEST(MetaObjectParity, QTcpSocketHasQtsMethods)
     EXPECT_EQ(QTcpSocket::staticMetaObject.methodOffset(),
               QAbstractSocket::staticMetaObject.methodCount());
     expectOnlyObjectName(&QTcpSocket::staticMetaObject);
+}
+
+TEST(MetaObjectParity, QUdpSocketHasQtsMethods)
+{
+    // QUdpSocket adds nothing to QAbstractSocket either.
+    EXPECT_STREQ(QUdpSocket::staticMetaObject.className(), "QUdpSocket");
+    EXPECT_EQ(QUdpSocket::staticMetaObject.superClass(), &QAbstractSocket::staticMetaObject);
+    EXPECT_EQ(methodsOf(&QUdpSocket::staticMetaObject),
+              concat(expectedFor(list(qtAbstractSocketMethods)), kQtPskExtensions));
+    EXPECT_EQ(QUdpSocket::staticMetaObject.methodOffset(),
+              QAbstractSocket::staticMetaObject.methodCount());
+    expectOnlyObjectName(&QUdpSocket::staticMetaObject);
 }
 
 TEST(MetaObjectParity, QSslSocketHasQtsMethods)

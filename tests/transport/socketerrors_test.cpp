@@ -63,3 +63,29 @@ TEST(SocketErrors, UnknownValuesCarryTheSystemMessage)
     EXPECT_EQ(map(ENOTSOCK, SocketCall::Connect).text, system);
     EXPECT_EQ(hostNotFoundErrorString(), QStringLiteral("Host not found"));
 }
+
+TEST(SocketErrors, DatagramCallsReportWhatQtsEngineReports)
+{
+    EXPECT_EQ(map(EMSGSIZE, SocketCall::DatagramSend).code, QAbstractSocket::DatagramTooLargeError);
+    EXPECT_EQ(map(EMSGSIZE, SocketCall::DatagramSend).text,
+              QStringLiteral("Datagram was too large to send"));
+    EXPECT_EQ(map(EMSGSIZE, SocketCall::DatagramWrite).code, QAbstractSocket::DatagramTooLargeError);
+    EXPECT_EQ(map(EAGAIN, SocketCall::DatagramSend).code, QAbstractSocket::TemporaryError);
+    EXPECT_EQ(map(EAGAIN, SocketCall::DatagramSend).text, QStringLiteral("Unable to send a datagram"));
+    EXPECT_EQ(map(EHOSTUNREACH, SocketCall::DatagramSend).code, QAbstractSocket::NetworkError);
+    EXPECT_EQ(map(EHOSTUNREACH, SocketCall::DatagramSend).text,
+              QStringLiteral("Unable to send a datagram"));
+    EXPECT_EQ(map(ECONNRESET, SocketCall::DatagramSend).code, QAbstractSocket::RemoteHostClosedError);
+    EXPECT_EQ(map(ECONNREFUSED, SocketCall::DatagramReceive).code,
+              QAbstractSocket::ConnectionRefusedError);
+    EXPECT_EQ(map(EAGAIN, SocketCall::DatagramReceive).code, QAbstractSocket::TemporaryError);
+    EXPECT_EQ(map(EAGAIN, SocketCall::DatagramReceive).text, QStringLiteral("Temporary error"));
+    EXPECT_EQ(map(EIO, SocketCall::DatagramReceive).text, QStringLiteral("Unable to receive a message"));
+    // write() of a connected socket: an errno Qt's engine leaves unreported.
+    EXPECT_EQ(map(ECONNREFUSED, SocketCall::DatagramWrite).code, QAbstractSocket::UnknownSocketError);
+    EXPECT_TRUE(map(ECONNREFUSED, SocketCall::DatagramWrite).text.isEmpty());
+    EXPECT_EQ(map(EPIPE, SocketCall::DatagramWrite).code, QAbstractSocket::RemoteHostClosedError);
+    // read() of a connected socket: a NetworkError with the system's text.
+    EXPECT_EQ(map(ECONNREFUSED, SocketCall::DatagramRead).code, QAbstractSocket::NetworkError);
+    EXPECT_EQ(map(ECONNREFUSED, SocketCall::DatagramRead).text, errnoString(ECONNREFUSED));
+}

@@ -39,6 +39,14 @@ TEST(SocketOptions, TheTableNamesTheKernelOptions)
     EXPECT_TRUE(n.readOnly);
     EXPECT_FALSE(socketOptionName(QAbstractSocket::MulticastTtlOption, AF_INET, &n));
     EXPECT_FALSE(socketOptionName(QAbstractSocket::MulticastLoopbackOption, AF_INET, &n));
+    // The multicast options are a UDP socket's.
+    ASSERT_TRUE(socketOptionName(QAbstractSocket::MulticastTtlOption, AF_INET, &n, true));
+    EXPECT_EQ(n.name, IP_MULTICAST_TTL);
+    ASSERT_TRUE(socketOptionName(QAbstractSocket::MulticastTtlOption, AF_INET6, &n, true));
+    EXPECT_EQ(n.name, IPV6_MULTICAST_HOPS);
+    ASSERT_TRUE(socketOptionName(QAbstractSocket::MulticastLoopbackOption, AF_INET6, &n, true));
+    EXPECT_EQ(n.name, IPV6_MULTICAST_LOOP);
+    EXPECT_TRUE(n.isFlag);
 }
 
 TEST(SocketOptions, SetAndReadOnAnOpenTransport)
