@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -66,6 +67,31 @@ struct Options
     int timeoutSeconds = 300;
 };
 
+// The numeric options and the fields they set.
+template <typename T>
+struct NumericOption
+{
+    const char *name;
+    T Options::*field;
+};
+inline constexpr NumericOption<int> kIntOptions[] = {{"--port", &Options::port},
+                                                     {"--timeout", &Options::timeoutSeconds}};
+inline constexpr NumericOption<long> kLongOptions[] = {{"--handshakes", &Options::handshakes},
+                                                       {"--send", &Options::sendMiB},
+                                                       {"--recv", &Options::recvMiB},
+                                                       {"--idle", &Options::idle}};
+
+// The field the option \a name of \a table sets, or nullptr.
+template <typename T, std::size_t N>
+T Options::*fieldOf(const NumericOption<T> (&table)[N], const std::string &name)
+{
+    for (const NumericOption<T> &option : table) {
+        if (name == option.name)
+            return option.field;
+    }
+    return nullptr;
+}
+
 inline bool parseOptions(int argc, char **argv, Options *options)
 {
     if (argc < 2)
@@ -74,22 +100,15 @@ inline bool parseOptions(int argc, char **argv, Options *options)
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string name = argv[i];
         const char *value = argv[i + 1];
-        if (name == "--suite")
+        if (name == "--suite") {
             options->suite = suiteFor(value);
-        else if (name == "--port")
-            options->port = std::atoi(value);
-        else if (name == "--handshakes")
-            options->handshakes = std::atol(value);
-        else if (name == "--send")
-            options->sendMiB = std::atol(value);
-        else if (name == "--recv")
-            options->recvMiB = std::atol(value);
-        else if (name == "--idle")
-            options->idle = std::atol(value);
-        else if (name == "--timeout")
-            options->timeoutSeconds = std::atoi(value);
-        else
+        } else if (int Options::*intField = fieldOf(kIntOptions, name)) {
+            options->*intField = std::atoi(value);
+        } else if (long Options::*longField = fieldOf(kLongOptions, name)) {
+            options->*longField = std::atol(value);
+        } else {
             return false;
+        }
     }
     if ((argc - 2) % 2 != 0 || !options->suite)
         return false;
@@ -107,6 +126,15 @@ inline void printUsage(const char *program)
                  "       %s client --suite A|B|C --port P (--handshakes N | --send MiB | "
                  "--recv MiB | --idle N) [--timeout S]\n",
                  program, program);
+}
+
+// parseOptions(), printing the usage when the command line is wrong.
+inline bool optionsFromCommandLine(int argc, char **argv, Options *options)
+{
+    if (parseOptions(argc, argv, options))
+        return true;
+    printUsage(argv[0]);
+    return false;
 }
 
 inline void encodeHeader(unsigned char *header, char what, std::uint64_t size)

@@ -29,6 +29,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/loopbackconnect.h"
+
 namespace {
 
 struct Options
@@ -53,24 +55,6 @@ bool parse(int argc, char **argv, Options *options)
             return false;
     }
     return argc % 2 == 1;
-}
-
-int connectTo(quint16 port)
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    sockaddr_in address = {};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
 }
 
 bool echoOnce(int fd)
@@ -138,7 +122,7 @@ int main(int argc, char **argv)
     std::vector<int> clients;
     clients.reserve(std::size_t(options.connections));
     for (int i = 0; i < options.connections; ++i) {
-        const int fd = connectTo(port);
+        const int fd = QtPskTest::connectToLoopback(port);
         if (fd < 0) {
             std::fprintf(stderr, "connect %d failed: %s\n", i, std::strerror(errno));
             return 1;

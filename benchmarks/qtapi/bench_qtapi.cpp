@@ -335,10 +335,8 @@ private:
 int main(int argc, char **argv)
 {
     Options options;
-    if (!parseOptions(argc, argv, &options)) {
-        printUsage(argv[0]);
+    if (!optionsFromCommandLine(argc, argv, &options))
         return 2;
-    }
     // Suite C: Qt (and QtPsk in its Qt-compatible mode) offers a TLS 1.3 PSK only with this.
     if (options.suite->tls13)
         qputenv("QT_USE_TLS_1_3_PSK", "1");

@@ -61,11 +61,14 @@ bool readAll(SSL *ssl, unsigned char *buffer, std::size_t size)
     return true;
 }
 
-bool discard(SSL *ssl, std::uint64_t size)
+// Moves \a size bytes in chunks of at most kChunk: reads and drops them, or (\a send) writes
+// that many 'x' bytes.
+bool moveBytes(SSL *ssl, std::uint64_t size, bool send)
 {
-    std::vector<unsigned char> buffer(kChunk);
+    std::vector<unsigned char> buffer(kChunk, 'x');
     while (size > 0) {
-        const int n = SSL_read(ssl, buffer.data(), int(std::min<std::uint64_t>(size, kChunk)));
+        const int chunk = int(std::min<std::uint64_t>(size, kChunk));
+        const int n = send ? SSL_write(ssl, buffer.data(), chunk) : SSL_read(ssl, buffer.data(), chunk);
         if (n <= 0)
             return false;
         size -= std::uint64_t(n);
@@ -73,16 +76,14 @@ bool discard(SSL *ssl, std::uint64_t size)
     return true;
 }
 
+bool discard(SSL *ssl, std::uint64_t size)
+{
+    return moveBytes(ssl, size, false);
+}
+
 bool sendBytes(SSL *ssl, std::uint64_t size)
 {
-    std::vector<unsigned char> buffer(kChunk, 'x');
-    while (size > 0) {
-        const int n = SSL_write(ssl, buffer.data(), int(std::min<std::uint64_t>(size, kChunk)));
-        if (n <= 0)
-            return false;
-        size -= std::uint64_t(n);
-    }
-    return true;
+    return moveBytes(ssl, size, true);
 }
 
 int listenOn(int port)
@@ -246,10 +247,8 @@ int runClient(const Options &options)
 int main(int argc, char **argv)
 {
     Options options;
-    if (!parseOptions(argc, argv, &options)) {
-        printUsage(argv[0]);
+    if (!optionsFromCommandLine(argc, argv, &options))
         return 2;
-    }
     signal(SIGPIPE, SIG_IGN);
     alarm(unsigned(options.timeoutSeconds)); // every run is bounded
     raiseDescriptorLimit();

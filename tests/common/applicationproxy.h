@@ -17,8 +17,7 @@ class ApplicationProxy
 public:
     explicit ApplicationProxy(const QNetworkProxy &proxy) { QNetworkProxy::setApplicationProxy(proxy); }
     ~ApplicationProxy() { QNetworkProxy::setApplicationProxy(QNetworkProxy(QNetworkProxy::NoProxy)); }
-    ApplicationProxy(const ApplicationProxy &) = delete;
-    ApplicationProxy &operator=(const ApplicationProxy &) = delete;
+    Q_DISABLE_COPY(ApplicationProxy)
 };
 
 } // namespace QtPskTest

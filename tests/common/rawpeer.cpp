@@ -1,6 +1,8 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
 #include "common/rawpeer.h"
 
+#include "common/loopbackconnect.h"
+
 #include <QtCore/qdeadlinetimer.h>
 
 #include <arpa/inet.h>
@@ -79,20 +81,7 @@ RawListener::~RawListener()
 
 int connectLoopback(quint16 port)
 {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port);
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
+    return connectToLoopback(port);
 }
 
 int acceptWithin(int listener, int timeoutMs)

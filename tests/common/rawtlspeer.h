@@ -58,6 +58,15 @@ inline std::string takeErrors()
     return text;
 }
 
+// Reads what the peer sends until it closes (its close_notify or FIN), for TLS 1.3 tickets too.
+inline void readUntilClosed(SSL *ssl, Connection &connection)
+{
+    char buffer[256];
+    int n;
+    while ((n = SSL_read(ssl, buffer, sizeof buffer)) > 0)
+        connection.received.append(buffer, size_t(n));
+}
+
 inline bool hasExtension(const Connection &connection, int type)
 {
     for (const int ext : connection.clientHelloExtensions) {
@@ -75,6 +84,16 @@ struct PskState
     std::string hint = "QtTestServerHint";
     Connection *current = nullptr;
 };
+
+// Ends a connection of the peer's thread: close_notify, the SSL object and the socket go, and the
+// callbacks no longer record into the connection.
+inline void endConnection(SSL *ssl, int fd, PskState *state)
+{
+    SSL_shutdown(ssl);
+    SSL_free(ssl);
+    ::close(fd);
+    state->current = nullptr;
+}
 
 inline int pskStateIndex()
 {
@@ -154,6 +173,17 @@ inline SSL_CTX *newContext(bool server, PskState *state)
     return ctx;
 }
 
+// A client context for \a state that keeps its sessions for the caller (a client-side cache
+// without OpenSSL's internal store): TLS 1.2 ciphers \a ciphers, TLS 1.3 TLS_AES_128_GCM_SHA256.
+inline SSL_CTX *newSessionKeepingClientContext(PskState *state, const char *ciphers)
+{
+    SSL_CTX *ctx = newContext(false, state);
+    SSL_CTX_set_cipher_list(ctx, ciphers);
+    SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256");
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+    return ctx;
+}
+
 // Waits until \a fd is readable (true) or \a timeoutMs passed (false).
 inline bool waitReadable(int fd, int timeoutMs)
 {
@@ -225,10 +255,7 @@ public:
                 } else {
                     result.error = takeErrors();
                 }
-                SSL_shutdown(ssl);
-                SSL_free(ssl);
-                ::close(fd);
-                state->current = nullptr;
+                endConnection(ssl, fd, state);
                 ++m_done;
             }
         });
@@ -312,10 +339,7 @@ public:
             } else {
                 m_result.error = takeErrors();
             }
-            SSL_shutdown(ssl);
-            SSL_free(ssl);
-            ::close(fd);
-            state->current = nullptr;
+            endConnection(ssl, fd, state);
             m_finished = true;
         });
     }

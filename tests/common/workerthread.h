@@ -19,8 +19,7 @@ public:
         object->moveToThread(&m_thread);
     }
     ~WorkerThread() { stop(); }
-    WorkerThread(const WorkerThread &) = delete;
-    WorkerThread &operator=(const WorkerThread &) = delete;
+    Q_DISABLE_COPY(WorkerThread)
 
     void stop()
     {

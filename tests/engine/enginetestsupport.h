@@ -92,8 +92,7 @@ public:
         else
             qunsetenv(kName);
     }
-    Tls13PskVariable(const Tls13PskVariable &) = delete;
-    Tls13PskVariable &operator=(const Tls13PskVariable &) = delete;
+    Q_DISABLE_COPY(Tls13PskVariable)
 
 private:
     static constexpr const char *kName = "QT_USE_TLS_1_3_PSK";

@@ -11,6 +11,7 @@
 #include <QtCore/qtimer.h>
 
 #include <cstdio>
+#include <string>
 
 #include "faultsupport.h"
 
@@ -27,6 +28,26 @@ void print(const char *key, const QString &value)
 void print(const char *key, qint64 value)
 {
     print(key, QString::number(value));
+}
+
+// A client connecting to \a address, which never answers, waits 500 ms with \a wait (named
+// \a name): prints its result, how long it took, the client's error and state and its signals,
+// each as "<name>.<what>=...".
+void printBlockingWait(const char *name, const QString &address, bool (QSslSocket::*wait)(int))
+{
+    auto client = goodClient();
+    SignalLog log(client.get());
+    client->connectToHostEncrypted(address, 443);
+    QElapsedTimer timer;
+    timer.start();
+    const bool result = (client.get()->*wait)(500);
+    const auto key = [name](const char *what) { return std::string(name) + '.' + what; };
+    print(key("result").c_str(), result);
+    print(key("elapsedMs").c_str(), timer.elapsed());
+    print(key("error").c_str(), client->error());
+    print(key("errorString").c_str(), client->errorString());
+    print(key("state").c_str(), client->state());
+    print(key("events").c_str(), log.events.join(QLatin1Char(' ')));
 }
 
 bool ip(const QStringList &arguments)
@@ -69,34 +90,9 @@ int main(int argc, char **argv)
         return 2;
     const QString unanswered = QStringLiteral("10.213.0.2");
 
-    { // waitForConnected() times out; the attempt is given up.
-        auto client = goodClient();
-        SignalLog log(client.get());
-        client->connectToHostEncrypted(unanswered, 443);
-        QElapsedTimer timer;
-        timer.start();
-        const bool connected = client->waitForConnected(500);
-        print("waitForConnected.result", connected);
-        print("waitForConnected.elapsedMs", timer.elapsed());
-        print("waitForConnected.error", client->error());
-        print("waitForConnected.errorString", client->errorString());
-        print("waitForConnected.state", client->state());
-        print("waitForConnected.events", log.events.join(QLatin1Char(' ')));
-    }
-    { // waitForEncrypted() likewise.
-        auto client = goodClient();
-        SignalLog log(client.get());
-        client->connectToHostEncrypted(unanswered, 443);
-        QElapsedTimer timer;
-        timer.start();
-        const bool encrypted = client->waitForEncrypted(500);
-        print("waitForEncrypted.result", encrypted);
-        print("waitForEncrypted.elapsedMs", timer.elapsed());
-        print("waitForEncrypted.error", client->error());
-        print("waitForEncrypted.errorString", client->errorString());
-        print("waitForEncrypted.state", client->state());
-        print("waitForEncrypted.events", log.events.join(QLatin1Char(' ')));
-    }
+    // waitForConnected() times out; the attempt is given up. waitForEncrypted() likewise.
+    printBlockingWait("waitForConnected", unanswered, &QSslSocket::waitForConnected);
+    printBlockingWait("waitForEncrypted", unanswered, &QSslSocket::waitForEncrypted);
     { // The signal style: the caller gives up after 300 ms with abort().
         auto client = goodClient();
         SignalLog log(client.get());

@@ -81,6 +81,19 @@ void settle()
     QtPskPrivate::TlsContext::releaseUnused();
 }
 
+// The heap in use and the resident set, in bytes, once settled.
+struct Memory
+{
+    qint64 heap;
+    qint64 rss;
+};
+
+Memory settledMemory()
+{
+    settle();
+    return {heapInUse(), residentBytes()};
+}
+
 // A PSK server that deletes every connection once it is closed.
 class ScaleServer
 {
@@ -160,28 +173,24 @@ TEST(FaultsScale, SequentialHandshakesLeaveMemoryFlat)
 
     RunCounts run = runSequential(server, warmUp);
     ASSERT_EQ(run.failed, 0);
-    settle();
-    const qint64 heapBefore = heapInUse();
-    const qint64 rssBefore = residentBytes();
+    const Memory before = settledMemory();
 
     const RunCounts rest = runSequential(server, total - warmUp);
     run.encrypted += rest.encrypted;
     run.failed += rest.failed;
     const qint64 heapAtEnd = heapInUse(); // the server's context (and its session cache) still in use
     server.server.close();
-    settle();
-    const qint64 heapAfter = heapInUse();
-    const qint64 rssAfter = residentBytes();
+    const Memory after = settledMemory();
     const qint64 elapsed = timer.elapsed();
 
-    std::cout << total << " sequential handshakes in " << elapsed << " ms; heap " << heapBefore
-              << " -> " << heapAtEnd << " (before release) -> " << heapAfter << " bytes; RSS "
-              << rssBefore << " -> " << rssAfter << " bytes" << std::endl;
+    std::cout << total << " sequential handshakes in " << elapsed << " ms; heap " << before.heap
+              << " -> " << heapAtEnd << " (before release) -> " << after.heap << " bytes; RSS "
+              << before.rss << " -> " << after.rss << " bytes" << std::endl;
     ::testing::Test::RecordProperty("Handshakes", total);
     ::testing::Test::RecordProperty("ElapsedMs", int(elapsed));
-    ::testing::Test::RecordProperty("HeapGrowthBytes", int(heapAfter - heapBefore));
-    ::testing::Test::RecordProperty("HeapGrowthBeforeReleaseBytes", int(heapAtEnd - heapBefore));
-    ::testing::Test::RecordProperty("RssGrowthBytes", int(rssAfter - rssBefore));
+    ::testing::Test::RecordProperty("HeapGrowthBytes", int(after.heap - before.heap));
+    ::testing::Test::RecordProperty("HeapGrowthBeforeReleaseBytes", int(heapAtEnd - before.heap));
+    ::testing::Test::RecordProperty("RssGrowthBytes", int(after.rss - before.rss));
 
     EXPECT_EQ(run.failed, 0);
     EXPECT_EQ(run.encrypted, total);
@@ -190,8 +199,8 @@ TEST(FaultsScale, SequentialHandshakesLeaveMemoryFlat)
     // 1 MiB over ~9800 handshakes: a leak of 107 bytes or more per connection fails. Checked
     // twice: while the server's context (with its session cache) is still alive, as in a
     // long-running server, and after the unused contexts were released.
-    EXPECT_LT(heapAtEnd - heapBefore, 1 << 20);
-    EXPECT_LT(heapAfter - heapBefore, 1 << 20);
+    EXPECT_LT(heapAtEnd - before.heap, 1 << 20);
+    EXPECT_LT(after.heap - before.heap, 1 << 20);
 }
 
 TEST(FaultsScale, ConcurrentHandshakesLeaveMemoryFlat)
@@ -202,9 +211,7 @@ TEST(FaultsScale, ConcurrentHandshakesLeaveMemoryFlat)
     ScaleServer server;
     ASSERT_TRUE(server.listening);
     ASSERT_EQ(runSequential(server, 200).failed, 0); // warm-up
-    settle();
-    const qint64 heapBefore = heapInUse();
-    const qint64 rssBefore = residentBytes();
+    const Memory before = settledMemory();
     QElapsedTimer timer;
     timer.start();
 
@@ -231,19 +238,17 @@ TEST(FaultsScale, ConcurrentHandshakesLeaveMemoryFlat)
     EXPECT_TRUE(QtPskTest::waitUntil([&] { return server.open == 0; }, 30000)) << server.open;
     clients.clear();
     server.server.close();
-    settle();
-    const qint64 heapAfter = heapInUse();
-    const qint64 rssAfter = residentBytes();
+    const Memory after = settledMemory();
     const qint64 elapsed = timer.elapsed();
 
-    std::cout << count << " concurrent handshakes in " << elapsed << " ms; heap " << heapBefore
-              << " -> " << heapOpen << " (all open) -> " << heapAfter << " bytes; RSS " << rssBefore
-              << " -> " << rssAfter << " bytes" << std::endl;
+    std::cout << count << " concurrent handshakes in " << elapsed << " ms; heap " << before.heap
+              << " -> " << heapOpen << " (all open) -> " << after.heap << " bytes; RSS " << before.rss
+              << " -> " << after.rss << " bytes" << std::endl;
     ::testing::Test::RecordProperty("Connections", count);
     ::testing::Test::RecordProperty("ElapsedMs", int(elapsed));
-    ::testing::Test::RecordProperty("HeapOpenBytes", int(heapOpen - heapBefore));
-    ::testing::Test::RecordProperty("HeapGrowthBytes", int(heapAfter - heapBefore));
-    ::testing::Test::RecordProperty("RssGrowthBytes", int(rssAfter - rssBefore));
+    ::testing::Test::RecordProperty("HeapOpenBytes", int(heapOpen - before.heap));
+    ::testing::Test::RecordProperty("HeapGrowthBytes", int(after.heap - before.heap));
+    ::testing::Test::RecordProperty("RssGrowthBytes", int(after.rss - before.rss));
 
     EXPECT_EQ(failed, 0);
     EXPECT_EQ(encrypted, count);
@@ -252,5 +257,5 @@ TEST(FaultsScale, ConcurrentHandshakesLeaveMemoryFlat)
     // 1 MiB over 1000 connections: a leak of 1 KiB or more per connection fails. (Measured: the
     // first run in a process keeps ~290 KB, the capacity Qt's and QtPsk's containers grew to for
     // 1000 open sockets; each further run in the same process adds less than 30 KB.)
-    EXPECT_LT(heapAfter - heapBefore, 1 << 20);
+    EXPECT_LT(after.heap - before.heap, 1 << 20);
 }

@@ -18,6 +18,7 @@
 #include <ostream>
 
 #include "common/pskconfiguration.h"
+#include "common/pskserverslot.h"
 #include "common/testsupport.h"
 #include "hostilepeer.h"
 
@@ -68,8 +69,7 @@ public:
         for (const QMetaObject::Connection &connection : m_connections)
             QObject::disconnect(connection);
     }
-    SignalLog(const SignalLog &) = delete;
-    SignalLog &operator=(const SignalLog &) = delete;
+    Q_DISABLE_COPY(SignalLog)
 
     int count(const QString &event) const { return int(events.count(event)); }
     std::string text() const { return events.join(QLatin1Char(' ')).toStdString(); }
@@ -109,12 +109,7 @@ public:
         QSslConfiguration configuration = pskConfiguration(protocol);
         configuration.setPreSharedKeyIdentityHint(goodHint());
         server.setSslConfiguration(configuration);
-        QObject::connect(&server, &QSslServer::preSharedKeyAuthenticationRequired, &server,
-                         [this](QSslSocket *, QSslPreSharedKeyAuthenticator *authenticator) {
-                             ++pskRequests;
-                             if (authenticator->identity() == goodIdentity())
-                                 authenticator->setPreSharedKey(goodKey());
-                         });
+        QtPskTest::answerKnownIdentity(server, &pskRequests, goodIdentity(), goodKey());
         QObject::connect(&server, &QSslServer::errorOccurred, &server,
                          [this](QSslSocket *socket, QAbstractSocket::SocketError error) {
                              errors << QStringLiteral("error:%1").arg(int(error));

@@ -59,8 +59,7 @@ public:
     // and goodHint() on a server.
     explicit TlsPeer(bool server);
     ~TlsPeer();
-    TlsPeer(const TlsPeer &) = delete;
-    TlsPeer &operator=(const TlsPeer &) = delete;
+    Q_DISABLE_COPY(TlsPeer)
 
     // Runs the handshake over \a fd; every outgoing flight is written \a chunk bytes per write()
     // (0: all at once, 1: byte by byte). False on failure or time-out.

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 
 #include <cstring>
+#include <initializer_list>
 #include <ostream>
 #include <type_traits>
 
@@ -192,35 +193,46 @@ TEST(QHostAddress, SpecialAddressesHaveTheirValues)
     EXPECT_TRUE(a.isNull());
 }
 
+namespace {
+
+// a.isEqual(b, mode) for each of \a equalModes and, false, for each of \a unequalModes
+// (isEqual()'s default mode is TolerantConversion).
+void expectIsEqual(const QHostAddress &a, const QHostAddress &b,
+                   std::initializer_list<QHostAddress::ConversionMode> equalModes,
+                   std::initializer_list<QHostAddress::ConversionMode> unequalModes = {})
+{
+    for (const QHostAddress::ConversionMode mode : equalModes)
+        EXPECT_TRUE(a.isEqual(b, mode)) << "mode " << int(mode);
+    for (const QHostAddress::ConversionMode mode : unequalModes)
+        EXPECT_FALSE(a.isEqual(b, mode)) << "mode " << int(mode);
+}
+
+} // namespace
+
 TEST(QHostAddress, OperatorEqualsIsStrictAndIsEqualTolerant)
 {
     const QHostAddress v4 = addr("1.2.3.4");
     const QHostAddress mapped = addr("::ffff:1.2.3.4");
     const QHostAddress compat = addr("::1.2.3.4");
     EXPECT_NE(v4, mapped);
-    EXPECT_TRUE(v4.isEqual(mapped));
-    EXPECT_TRUE(mapped.isEqual(v4));
-    EXPECT_TRUE(v4.isEqual(mapped, QHostAddress::ConvertV4MappedToIPv4));
-    EXPECT_FALSE(v4.isEqual(mapped, QHostAddress::StrictConversion));
-    EXPECT_FALSE(v4.isEqual(mapped, QHostAddress::ConvertV4CompatToIPv4));
-    EXPECT_TRUE(v4.isEqual(compat, QHostAddress::ConvertV4CompatToIPv4));
-    EXPECT_FALSE(v4.isEqual(compat, QHostAddress::ConvertV4MappedToIPv4));
+    expectIsEqual(v4, mapped, {QHostAddress::TolerantConversion, QHostAddress::ConvertV4MappedToIPv4},
+                  {QHostAddress::StrictConversion, QHostAddress::ConvertV4CompatToIPv4});
+    expectIsEqual(mapped, v4, {QHostAddress::TolerantConversion});
+    expectIsEqual(v4, compat, {QHostAddress::ConvertV4CompatToIPv4}, {QHostAddress::ConvertV4MappedToIPv4});
 
     const QHostAddress any(QHostAddress::Any);
     const QHostAddress any4(QHostAddress::AnyIPv4);
     const QHostAddress any6(QHostAddress::AnyIPv6);
     EXPECT_NE(any, any4);
     EXPECT_NE(any4, any6);
-    EXPECT_TRUE(any.isEqual(any4, QHostAddress::ConvertUnspecifiedAddress));
-    EXPECT_TRUE(any6.isEqual(any, QHostAddress::ConvertUnspecifiedAddress));
-    EXPECT_TRUE(any4.isEqual(any6, QHostAddress::ConvertUnspecifiedAddress));
-    EXPECT_FALSE(any4.isEqual(any6, QHostAddress::ConvertV4MappedToIPv4));
+    expectIsEqual(any, any4, {QHostAddress::ConvertUnspecifiedAddress});
+    expectIsEqual(any6, any, {QHostAddress::ConvertUnspecifiedAddress});
+    expectIsEqual(any4, any6, {QHostAddress::ConvertUnspecifiedAddress}, {QHostAddress::ConvertV4MappedToIPv4});
 
     const QHostAddress lo4(QHostAddress::LocalHost);
     const QHostAddress lo6(QHostAddress::LocalHostIPv6);
     EXPECT_NE(lo4, lo6);
-    EXPECT_TRUE(lo4.isEqual(lo6, QHostAddress::ConvertLocalHost));
-    EXPECT_FALSE(lo4.isEqual(lo6, QHostAddress::ConvertV4MappedToIPv4));
+    expectIsEqual(lo4, lo6, {QHostAddress::ConvertLocalHost}, {QHostAddress::ConvertV4MappedToIPv4});
 
     EXPECT_FALSE(QHostAddress().isEqual(any));
     EXPECT_TRUE(QHostAddress().isEqual(QHostAddress()));

@@ -43,8 +43,7 @@ class RawClient
 public:
     RawClient() = default;
     ~RawClient() { close(); }
-    RawClient(const RawClient &) = delete;
-    RawClient &operator=(const RawClient &) = delete;
+    Q_DISABLE_COPY(RawClient)
 
     // Connects to \a address : \a port. Blocking unless \a nonBlocking (then the connect
     // completes in the background; loopback handshakes finish in the kernel's backlog).

@@ -36,8 +36,7 @@ struct Fd
     int fd = -1;
     explicit Fd(int f = -1) : fd(f) {}
     ~Fd() { reset(); }
-    Fd(const Fd &) = delete;
-    Fd &operator=(const Fd &) = delete;
+    Q_DISABLE_COPY(Fd)
     void reset()
     {
         if (fd >= 0)

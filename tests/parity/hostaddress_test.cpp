@@ -177,15 +177,9 @@ const Row rows[] = {
 
 QAbstractSocket::NetworkLayerProtocol qtProtocol(Protocol protocol)
 {
-    switch (protocol) {
-    case IPv4:
+    if (protocol == IPv4)
         return QAbstractSocket::IPv4Protocol;
-    case IPv6:
-        return QAbstractSocket::IPv6Protocol;
-    case Null:
-        break;
-    }
-    return QAbstractSocket::UnknownNetworkLayerProtocol;
+    return protocol == IPv6 ? QAbstractSocket::IPv6Protocol : QAbstractSocket::UnknownNetworkLayerProtocol;
 }
 
 class HostAddressText : public ::testing::TestWithParam<Row>

@@ -87,13 +87,14 @@ TEST(NetworkProxyValue, EnumeratorsHaveQtsValues)
     EXPECT_EQ(int(QNetworkProxy::HttpProxy), 3);
     EXPECT_EQ(int(QNetworkProxy::HttpCachingProxy), 4);
     EXPECT_EQ(int(QNetworkProxy::FtpCachingProxy), 5);
-    EXPECT_EQ(int(QNetworkProxy::TunnelingCapability), 0x01);
-    EXPECT_EQ(int(QNetworkProxy::ListeningCapability), 0x02);
-    EXPECT_EQ(int(QNetworkProxy::UdpTunnelingCapability), 0x04);
-    EXPECT_EQ(int(QNetworkProxy::CachingCapability), 0x08);
-    EXPECT_EQ(int(QNetworkProxy::HostNameLookupCapability), 0x10);
-    EXPECT_EQ(int(QNetworkProxy::SctpTunnelingCapability), 0x20);
-    EXPECT_EQ(int(QNetworkProxy::SctpListeningCapability), 0x40);
+    // The capabilities are the bits 0 (0x01) to 6 (0x40), in this order.
+    const QNetworkProxy::Capability capabilities[] = {
+            QNetworkProxy::TunnelingCapability,      QNetworkProxy::ListeningCapability,
+            QNetworkProxy::UdpTunnelingCapability,   QNetworkProxy::CachingCapability,
+            QNetworkProxy::HostNameLookupCapability, QNetworkProxy::SctpTunnelingCapability,
+            QNetworkProxy::SctpListeningCapability};
+    for (int bit = 0; bit < 7; ++bit)
+        EXPECT_EQ(int(capabilities[bit]), 1 << bit) << "bit " << bit;
 }
 
 TEST(NetworkProxyValue, EachTypeHasQtsDefaultCapabilities)

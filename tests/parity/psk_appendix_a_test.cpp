@@ -36,6 +36,7 @@
 #include <tuple>
 #include <vector>
 
+#include "common/testrows.h"
 #include "common/testsupport.h"
 
 using namespace Parity;
@@ -136,11 +137,7 @@ Expect tls13NoPskNoCertificate()
 std::vector<Row> rows()
 {
     std::vector<Row> rows;
-    auto add = [&rows](const char *name) -> Row & {
-        rows.emplace_back();
-        rows.back().name = name;
-        return rows.back();
-    };
+    auto add = [&rows](const char *name) -> Row & { return QtPskTest::addRow(rows, name); };
 
     // Client: hint "QtTestServerHint", maxima 255/512; server: the hint, "Client_identity", 0/512
     // (the maxima are checked on every emission of every row).

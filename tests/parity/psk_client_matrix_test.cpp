@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "common/testrows.h"
 #include "common/testsupport.h"
 
 using namespace Parity;
@@ -83,30 +84,22 @@ struct ClientRow
 std::vector<ClientRow> clientRows()
 {
     std::vector<ClientRow> rows;
-    auto add = [&rows](const char *name) -> ClientRow & {
-        rows.emplace_back();
-        rows.back().name = name;
-        return rows.back();
-    };
+    auto add = [&rows](const char *name) -> ClientRow & { return QtPskTest::addRow(rows, name); };
 
     add("RightCredentials");
 
-    {   // Qt's PskConnectDoNotHandlePsk: the signal is still emitted, the key stays empty.
-        ClientRow &r = add("NoSlotConnected");
-        r.slot = Slot::None;
+    // A client left without a key: it fails the handshake with handshake_failure.
+    const auto addKeyless = [&add](const char *name, Slot slot) {
+        ClientRow &r = add(name);
+        r.slot = slot;
         r.verifyMode = QSslSocket::AutoVerifyPeer;
         r.outcome = Outcome::HandshakeFailed;
         r.fatalAlertsSent = {QSsl::AlertType::HandshakeFailure};
         r.errorDetail = QStringLiteral("psk identity not found");
-    }
-    {
-        ClientRow &r = add("SlotSetsNothing");
-        r.slot = Slot::SetsNothing;
-        r.verifyMode = QSslSocket::AutoVerifyPeer;
-        r.outcome = Outcome::HandshakeFailed;
-        r.fatalAlertsSent = {QSsl::AlertType::HandshakeFailure};
-        r.errorDetail = QStringLiteral("psk identity not found");
-    }
+    };
+    // Qt's PskConnectDoNotHandlePsk: the signal is still emitted, the key stays empty.
+    addKeyless("NoSlotConnected", Slot::None);
+    addKeyless("SlotSetsNothing", Slot::SetsNothing);
     {
         ClientRow &r = add("WrongKey");
         r.clientKey = key().left(key().size() - 1);

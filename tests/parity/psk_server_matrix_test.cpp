@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "common/testrows.h"
 #include "common/psktcpserver.h"
 #include "common/testsupport.h"
 
@@ -182,11 +183,7 @@ struct ServerRow
 std::vector<ServerRow> serverRows()
 {
     std::vector<ServerRow> rows;
-    auto add = [&rows](const char *name) -> ServerRow & {
-        rows.emplace_back();
-        rows.back().name = name;
-        return rows.back();
-    };
+    auto add = [&rows](const char *name) -> ServerRow & { return QtPskTest::addRow(rows, name); };
     add("RightKey");
     {
         ServerRow &r = add("EmptyServerKeySendsUnknownPskIdentity");

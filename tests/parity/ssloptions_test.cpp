@@ -6,6 +6,7 @@
 // ground truth, Qt 6.4 + OpenSSL 3.0) and against QtPsk; where QtPsk deliberately differs (it refuses
 // renegotiation) the expectation says so beside Qt's measured behaviour.
 #include "paritysupport.h"
+#include "common/pskserverslot.h"
 #include "common/rawtlspeer.h"
 
 #include <QSslServer>
@@ -45,12 +46,7 @@ struct PskServer
     explicit PskServer(const QSslConfiguration &configuration)
     {
         server.setSslConfiguration(configuration);
-        QObject::connect(&server, &QSslServer::preSharedKeyAuthenticationRequired, &server,
-                         [this](QSslSocket *, QSslPreSharedKeyAuthenticator *authenticator) {
-                             ++asked;
-                             if (authenticator->identity() == identity())
-                                 authenticator->setPreSharedKey(key());
-                         });
+        QtPskTest::answerKnownIdentity(server, &asked, identity(), key());
         QObject::connect(&server, &QTcpServer::pendingConnectionAvailable, &server, [this] {
             while (QTcpSocket *pending = server.nextPendingConnection()) {
                 auto *socket = qobject_cast<QSslSocket *>(pending);
@@ -178,23 +174,13 @@ struct RawClientContext
     explicit RawClientContext(int maxVersion = TLS1_2_VERSION, const char *ciphers = "PSK")
     {
         state.key = rawKey();
-        ctx = RawTls::newContext(false, &state);
+        ctx = RawTls::newSessionKeepingClientContext(&state, ciphers);
         SSL_CTX_set_max_proto_version(ctx, maxVersion);
-        SSL_CTX_set_cipher_list(ctx, ciphers);
-        SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256");
-        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
     }
     ~RawClientContext() { SSL_CTX_free(ctx); }
 };
 
-// Reads what the server sends until it closes (its close_notify or FIN), for TLS 1.3 tickets too.
-void readUntilClosed(SSL *ssl, RawTls::Connection &connection)
-{
-    char buffer[256];
-    int n;
-    while ((n = SSL_read(ssl, buffer, sizeof buffer)) > 0)
-        connection.received.append(buffer, size_t(n));
-}
+using RawTls::readUntilClosed;
 
 // Writes "ping" and reads the echo, so that the server's TLS 1.3 tickets are read too.
 void pingPong(SSL *ssl, RawTls::Connection &connection)

@@ -467,13 +467,9 @@ Expected handshakeFailure(QSsl::AlertType alert, bool sentByServer)
     e.serverErrors = {QAbstractSocket::SslHandshakeFailedError};
     e.clientErrorPrefix = handshakeErrorPrefix;
     e.serverErrorPrefix = handshakeErrorPrefix;
-    if (sentByServer) {
-        e.serverFatalSent = {alert};
-        e.clientFatalReceived = {alert};
-    } else {
-        e.clientFatalSent = {alert};
-        e.serverFatalReceived = {alert};
-    }
+    // One side sends the fatal alert, the other receives it.
+    (sentByServer ? e.serverFatalSent : e.clientFatalSent) = {alert};
+    (sentByServer ? e.clientFatalReceived : e.serverFatalReceived) = {alert};
     return e;
 }
 

@@ -147,6 +147,29 @@ bool clientStaysPlain(Scenario s)
     return s == Scenario::HandshakeTimeout || s == Scenario::Garbage;
 }
 
+// The scenario whose connections succeed on the same kind of server as \a scenario's (itself
+// where its connections succeed): what shows that the server still serves afterwards.
+Scenario goodScenarioOfTheSameKind(Scenario scenario)
+{
+    switch (scenario) {
+    case Scenario::WrongKeyTls12:
+    case Scenario::NoKeyTls12:
+    case Scenario::HandshakeTimeout:
+    case Scenario::Garbage:
+    case Scenario::ServerResets:
+    case Scenario::ClientResets:
+    case Scenario::AcceptFailure:
+        return Scenario::GoodTls12;
+    case Scenario::WrongKeyTls13:
+        return Scenario::GoodTls13;
+    case Scenario::PlainServerResets:
+    case Scenario::PlainAcceptFailure:
+        return Scenario::PlainGood;
+    default:
+        return scenario;
+    }
+}
+
 bool serverResets(Scenario s)
 {
     return s == Scenario::ServerResets || s == Scenario::PlainServerResets;
@@ -409,8 +432,7 @@ class ServerThread : public QThread
 {
 public:
     explicit ServerThread(Scenario scenario) : m_scenario(scenario) { }
-    ServerThread(const ServerThread &) = delete;
-    ServerThread &operator=(const ServerThread &) = delete;
+    Q_DISABLE_COPY(ServerThread)
     ~ServerThread() override
     {
         if (isRunning()) // a test that failed before its teardown
@@ -901,27 +923,7 @@ private:
         // change it goes through Qt's posted events, whose hand-over ThreadSanitizer cannot see.
         if (m_scenario == Scenario::HandshakeTimeout && m_server)
             m_server->restoreHandshakeTimeout();
-        Scenario checkerScenario = m_scenario;
-        switch (m_scenario) {
-        case Scenario::WrongKeyTls12:
-        case Scenario::NoKeyTls12:
-        case Scenario::HandshakeTimeout:
-        case Scenario::Garbage:
-        case Scenario::ServerResets:
-        case Scenario::ClientResets:
-        case Scenario::AcceptFailure:
-            checkerScenario = Scenario::GoodTls12;
-            break;
-        case Scenario::WrongKeyTls13:
-            checkerScenario = Scenario::GoodTls13;
-            break;
-        case Scenario::PlainServerResets:
-        case Scenario::PlainAcceptFailure:
-            checkerScenario = Scenario::PlainGood;
-            break;
-        default:
-            break;
-        }
+        const Scenario checkerScenario = goodScenarioOfTheSameKind(m_scenario);
         std::shared_ptr<QByteArray> checkerBuffer;
         if (checkerScenario == Scenario::VerifyPeer || serverResets(m_scenario)) {
             // Its server refuses (or resets) every connection: it must still take new ones.

@@ -129,6 +129,13 @@ struct Server
     }
 
     bool listen() { return server.listen(QHostAddress::LocalHost, 0); }
+    // listen() with both time-outs set first.
+    bool listen(int clientHelloTimeoutMs, int handshakeTimeoutMs)
+    {
+        server.setClientHelloTimeout(clientHelloTimeoutMs);
+        server.setHandshakeTimeout(handshakeTimeoutMs);
+        return listen();
+    }
 
     // The sockets the server holds in their handshake (its children not yet handed out).
     int inHandshake() const
@@ -214,8 +221,7 @@ public:
         if (ok)
             ::setrlimit(RLIMIT_NOFILE, &saved);
     }
-    DescriptorLimit(const DescriptorLimit &) = delete;
-    DescriptorLimit &operator=(const DescriptorLimit &) = delete;
+    Q_DISABLE_COPY(DescriptorLimit)
     bool ok = false;
 
 private:
@@ -244,9 +250,7 @@ TEST(QSslServerFlood, DefaultsAndInvalidValues)
 TEST(QSslServerFlood, ASilentConnectionIsDroppedAfterTheClientHelloTimeout)
 {
     Server s;
-    s.server.setClientHelloTimeout(200);
-    s.server.setHandshakeTimeout(120000); // only the ClientHello time-out can fire in this test
-    ASSERT_TRUE(s.listen());
+    ASSERT_TRUE(s.listen(200, 120000)); // only the ClientHello time-out can fire in this test
     RawConnection silent(s.server.serverPort());
     ASSERT_TRUE(silent.isOpen());
     ASSERT_TRUE(waitUntil([&] { return s.silentTimeouts == 1; }, WaitMs));
@@ -258,9 +262,7 @@ TEST(QSslServerFlood, ASilentConnectionIsDroppedAfterTheClientHelloTimeout)
 TEST(QSslServerFlood, TheFirstByteStartsTheHandshakeTimeout)
 {
     Server s;
-    s.server.setClientHelloTimeout(100);
-    s.server.setHandshakeTimeout(400);
-    ASSERT_TRUE(s.listen());
+    ASSERT_TRUE(s.listen(100, 400));
     RawConnection stalled(s.server.serverPort());
     ASSERT_TRUE(stalled.isOpen());
     ASSERT_TRUE(stalled.send(0x16)); // the first byte of a handshake record, then nothing
@@ -273,9 +275,7 @@ TEST(QSslServerFlood, TheFirstByteStartsTheHandshakeTimeout)
 TEST(QSslServerFlood, ZeroClientHelloTimeoutLeavesTheHandshakeTimeoutAlone)
 {
     Server s;
-    s.server.setClientHelloTimeout(0);
-    s.server.setHandshakeTimeout(300);
-    ASSERT_TRUE(s.listen());
+    ASSERT_TRUE(s.listen(0, 300));
     RawConnection silent(s.server.serverPort());
     ASSERT_TRUE(silent.isOpen());
     ASSERT_TRUE(waitUntil([&] { return !s.timeoutTexts.isEmpty(); }, WaitMs));
@@ -287,9 +287,7 @@ TEST(QSslServerFlood, TheOldestSilentConnectionMakesRoomForANewOne)
 {
     Server s;
     s.server.setMaxHandshakesPerAddress(3);
-    s.server.setClientHelloTimeout(120000);
-    s.server.setHandshakeTimeout(120000);
-    ASSERT_TRUE(s.listen());
+    ASSERT_TRUE(s.listen(120000, 120000));
     const quint16 port = s.server.serverPort();
     RawConnection first(port);
     ASSERT_TRUE(waitUntil([&] { return s.inHandshake() == 1; }, WaitMs));

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "common/testrows.h"
 #include "common/psktcpserver.h"
 #include "common/testsupport.h"
 
@@ -70,11 +71,7 @@ struct Scenario
 std::vector<Scenario> scenarios()
 {
     std::vector<Scenario> list;
-    auto add = [&list](const char *name) -> Scenario & {
-        list.emplace_back();
-        list.back().name = name;
-        return list.back();
-    };
+    auto add = [&list](const char *name) -> Scenario & { return QtPskTest::addRow(list, name); };
     const auto tls12 = [](const char *cipher) {
         return QStringList{QStringLiteral("-tls1_2"), QStringLiteral("-cipher"),
                            QString::fromLatin1(cipher)};

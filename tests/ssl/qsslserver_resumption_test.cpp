@@ -75,23 +75,14 @@ struct RawClient
     explicit RawClient(int version)
     {
         state.key = std::string(kKey.constData(), size_t(kKey.size()));
-        ctx = RawTls::newContext(false, &state);
+        ctx = RawTls::newSessionKeepingClientContext(&state, "PSK");
         SSL_CTX_set_min_proto_version(ctx, version);
         SSL_CTX_set_max_proto_version(ctx, version);
-        SSL_CTX_set_cipher_list(ctx, "PSK");
-        SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256");
-        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
     }
     ~RawClient() { SSL_CTX_free(ctx); }
 };
 
-void readUntilClosed(SSL *ssl, RawTls::Connection &connection)
-{
-    char buffer[256];
-    int n;
-    while ((n = SSL_read(ssl, buffer, sizeof buffer)) > 0)
-        connection.received.append(buffer, size_t(n));
-}
+using RawTls::readUntilClosed;
 
 // Runs \a client (offering \a session) against \a server while the event loop serves it.
 void run(RawTls::Client &client, SSL_SESSION *session)

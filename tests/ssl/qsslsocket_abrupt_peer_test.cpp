@@ -11,6 +11,8 @@
 #include <QtCore/qelapsedtimer.h>
 
 #include <atomic>
+#include <string>
+#include <utility>
 
 #include "common/rawpeer.h"
 #include "common/testsupport.h"
@@ -33,8 +35,7 @@ public:
           })
     {
     }
-    AbruptPeer(const AbruptPeer &) = delete;
-    AbruptPeer &operator=(const AbruptPeer &) = delete;
+    Q_DISABLE_COPY(AbruptPeer)
 
     quint16 port() const { return m_server.port(); }
     qsizetype received() const { return m_received; }
@@ -90,14 +91,27 @@ TEST_P(AbruptPeerTest, ClientReportsAClearErrorAtOnce)
     }
 }
 
+namespace {
+
+// The rows, with the names of their tests.
+const std::pair<Ending, const char *> kEndings[] = {
+    {Ending::CloseAfterClientHello, "CloseAfterClientHello"},
+    {Ending::ResetAfterClientHello, "ResetAfterClientHello"},
+    {Ending::CloseAtOnce, "CloseAtOnce"},
+};
+
+std::string endingName(Ending ending)
+{
+    for (const auto &[value, name] : kEndings) {
+        if (value == ending)
+            return name;
+    }
+    return "Unknown";
+}
+
+} // namespace
+
 INSTANTIATE_TEST_SUITE_P(Endings, AbruptPeerTest,
                          ::testing::Values(Ending::CloseAfterClientHello,
                                            Ending::ResetAfterClientHello, Ending::CloseAtOnce),
-                         [](const ::testing::TestParamInfo<Ending> &row) {
-                             switch (row.param) {
-                             case Ending::CloseAfterClientHello: return std::string("CloseAfterClientHello");
-                             case Ending::ResetAfterClientHello: return std::string("ResetAfterClientHello");
-                             case Ending::CloseAtOnce: return std::string("CloseAtOnce");
-                             }
-                             return std::string("Unknown");
-                         });
+                         [](const ::testing::TestParamInfo<Ending> &row) { return endingName(row.param); });
