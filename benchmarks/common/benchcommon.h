@@ -53,7 +53,8 @@ inline const Suite *suiteFor(const char *letter)
 }
 
 // The command line: <role> --suite X [--port P] [--handshakes N | --send MiB | --recv MiB |
-// --idle N] [--timeout seconds]
+// --idle N] [--style direct|app] [--timeout seconds]. The style chooses how the Qt API programs
+// use the socket (see bench_qtapi.cpp); the raw program has one style and accepts either.
 struct Options
 {
     std::string role; // "server" or "client"
@@ -64,6 +65,7 @@ struct Options
     long recvMiB = 0;
     long idle = 0;
     int timeoutSeconds = 300;
+    bool appStyle = false; // --style app
 };
 
 inline bool parseOptions(int argc, char **argv, Options *options)
@@ -88,6 +90,8 @@ inline bool parseOptions(int argc, char **argv, Options *options)
             options->idle = std::atol(value);
         else if (name == "--timeout")
             options->timeoutSeconds = std::atoi(value);
+        else if (name == "--style" && (std::strcmp(value, "app") == 0 || std::strcmp(value, "direct") == 0))
+            options->appStyle = std::strcmp(value, "app") == 0;
         else
             return false;
     }
@@ -103,9 +107,9 @@ inline bool parseOptions(int argc, char **argv, Options *options)
 inline void printUsage(const char *program)
 {
     std::fprintf(stderr,
-                 "usage: %s server --suite A|B|C [--port P] [--idle N] [--timeout S]\n"
+                 "usage: %s server --suite A|B|C [--port P] [--idle N] [--style direct|app] [--timeout S]\n"
                  "       %s client --suite A|B|C --port P (--handshakes N | --send MiB | "
-                 "--recv MiB | --idle N) [--timeout S]\n",
+                 "--recv MiB | --idle N) [--style direct|app] [--timeout S]\n",
                  program, program);
 }
 
