@@ -54,11 +54,13 @@ if [ "$quick" = 1 ]; then
     cg_mib_small=1; cg_mib_large=2; gb_reps=1; gb_time=0.02; profile_handshakes=5
     cg_suites=(A); cg_directions=(send); cg_qt=0
     scale_small=10; scale_large=100; scale_samples=100; scale_seconds=1; scale_reps=1
+    strace_small=5; strace_large=25
 else
     reps=5; handshakes=1000; bulk_mib=256; idle=1000; cg_reps=2; cg_small=10; cg_large=40
     cg_mib_small=2; cg_mib_large=6; gb_reps=5; gb_time=0.5; profile_handshakes=100
     cg_suites=(A B C); cg_directions=(send recv); cg_qt=1
     scale_small=100; scale_large=10000; scale_samples=2000; scale_seconds=8; scale_reps=1
+    strace_small=50; strace_large=250
 fi
 
 stacks=(raw qtpsk)
@@ -258,6 +260,26 @@ else
     log "valgrind not found: no instruction counts"
 fi
 
+# --- 3b. system calls per client connection (strace -c, client only, suite A, direct style): the
+# difference of a run of strace_small and one of strace_large handshakes, so start-up cancels out.
+strace_counts() { # stack handshakes -> "syscall calls" lines
+    start_server "$1" A --style direct
+    strace -f -c -o "$work/strace.out" timeout 300 "$bindir/${program[$1]}" client --suite A --port "$port" \
+        --handshakes "$2" --timeout 280 >/dev/null 2>"$work/strace.err" || log "strace client $1 failed"
+    stop_server
+    awk '$1 ~ /^[0-9.]+$/ && $NF != "total" { print $NF, $4 }' "$work/strace.out"
+}
+: >"$work/syscalls.txt"
+if command -v strace >/dev/null; then
+    for stack in raw qtpsk; do
+        log "strace: $stack client, $strace_small and $strace_large handshakes"
+        strace_counts "$stack" "$strace_small" >"$work/strace.small"
+        strace_counts "$stack" "$strace_large" >"$work/strace.large"
+        awk -v stack="$stack" -v n="$((strace_large - strace_small))" 'FNR == NR { small[$1] = $2; next }
+            { printf "%s\t%s\t%.2f\n", stack, $1, ($2 - small[$1]) / n }' "$work/strace.small" "$work/strace.large" >>"$work/syscalls.txt"
+    done
+fi
+
 # --- 4. Google Benchmark: in-memory engine vs raw BIO pair; the authenticator value class ---
 gbench_csv() { # program -> CSV of the individual repetitions
     "$bindir/$1" --benchmark_repetitions="$gb_reps" --benchmark_min_time="$gb_time" \
@@ -296,6 +318,7 @@ awk -F'\t' -v reps="$reps" -v handshakes="$handshakes" -v bulk="$bulk_mib" -v id
     -v cg_reps="$cg_reps" -v gb_reps="$gb_reps" -v nproc="$(nproc)" -v cpu="$cpu" -v flags="$flags" \
     -v ossl="$openssl_version" -v qt="$qt_version" -v revision="$revision" -v cmd="$command_line" -v quick="$quick" \
     -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
+    -v syscalls="$work/syscalls.txt" -v strace_n="$((strace_large - strace_small))" \
     -v scale_small="$scale_small" -v scale_large="$scale_large" -v scale_reps="$scale_reps" \
     -v profile_n="$profile_handshakes" -v profile_incl="$work/profile_inclusive.txt" -v profile_self="$work/profile_self.txt" -v profile_send="$work/profile_send.txt" '
 function sortn(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
@@ -408,6 +431,13 @@ END {
         printf "| %s | %s | %s | %s |\n", ops[i], cell("auth_ns" SUBSEP "qtpsk" SUBSEP ops[i], 1, 2), cell("auth_ns" SUBSEP "qt" SUBSEP ops[i], 1, 2),
             mratio("auth_ns" SUBSEP "qtpsk" SUBSEP ops[i], "auth_ns" SUBSEP "qt" SUBSEP ops[i])
     print ""
+    print "### System calls per client connection (strace -c, suite A, direct style)"; print ""
+    while ((getline line < syscalls) > 0) { split(line, f, "\t"); calls[f[1], f[2]] = f[3]; names[f[2]] = 1; total[f[1]] += f[3] }
+    print "| system call | raw OpenSSL | QtPsk |"; print "|---|---|---|"
+    for (name in names) if (calls["raw", name] + 0 >= 0.5 || calls["qtpsk", name] + 0 >= 0.5)
+        printf "| %s | %.1f | %.1f |\n", name, calls["raw", name], calls["qtpsk", name]
+    printf "| **all** | %.1f | %.1f |\n", total["raw"], total["qtpsk"]
+    print ""; print "Per connection: (calls in a run of more handshakes − calls in a run of fewer) / " strace_n ", the client process only (calls under 0.5 per connection in both left out). Under the default (GLib) dispatcher of Qt, enabling or disabling a socket notifier writes the wake-up eventfd of GLib (`write`), and each pass of the loop is a `poll`."; print ""
     print "## Targets: met and missed"; print ""
     print "| target | bound | measured | outcome |"; print "|---|---|---|---|"
     for (i = 1; i <= nsummary; i++) { print summary[i]; if (summary[i] ~ /missed/) missed++ }
