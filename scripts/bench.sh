@@ -48,7 +48,7 @@ if [ "$build" = 1 ]; then
     cmake --build --preset benchmark --parallel "$(nproc)"
 fi
 
-# Sizes. Full run: about 25 minutes on 2 cores. Quick: under 2 minutes (callgrind: suite A, no Qt6::Network).
+# Sizes. Full run: about 25 minutes on 2 busy cores (callgrind counts repeat to ±0.1 %: one repetition). Quick: under 2 minutes (callgrind: suite A, no Qt6::Network).
 if [ "$quick" = 1 ]; then
     reps=1; handshakes=20; bulk_mib=4; idle=50; cg_reps=1; cg_small=2; cg_large=4
     cg_mib_small=1; cg_mib_large=2; gb_reps=1; gb_time=0.02; profile_handshakes=5
@@ -56,7 +56,7 @@ if [ "$quick" = 1 ]; then
     scale_small=10; scale_large=100; scale_samples=100; scale_seconds=1; scale_reps=1
     strace_small=5; strace_large=25
 else
-    reps=5; handshakes=1000; bulk_mib=256; idle=1000; cg_reps=2; cg_small=10; cg_large=40
+    reps=3; handshakes=1000; bulk_mib=256; idle=1000; cg_reps=1; cg_small=10; cg_large=40
     cg_mib_small=2; cg_mib_large=6; gb_reps=5; gb_time=0.5; profile_handshakes=100
     cg_suites=(A B C); cg_directions=(send recv); cg_qt=1
     scale_small=100; scale_large=10000; scale_samples=2000; scale_seconds=8; scale_reps=1
