@@ -54,7 +54,8 @@ inline const Suite *suiteFor(const char *letter)
 }
 
 // The command line: <role> --suite X [--port P] [--handshakes N | --send MiB | --recv MiB |
-// --idle N] [--timeout seconds]
+// --idle N] [--style direct|app] [--timeout seconds]. The style chooses how the Qt API programs
+// use the socket (see bench_qtapi.cpp); the raw program has one style and accepts either.
 struct Options
 {
     std::string role; // "server" or "client"
@@ -65,6 +66,7 @@ struct Options
     long recvMiB = 0;
     long idle = 0;
     int timeoutSeconds = 300;
+    bool appStyle = false; // --style app
 };
 
 // The numeric options and the fields they set.
@@ -106,6 +108,9 @@ inline bool parseOptions(int argc, char **argv, Options *options)
             options->*intField = std::atoi(value);
         } else if (long Options::*longField = fieldOf(kLongOptions, name)) {
             options->*longField = std::atol(value);
+        } else if (name == "--style"
+                   && (std::strcmp(value, "app") == 0 || std::strcmp(value, "direct") == 0)) {
+            options->appStyle = std::strcmp(value, "app") == 0;
         } else {
             return false;
         }
@@ -122,9 +127,9 @@ inline bool parseOptions(int argc, char **argv, Options *options)
 inline void printUsage(const char *program)
 {
     std::fprintf(stderr,
-                 "usage: %s server --suite A|B|C [--port P] [--idle N] [--timeout S]\n"
+                 "usage: %s server --suite A|B|C [--port P] [--idle N] [--style direct|app] [--timeout S]\n"
                  "       %s client --suite A|B|C --port P (--handshakes N | --send MiB | "
-                 "--recv MiB | --idle N) [--timeout S]\n",
+                 "--recv MiB | --idle N) [--style direct|app] [--timeout S]\n",
                  program, program);
 }
 

@@ -4,6 +4,13 @@
 // built twice: against QtPsk (qtpsk_bench_qtpsk) and against Qt6::Network (qtpsk_bench_qtnetwork).
 // The two builds never share an executable. One thread, the Qt event loop, asynchronous sockets,
 // as an application would write it. The protocol is in benchcommon.h.
+//
+// Two styles (--style): "direct" reads into a stack buffer with read(char *, qint64) and paces
+// writes on bytesToWrite() alone; "app" is written the way ordinary Qt code is: a parentless
+// QSslSocket per connection (one QSslConfiguration made at start for all), closed with
+// disconnectFromHost() and deleteLater() on disconnected(), readAll() on readyRead(), 64 KiB
+// QByteArray writes paced on bytesToWrite() + encryptedBytesToWrite() and refilled on
+// bytesWritten() and encryptedBytesWritten(). The servers follow the same style as the client.
 
 #include "common/benchcommon.h"
 
@@ -22,6 +29,9 @@
 using namespace QtPskBench;
 
 namespace {
+
+// At most this many bytes wait in a socket (plaintext, plus ciphertext in the app style).
+constexpr qint64 kPending = qint64(4 * kChunk);
 
 QByteArray benchKey()
 {
@@ -43,6 +53,27 @@ QSslConfiguration configurationFor(const Suite &suite)
         configuration.setCiphers({ QSslCipher(QString::fromLatin1(suite.cipher)) });
     }
     return configuration;
+}
+
+// The bytes a socket still holds: plaintext, and in the app style also the ciphertext.
+qint64 pendingBytes(QSslSocket *socket, bool appStyle)
+{
+    return socket->bytesToWrite() + (appStyle ? socket->encryptedBytesToWrite() : 0);
+}
+
+// Writes 64 KiB chunks while fewer than kPending bytes are pending; returns what is left to send.
+std::uint64_t writeChunks(QSslSocket *socket, bool appStyle, std::uint64_t remaining)
+{
+    static const QByteArray chunk(qsizetype(kChunk), 'x');
+    while (remaining > 0 && pendingBytes(socket, appStyle) < kPending) {
+        if (appStyle && remaining >= kChunk) {
+            socket->write(chunk); // the QByteArray overload, as application code calls it
+        } else {
+            socket->write(chunk.constData(), qint64(std::min<std::uint64_t>(remaining, kChunk)));
+        }
+        remaining -= std::min<std::uint64_t>(remaining, kChunk);
+    }
+    return remaining;
 }
 
 void fail(const QString &what)
@@ -105,6 +136,10 @@ private:
                          [this, connection] { readable(*connection); });
         QObject::connect(socket, &QSslSocket::bytesWritten, socket,
                          [this, connection] { writeMore(*connection); });
+        if (m_options.appStyle) {
+            QObject::connect(socket, &QSslSocket::encryptedBytesWritten, socket,
+                             [this, connection] { writeMore(*connection); });
+        }
         // A watchdog against a missed readyRead/bytesWritten (the emission guards of a socket
         // can swallow one): a stall is counted and reported, then the transfer goes on.
         auto *watchdog = new QTimer(socket);
@@ -125,6 +160,15 @@ private:
     void readable(ServerConnection &connection)
     {
         QSslSocket *socket = connection.socket;
+        if (connection.receiving && m_options.appStyle) {
+            const QByteArray data = socket->readAll();
+            connection.remaining -= std::min<std::uint64_t>(connection.remaining, std::uint64_t(data.size()));
+            if (connection.remaining == 0) {
+                connection.receiving = false;
+                socket->write(QByteArrayLiteral("k"));
+            }
+            return;
+        }
         if (connection.receiving) {
             char buffer[kChunk];
             for (;;) {
@@ -158,14 +202,8 @@ private:
 
     void writeMore(ServerConnection &connection)
     {
-        static const QByteArray chunk(qsizetype(kChunk), 'x');
-        QSslSocket *socket = connection.socket;
-        while (connection.sending && connection.remaining > 0
-               && socket->bytesToWrite() < qint64(4 * kChunk)) {
-            const qint64 n = qint64(std::min<std::uint64_t>(connection.remaining, kChunk));
-            socket->write(chunk.constData(), n);
-            connection.remaining -= std::uint64_t(n);
-        }
+        connection.remaining = writeChunks(connection.socket, m_options.appStyle,
+                                           connection.sending ? connection.remaining : 0);
         if (connection.remaining == 0)
             connection.sending = false;
     }
@@ -203,17 +241,29 @@ public:
 private:
     QSslSocket *open()
     {
-        auto *socket = new QSslSocket(&m_owner);
+        // The app style: no parent (deleteLater() on disconnected() frees it). Idle and bulk
+        // sockets have the owner, so that the destructor finds them.
+        const bool app = m_options.appStyle && m_options.handshakes > 0;
+        auto *socket = new QSslSocket(app ? nullptr : &m_owner);
         socket->setSslConfiguration(m_configuration);
         QObject::connect(socket, &QSslSocket::preSharedKeyAuthenticationRequired, socket,
                          [](QSslPreSharedKeyAuthenticator *authenticator) {
                              authenticator->setIdentity(QByteArray(kIdentity));
                              authenticator->setPreSharedKey(benchKey());
                          });
+        // An error after the bulk figure is taken does not change it: Qt6::Network reports
+        // "protocol is shutdown" while closing a TLS 1.3 connection in the app style.
         QObject::connect(socket, &QSslSocket::errorOccurred, socket,
-                         [socket](QAbstractSocket::SocketError error) {
-                             if (error != QAbstractSocket::RemoteHostClosedError)
-                                 fail(QStringLiteral("client: ") + socket->errorString());
+                         [this, socket](QAbstractSocket::SocketError error) {
+                             if (error == QAbstractSocket::RemoteHostClosedError)
+                                 return;
+                             if (m_finished) {
+                                 std::fprintf(stderr, "bench_qtapi: after the figure: %s\n",
+                                              qPrintable(socket->errorString()));
+                                 QCoreApplication::quit();
+                                 return;
+                             }
+                             fail(QStringLiteral("client: ") + socket->errorString());
                          });
         QObject::connect(socket, &QSslSocket::encrypted, socket, [this, socket] {
             if (!m_reported) {
@@ -269,6 +319,10 @@ private:
         if (send) {
             QObject::connect(socket, &QSslSocket::bytesWritten, socket,
                              [this, socket] { writeMore(socket); });
+            if (m_options.appStyle) {
+                QObject::connect(socket, &QSslSocket::encryptedBytesWritten, socket,
+                                 [this, socket] { writeMore(socket); });
+            }
         }
         // The same watchdog as the server's: stalls are counted (stalls=N), then resolved.
         auto *watchdog = new QTimer(socket);
@@ -289,33 +343,40 @@ private:
         QObject::connect(socket, &QSslSocket::readyRead, socket, [this, socket, send] {
             char buffer[kChunk];
             for (;;) {
-                const qint64 n = socket->read(buffer, sizeof buffer);
+                qint64 n = 0;
+                if (m_options.appStyle)
+                    n = socket->readAll().size();
+                else
+                    n = socket->read(buffer, sizeof buffer);
                 if (n <= 0)
                     break;
                 if (!send)
-                    m_remaining -= std::uint64_t(n);
+                    m_remaining -= std::min<std::uint64_t>(m_remaining, std::uint64_t(n));
                 if (send || m_remaining == 0) {
-                    report("mb_per_s", double(m_size) / 1e6 / secondsSince(m_start));
-                    report("stalls", std::to_string(m_stalls));
-                    socket->disconnectFromHost();
-                    QObject::connect(socket, &QSslSocket::disconnected, QCoreApplication::instance(),
-                                     &QCoreApplication::quit);
-                    if (socket->state() == QAbstractSocket::UnconnectedState)
-                        QCoreApplication::quit();
+                    finishBulk(socket);
                     break;
                 }
             }
         });
     }
 
+    void finishBulk(QSslSocket *socket)
+    {
+        m_finished = true;
+        report("mb_per_s", double(m_size) / 1e6 / secondsSince(m_start));
+        report("stalls", std::to_string(m_stalls));
+        socket->disconnectFromHost();
+        QObject::connect(socket, &QSslSocket::disconnected, QCoreApplication::instance(),
+                         &QCoreApplication::quit);
+        if (socket->state() == QAbstractSocket::UnconnectedState)
+            QCoreApplication::quit();
+    }
+
     void writeMore(QSslSocket *socket)
     {
-        static const QByteArray chunk(qsizetype(kChunk), 'x');
-        while (m_remaining > 0 && socket->bytesToWrite() < qint64(4 * kChunk)) {
-            const qint64 n = qint64(std::min<std::uint64_t>(m_remaining, kChunk));
-            socket->write(chunk.constData(), n);
-            m_remaining -= std::uint64_t(n);
-        }
+        if (m_start == std::chrono::steady_clock::time_point())
+            return; // the header goes first (encryptedBytesWritten() comes during the handshake)
+        m_remaining = writeChunks(socket, m_options.appStyle, m_remaining);
     }
 
     const Options m_options;
@@ -327,6 +388,7 @@ private:
     std::uint64_t m_remaining = 0;
     std::uint64_t m_size = 0;
     long m_stalls = 0;
+    bool m_finished = false; // the bulk figure is reported
     QObject m_owner; // parent of every socket
 };
 

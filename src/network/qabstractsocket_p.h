@@ -154,6 +154,10 @@ private:
     bool waitUntilConnected(QDeadlineTimer deadline);
     void onReadable();
     void onWritable();
+    // Runs one notifier activation. What sendEagerly() sent meanwhile is reported at its end,
+    // still from the event loop, instead of on the write notifier's next activation.
+    template <typename Activation>
+    void runActivation(Activation &&activation);
     // The read buffer has room again (the application read, or setReadBufferSize()): reading
     // resumes, and input the layer buffered runs from the event loop (queued, as Qt).
     void readBufferSpaceChanged();
@@ -227,6 +231,8 @@ private:
     ChunkBuffer readBuffer;      // application bytes for read()
     ChunkBuffer writeBuffer;     // wire bytes for the kernel
     qint64 sentNotReported = 0;  // sent by sendEagerly(), not yet reported by bytesWritten
+    bool inActivation = false;   // inside runActivation()
+    bool reportAtActivationEnd = false; // sendEagerly() left the report to runActivation()
     qint64 readBufferMaxSize = 0;
     bool readPaused = false;     // reading stopped because readBuffer is full
     bool bufferedInputQueued = false; // runBufferedInput() is queued on the event loop

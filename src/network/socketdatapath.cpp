@@ -52,7 +52,10 @@ void AbstractSocketPrivate::writeToWire(const QByteArray &data)
     if (data.isEmpty())
         return;
     writeBuffer.append(data);
-    armWriteNotifier();
+    // The stream layer calls sendEagerly() next: inside an activation, it arms the notifier
+    // only if it has to.
+    if (!inActivation)
+        armWriteNotifier();
 }
 
 void AbstractSocketPrivate::armWriteNotifier()
@@ -216,8 +219,11 @@ bool AbstractSocketPrivate::flushTransport(bool *wrote)
 
 void AbstractSocketPrivate::sendEagerly()
 {
-    if (!transport || !transport->isOpen() || !isConnectedState(m_state) || reconnecting)
+    if (!transport || !transport->isOpen() || !isConnectedState(m_state) || reconnecting) {
+        if (inActivation)
+            armWriteNotifier(); // what writeToWire() left to this function
         return;
+    }
     while (!writeBuffer.isEmpty()) {
         qint64 length = 0;
         const char *data = writeBuffer.front(&length);
@@ -227,8 +233,39 @@ void AbstractSocketPrivate::sendEagerly()
         writeBuffer.skip(n);
         sentNotReported += n;
     }
-    // The event loop reports what was sent (bytesWritten) and sends the rest.
+    // The event loop reports what was sent (bytesWritten) and sends the rest: inside a notifier
+    // activation at its end, when everything went; otherwise on the write notifier.
+    if (inActivation && writeBuffer.isEmpty()) {
+        reportAtActivationEnd = true;
+        return;
+    }
     transport->setWriteNotificationEnabled(true);
+}
+
+template <typename Activation>
+void AbstractSocketPrivate::runActivation(Activation &&activation)
+{
+    if (inActivation) { // nested (a slot ran an event loop): the outer one reports
+        activation();
+        return;
+    }
+    QPointer<QAbstractSocket> guard(q);
+    inActivation = true;
+    // Also when a slot throws: the report falls back to the write notifier.
+    auto fallback = qScopeGuard([&] {
+        if (!guard)
+            return;
+        inActivation = false;
+        if (std::exchange(reportAtActivationEnd, false))
+            armWriteNotifier();
+    });
+    activation();
+    fallback.dismiss();
+    if (!guard)
+        return;
+    inActivation = false;
+    if (std::exchange(reportAtActivationEnd, false) && isConnectedState(m_state))
+        flushTransport();
 }
 
 bool AbstractSocketPrivate::waitUntilConnected(QDeadlineTimer deadline)
@@ -296,7 +333,7 @@ void AbstractSocketPrivate::onReadable()
         return;
     }
     if (isConnectedState(m_state) && !reconnecting)
-        m_layer->readable();
+        runActivation([this] { m_layer->readable(); });
 }
 
 void AbstractSocketPrivate::onWritable()
@@ -306,7 +343,7 @@ void AbstractSocketPrivate::onWritable()
         return;
     }
     if (m_state == QAbstractSocket::ConnectingState) {
-        testConnection();
+        runActivation([this] { testConnection(); });
         return;
     }
     if (isConnectedState(m_state))

@@ -77,11 +77,14 @@ public:
     virtual void dropChannelReadyRead() = 0;
 
     // --- bytes to the wire ----------------------------------------------------------------
-    // Queues wire bytes (a QByteArray without a copy) and lets the event loop send them.
+    // Queues wire bytes (a QByteArray without a copy) and lets the event loop send them. The
+    // QByteArray overload must be followed by sendEagerly() (inside a notifier activation the
+    // write notifier is left to it).
     virtual void writeToWire(const char *data, qint64 size) = 0;
     virtual void writeToWire(const QByteArray &data) = 0;
     // Sends what is queued now, without waiting for the next event-loop round; emits nothing
-    // (the next flush() reports it through StreamLayer::wireBytesWritten()).
+    // (the next flush(), or the end of the notifier activation running now, reports it through
+    // StreamLayer::wireBytesWritten()).
     virtual void sendEagerly() = 0;
     // Lets the event loop send what is queued (and report it) once the socket is connected.
     virtual void armWriteNotifier() = 0;
