@@ -155,6 +155,15 @@ private:
         defaultDtlsConfiguration() offers PSK-AES128-CCM8 first. On OpenSSL 3.2 and later, which
         allow CCM8 only at security level 0, an association whose cipher list names a CCM8 PSK
         suite runs at level 0 (that association only; PSK associations have no certificate).
+    \li A pskRequired() slot may answer later (a QtPsk extension):
+        QSslPreSharedKeyAuthenticator::deferAnswer() returns a QSslPreSharedKeyRequest that any
+        thread answers or refuses. Until then the handshake waits: no handshakeTimeout() is
+        emitted, the peer's retransmissions are dropped, a server's association still expires.
+        The answer continues the handshake in this object's thread, over the QUdpSocket last
+        passed to doHandshake() or handleTimeout() (if that socket has gone, the flight is sent
+        on the next time-out); handshakeState() and dtlsError() then say how it went, as after a
+        doHandshake() call (a client sees its handshake complete when it passes the server's
+        last flight to doHandshake(), as always).
     \li A slot that calls abortHandshake() or deletes the QDtls from pskRequired() is safe; an
         exception thrown there leaves doHandshake() after the handshake was failed.
     \li DTLS 1.2 only; no certificates (PSK only), no multicast.

@@ -107,7 +107,8 @@ public:
     /*!
         A QtPsk extension (Qt has no such function): the answer to this request comes later.
         Call it inside the slot connected to \c preSharedKeyAuthenticationRequired() (of
-        QSslSocket or QSslServer), keep the returned request, and return: the handshake waits
+        QSslSocket or QSslServer) or to QDtls::pskRequired(), keep the returned request, and
+        return: the handshake waits
         until QSslPreSharedKeyRequest::answer() or QSslPreSharedKeyRequest::refuse() is called,
         from any thread, and the socket's thread serves its other connections meanwhile. What
         the slot sets on this authenticator is then ignored. Calling it again in the same slot

@@ -43,8 +43,8 @@ class QSslPreSharedKeyAuthenticator;
     both maxima), never a pointer to it: the authenticator dies when the slot returns, the
     request lives as long as any copy of it. Copies share one request; it is answered once.
 
-    The answer is taken in the socket's thread, by a queued call through its event loop, also
-    when answer() is called in that thread: a thread that blocks in
+    The answer is taken in the socket's (or QDtls's) thread, by a queued call through its event
+    loop, also when answer() is called in that thread: a thread that blocks in
     QSslSocket::waitForEncrypted() sees no answer until its event loop runs again. The answer
     is used exactly as a synchronous slot's would be: the identity and the key are cut to the
     maxima, an empty key fails the handshake, the key bytes the library copies are wiped.

@@ -224,8 +224,9 @@ DtlsEngine::Result DtlsEngine::handleTimeout()
     SSL *const s = ssl();
     if (!s || m_tls.isFailed())
         return Result::Failed;
-    if (m_tls.isHandshakeComplete() || m_tls.m_callDepth > 0 || timeUntilRetransmission().count() != 0)
-        return Result::Ok; // nothing is due
+    if (m_tls.isHandshakeComplete() || m_tls.m_callDepth > 0 || m_tls.isPskAnswerPending()
+        || timeUntilRetransmission().count() != 0)
+        return Result::Ok; // nothing is due (a paused handshake waits for its PSK answer)
     if (isInFinalFlight()) {
         if (m_finalFlightLimit > 0 && m_finalRetransmissions >= m_finalFlightLimit) {
             m_limitReached = true;

@@ -4,6 +4,7 @@
 // the expiry of a server's handshake that never completes.
 #include "ssl/qdtls_p.h"
 
+#include "auth/qsslpresharedkeyauthenticator_p.h"
 #include "engine/secretbytes_p.h"
 #include "ssl/dtlssettings_p.h"
 #include "ssl/qsslcipher_p.h"
@@ -37,6 +38,7 @@ DtlsPrivate::DtlsPrivate(QDtls *dtls, QSslSocket::SslMode sslMode)
 
 DtlsPrivate::~DtlsPrivate()
 {
+    closePskRequest();
     if (engine)
         engine->tls().clearCallbacks(); // a call on the stack keeps the engine until it returns
     wipe(cookieParameters.secret);
@@ -54,6 +56,7 @@ void DtlsPrivate::reset()
 {
     m_retransmission.stop();
     m_expiry.stop();
+    closePskRequest();
     if (engine)
         engine->tls().clearCallbacks();
     engine.reset();
@@ -132,6 +135,7 @@ bool DtlsPrivate::handleTimeout(QUdpSocket *socket)
 bool DtlsPrivate::drive(QUdpSocket *socket, const QByteArray &datagram, Step step)
 {
     m_retransmission.stop();
+    m_socket = socket;
     const QPointer<QDtls> guard(q);
     const std::shared_ptr<DtlsEngine> keep = engine;
     const DtlsEngine::Result result =
@@ -158,7 +162,8 @@ bool DtlsPrivate::drive(QUdpSocket *socket, const QByteArray &datagram, Step ste
         armRetransmission();
         return true;
     case DtlsEngine::Result::WantInput:
-        armRetransmission();
+        if (!keep->tls().isPskAnswerPending())
+            armRetransmission(); // a deferred PSK answer resumes the handshake, not a time-out
         return true;
     case DtlsEngine::Result::Closed:
     case DtlsEngine::Result::Failed:
@@ -272,9 +277,45 @@ bool DtlsPrivate::preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticat
 {
     const QPointer<QDtls> guard(q);
     const std::shared_ptr<DtlsEngine> current = engine;
+    closePskRequest();
+    m_pskRequest = new QSslPreSharedKeyRequestPrivate(*authenticator, this);
+    AuthenticatorAccess::setRequest(*authenticator, m_pskRequest.data());
     Q_EMIT q->pskRequired(authenticator);
-    // Deleted from the slot: this object has gone with it. Aborted: the engine is no longer ours.
-    return guard && engine == current;
+    // Deleted from the slot: this object has gone with it (its destructor closed the request).
+    // Aborted: the engine is no longer ours, and reset() closed the request.
+    if (!guard || engine != current)
+        return false;
+    if (!m_pskRequest->wasDeferred())
+        closePskRequest(); // answered now: deferAnswer() on a copy gets nothing
+    return true;
+}
+
+void DtlsPrivate::pskAnswerArrived(QSslPreSharedKeyRequestPrivate *request, bool refused,
+                                   QByteArray &identity, QByteArray &key)
+{
+    if (request != m_pskRequest.data() || !engine || !engine->tls().isPskAnswerPending()) {
+        qCInfo(lcQtPskSsl, "QDtls %p: a PSK answer arrived that no handshake waits for: ignored",
+               static_cast<void *>(q));
+        return;
+    }
+    closePskRequest();
+    if (refused)
+        engine->tls().refusePsk();
+    else
+        engine->tls().answerPsk(identity, key);
+    wipeByteArray(identity);
+    wipeByteArray(key);
+    // Resumes the handshake; a failure is left in dtlsError() and handshakeState(), as the
+    // failure of a handshake that doHandshake() drove.
+    drive(m_socket.data(), QByteArray(), Step::Handshake);
+}
+
+void DtlsPrivate::closePskRequest()
+{
+    if (m_pskRequest) {
+        m_pskRequest->close();
+        m_pskRequest.reset();
+    }
 }
 
 void DtlsAccess::setServerExpiry(QDtls *dtls, std::chrono::milliseconds expiry)

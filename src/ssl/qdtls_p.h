@@ -7,6 +7,7 @@
 #include <QtPsk/qdtls.h>
 
 #include "engine/dtlscookie_p.h"
+#include "auth/qsslpresharedkeyrequest_p.h"
 #include "engine/dtlsengine_p.h"
 #include "qtpsk_p.h"
 
@@ -33,7 +34,14 @@ bool sendDatagrams(QUdpSocket *socket, const std::vector<QByteArray> &datagrams,
                    const QHostAddress &address, quint16 port);
 
 // QDtls's state: the association's engine, its handshake state and error, its timers.
-class DtlsPrivate : public QObject, public TlsEngineCallbacks
+//
+// A deferred PSK answer (QSslPreSharedKeyAuthenticator::deferAnswer() in pskRequired()): the
+// request shown to the slot is pskRequest while the handshake waits; the engine's job stays paused,
+// no retransmission is armed (a server's expiry still runs), and datagrams of the peer that arrive
+// meanwhile are dropped (the peer sends its flight again). The answer arrives in this object's
+// thread and resumes the handshake; what that sends goes to the socket of the last call that drove
+// it (none if that socket has gone: the next handleTimeout() sends the flight).
+class DtlsPrivate : public QObject, public TlsEngineCallbacks, public PskAnswerTarget
 {
 public:
     DtlsPrivate(QDtls *q, QSslSocket::SslMode mode);
@@ -52,6 +60,9 @@ public:
     void reset();
 
     bool preSharedKeyAuthenticationRequired(QSslPreSharedKeyAuthenticator *authenticator) override;
+    // PskAnswerTarget: the answer to a deferred request; resumes the handshake.
+    void pskAnswerArrived(QSslPreSharedKeyRequestPrivate *request, bool refused, QByteArray &identity,
+                          QByteArray &key) override;
 
     QDtls *const q;
     const QSslSocket::SslMode mode;
@@ -84,7 +95,11 @@ private:
     bool finishHandshake();
     void armRetransmission();
     bool failHandshake(const QString &text);
+    // The request shown to pskRequired() no longer waits for an answer.
+    void closePskRequest();
 
+    QExplicitlySharedDataPointer<QSslPreSharedKeyRequestPrivate> m_pskRequest;
+    QPointer<QUdpSocket> m_socket; // the socket of the last call that drove the handshake
     QBasicTimer m_retransmission;
     QBasicTimer m_expiry;
 };

@@ -63,6 +63,8 @@ QDtlsClientVerifier::GeneratorParameters defaultGeneratorParameters()
 bool sendDatagrams(QUdpSocket *socket, const std::vector<QByteArray> &datagrams,
                    const QHostAddress &address, quint16 port)
 {
+    if (!socket)
+        return datagrams.empty(); // the socket has gone: the flight is sent again on a time-out
     bool sent = true;
     for (const QByteArray &datagram : datagrams) {
         const qint64 written = socket->state() == QAbstractSocket::ConnectedState

@@ -74,6 +74,8 @@ public:
     QUdpSocket socket;
     QDtlsClientVerifier verifier;
     std::function<QByteArray(const QByteArray &identity)> keyFor = [](const QByteArray &) { return key(); };
+    // Called in pskRequired() before the key is set (QtPsk's tests defer the answer there).
+    std::function<void(QSslPreSharedKeyAuthenticator *)> during;
     QList<QByteArray> identities; // each pskRequired's peer identity
     QList<QByteArray> hints; // each pskRequired's identity hint
     QList<QByteArray> received; // decrypted datagrams
@@ -104,6 +106,8 @@ private:
                                  [this](QSslPreSharedKeyAuthenticator *authenticator) {
                                      identities.append(authenticator->identity());
                                      hints.append(authenticator->identityHint());
+                                     if (during)
+                                         during(authenticator);
                                      authenticator->setPreSharedKey(keyFor(authenticator->identity()));
                                  });
                 peers.insert(name, dtls);

@@ -1,13 +1,15 @@
 // Copyright (c) the QtPsk authors. SPDX-License-Identifier: MIT
 // QDtls where QtPsk goes beyond Qt, over loopback QUdpSockets: the bound on an unanswered final
 // flight (against QtPsk and against openssl s_server), the expiry of a server's association that
-// never completes, slots that abort, delete or throw, a lossy relay, garbage and oversize
-// datagrams, and a ClientHello flood that makes no association.
+// never completes, slots that abort, delete or throw, PSK answers given later (deferAnswer()), a
+// lossy relay, garbage and oversize datagrams, and a ClientHello flood that makes no association.
 #include "ssl/qdtls_p.h"
 
 #include <QDtls>
+#include <QSslPreSharedKeyRequest>
 #include <QUdpSocket>
 
+#include <QtCore/qcoreapplication.h>
 #include <QtCore/qtimer.h>
 
 #include <gtest/gtest.h>
@@ -18,6 +20,7 @@
 #include <chrono>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 using namespace DtlsPeers;
 using namespace std::chrono_literals;
@@ -148,6 +151,179 @@ TEST(QDtls, AnExceptionFromThePskSlotLeavesDoHandshake)
     ASSERT_TRUE(waitUntil([&] { return thrown; }, 10000));
     EXPECT_EQ(dtls.handshakeState(), QDtls::HandshakeNotStarted);
     EXPECT_EQ(dtls.dtlsError(), QDtlsError::TlsFatalError);
+}
+
+// --- PSK answers given later (QSslPreSharedKeyAuthenticator::deferAnswer(), a QtPsk extension) ---
+
+// Sends \a message once the client's handshake completed and waits for the server's echo.
+::testing::AssertionResult echoes(Client &client, const QByteArray &message)
+{
+    if (!waitUntil([&] { return client.dtls.isConnectionEncrypted(); }, 20000)) {
+        return ::testing::AssertionFailure()
+                << "no handshake: " << client.dtls.dtlsErrorString().toStdString();
+    }
+    if (client.dtls.writeDatagramEncrypted(&client.socket, message) != message.size())
+        return ::testing::AssertionFailure() << "not sent";
+    if (!waitUntil([&] { return client.received.contains(message); }, 20000))
+        return ::testing::AssertionFailure() << "no echo";
+    return ::testing::AssertionSuccess();
+}
+
+TEST(QDtlsDeferredPsk, ClientAnswersFromATimerWithoutRetransmitting)
+{
+    Server server(serverConfiguration(true));
+    Client client;
+    DtlsAccess::setInitialTimeout(&client.dtls, 30ms);
+    QSslPreSharedKeyRequest request;
+    int timeoutsWhileWaiting = -1;
+    client.during = [&](QSslPreSharedKeyAuthenticator *authenticator) {
+        request = authenticator->deferAnswer();
+        const int timeoutsBefore = client.timeouts;
+        // Ten times the first retransmission delay: nothing is sent again meanwhile.
+        QTimer::singleShot(300ms, &client, [&, timeoutsBefore] {
+            timeoutsWhileWaiting = client.timeouts - timeoutsBefore;
+            EXPECT_EQ(client.dtls.handshakeState(), QDtls::HandshakeInProgress);
+            EXPECT_TRUE(request.answer(identity(), key()));
+        });
+    };
+    ASSERT_TRUE(client.start(server.port()));
+    EXPECT_TRUE(echoes(client, "deferred client"));
+    EXPECT_FALSE(request.isNull());
+    EXPECT_EQ(timeoutsWhileWaiting, 0);
+    EXPECT_EQ(server.identities, QList<QByteArray>{identity()});
+    EXPECT_TRUE(client.handshakeErrors.isEmpty());
+}
+
+TEST(QDtlsDeferredPsk, ServerAnswersFromAWorkerThread)
+{
+    Server server(serverConfiguration(true));
+    std::thread worker;
+    server.during = [&](QSslPreSharedKeyAuthenticator *authenticator) {
+        QSslPreSharedKeyRequest request = authenticator->deferAnswer();
+        ASSERT_FALSE(request.isNull());
+        EXPECT_EQ(request.identity(), identity());
+        worker = std::thread([request]() mutable { request.answer(key()); });
+    };
+    Client client;
+    ASSERT_TRUE(client.start(server.port()));
+    EXPECT_TRUE(echoes(client, "deferred server"));
+    if (worker.joinable())
+        worker.join();
+    EXPECT_EQ(server.received, QList<QByteArray>{"deferred server"});
+}
+
+// What the client ends with when the server refuses the key: at once (an empty key) or later.
+struct Refused
+{
+    QDtlsError error = QDtlsError::NoError;
+    QString text;
+    QDtls::HandshakeState state = QDtls::HandshakeNotStarted;
+    bool operator==(const Refused &other) const
+    {
+        return error == other.error && text == other.text && state == other.state;
+    }
+};
+
+Refused clientWhenTheServerRefuses(bool late)
+{
+    Server server(serverConfiguration(true));
+    QSslPreSharedKeyRequest request;
+    if (late) {
+        server.during = [&](QSslPreSharedKeyAuthenticator *authenticator) {
+            request = authenticator->deferAnswer();
+            QTimer::singleShot(50ms, &server, [&] { request.refuse(); });
+        };
+    } else {
+        server.keyFor = [](const QByteArray &) { return QByteArray(); };
+    }
+    Client client;
+    if (!client.start(server.port()))
+        return {};
+    waitUntil([&] { return !client.handshakeErrors.isEmpty() || !client.timeoutErrors.isEmpty(); },
+              30000);
+    return {client.dtls.dtlsError(), client.dtls.dtlsErrorString(), client.dtls.handshakeState()};
+}
+
+TEST(QDtlsDeferredPsk, ALateRefusalFailsAsARefusalAtOnce)
+{
+    const Refused atOnce = clientWhenTheServerRefuses(false);
+    const Refused late = clientWhenTheServerRefuses(true);
+    EXPECT_EQ(atOnce.error, QDtlsError::TlsFatalError) << atOnce.text.toStdString();
+    EXPECT_TRUE(late == atOnce) << late.text.toStdString() << " / " << atOnce.text.toStdString();
+}
+
+TEST(QDtlsDeferredPsk, AnAnswerAfterAbortOrDeleteIsHarmless)
+{
+    Server server(serverConfiguration(true));
+    Client client;
+    QSslPreSharedKeyRequest request;
+    client.during = [&](QSslPreSharedKeyAuthenticator *authenticator) {
+        request = authenticator->deferAnswer();
+    };
+    ASSERT_TRUE(client.start(server.port()));
+    ASSERT_TRUE(waitUntil([&] { return !request.isNull(); }, 10000));
+    EXPECT_TRUE(client.dtls.abortHandshake(&client.socket));
+    EXPECT_FALSE(request.answer(identity(), key())) << "the handshake no longer waits";
+    QCoreApplication::processEvents();
+    EXPECT_EQ(client.dtls.handshakeState(), QDtls::HandshakeNotStarted);
+
+    // A QDtls deleted while its answer is pending.
+    QUdpSocket socket;
+    ASSERT_TRUE(socket.bind(QHostAddress::LocalHost, 0));
+    auto *dtls = new QDtls(QSslSocket::SslClientMode);
+    dtls->setDtlsConfiguration(clientConfiguration());
+    dtls->setPeer(QHostAddress::LocalHost, server.port());
+    QPointer<QDtls> guard(dtls);
+    QSslPreSharedKeyRequest second;
+    QObject::connect(dtls, &QDtls::pskRequired, [&](QSslPreSharedKeyAuthenticator *authenticator) {
+        second = authenticator->deferAnswer();
+    });
+    QObject::connect(&socket, &QUdpSocket::readyRead, [&] {
+        QByteArray data;
+        QHostAddress from;
+        quint16 port = 0;
+        while (readOne(socket, &data, &from, &port)) {
+            if (guard)
+                guard->doHandshake(&socket, data);
+        }
+    });
+    ASSERT_TRUE(dtls->doHandshake(&socket));
+    ASSERT_TRUE(waitUntil([&] { return !second.isNull(); }, 10000));
+    delete dtls;
+    EXPECT_FALSE(second.answer(identity(), key()));
+    QCoreApplication::processEvents();
+}
+
+TEST(QDtlsDeferredPsk, APendingAnswerDoesNotKeepAServerAssociationAlive)
+{
+    QDtls association(QSslSocket::SslServerMode);
+    association.setDtlsConfiguration(serverConfiguration(false));
+    DtlsAccess::setServerExpiry(&association, 300ms);
+    QSslPreSharedKeyRequest request;
+    QObject::connect(&association, &QDtls::pskRequired, [&](QSslPreSharedKeyAuthenticator *authenticator) {
+        request = authenticator->deferAnswer();
+    });
+    QUdpSocket serverSocket;
+    ASSERT_TRUE(serverSocket.bind(QHostAddress::LocalHost, 0));
+    bool peerSet = false;
+    QObject::connect(&serverSocket, &QUdpSocket::readyRead, [&] {
+        QByteArray data;
+        QHostAddress from;
+        quint16 port = 0;
+        while (readOne(serverSocket, &data, &from, &port)) {
+            if (!peerSet)
+                peerSet = association.setPeer(from, port);
+            if (association.handshakeState() == QDtls::HandshakeInProgress || request.isNull())
+                association.doHandshake(&serverSocket, data);
+        }
+    });
+    Client client;
+    ASSERT_TRUE(client.start(serverSocket.localPort()));
+    ASSERT_TRUE(waitUntil([&] { return !request.isNull(); }, 10000));
+    EXPECT_EQ(association.handshakeState(), QDtls::HandshakeInProgress);
+    ASSERT_TRUE(waitUntil([&] { return association.handshakeState() == QDtls::HandshakeNotStarted; }, 10000));
+    EXPECT_EQ(association.dtlsError(), QDtlsError::TlsFatalError);
+    EXPECT_FALSE(request.answer(key())) << "the association has expired";
 }
 
 // A relay between client and server that drops, duplicates, reorders and delays datagrams from a
