@@ -29,6 +29,25 @@ using QtPskTest::waitUntil;
 
 namespace {
 
+// A client QDtls on the heap, to \a port, that the datagrams \a socket reads drive while it lives.
+QDtls *heapClient(QUdpSocket &socket, quint16 port, QPointer<QDtls> *guard)
+{
+    auto *dtls = new QDtls(QSslSocket::SslClientMode);
+    dtls->setDtlsConfiguration(clientConfiguration());
+    dtls->setPeer(QHostAddress::LocalHost, port);
+    *guard = dtls;
+    QObject::connect(&socket, &QUdpSocket::readyRead, &socket, [&socket, guard] {
+        QByteArray data;
+        QHostAddress from;
+        quint16 fromPort = 0;
+        while (readOne(socket, &data, &from, &fromPort)) {
+            if (*guard)
+                (*guard)->doHandshake(&socket, data);
+        }
+    });
+    return dtls;
+}
+
 TEST(QDtls, WrongKeyFailsAfterTheBoundNamingTheLikelyCause)
 {
     Server server(serverConfiguration(true));
@@ -103,22 +122,11 @@ TEST(QDtls, DeleteFromThePskSlotIsSafe)
     QUdpSocket socket;
     ASSERT_TRUE(socket.bind(QHostAddress::LocalHost, 0));
     Server server(serverConfiguration(true));
-    auto *dtls = new QDtls(QSslSocket::SslClientMode);
-    dtls->setDtlsConfiguration(clientConfiguration());
-    dtls->setPeer(QHostAddress::LocalHost, server.port());
-    QPointer<QDtls> guard(dtls);
+    QPointer<QDtls> guard;
+    QDtls *dtls = heapClient(socket, server.port(), &guard);
     QObject::connect(dtls, &QDtls::pskRequired, [dtls](QSslPreSharedKeyAuthenticator *a) {
         a->setPreSharedKey(key());
         delete dtls;
-    });
-    QObject::connect(&socket, &QUdpSocket::readyRead, [&] {
-        QByteArray data;
-        QHostAddress from;
-        quint16 port = 0;
-        while (readOne(socket, &data, &from, &port)) {
-            if (guard)
-                guard->doHandshake(&socket, data);
-        }
     });
     ASSERT_TRUE(dtls->doHandshake(&socket));
     ASSERT_TRUE(waitUntil([&] { return !guard; }, 10000));
@@ -270,22 +278,11 @@ TEST(QDtlsDeferredPsk, AnAnswerAfterAbortOrDeleteIsHarmless)
     // A QDtls deleted while its answer is pending.
     QUdpSocket socket;
     ASSERT_TRUE(socket.bind(QHostAddress::LocalHost, 0));
-    auto *dtls = new QDtls(QSslSocket::SslClientMode);
-    dtls->setDtlsConfiguration(clientConfiguration());
-    dtls->setPeer(QHostAddress::LocalHost, server.port());
-    QPointer<QDtls> guard(dtls);
+    QPointer<QDtls> guard;
+    QDtls *dtls = heapClient(socket, server.port(), &guard);
     QSslPreSharedKeyRequest second;
     QObject::connect(dtls, &QDtls::pskRequired, [&](QSslPreSharedKeyAuthenticator *authenticator) {
         second = authenticator->deferAnswer();
-    });
-    QObject::connect(&socket, &QUdpSocket::readyRead, [&] {
-        QByteArray data;
-        QHostAddress from;
-        quint16 port = 0;
-        while (readOne(socket, &data, &from, &port)) {
-            if (guard)
-                guard->doHandshake(&socket, data);
-        }
     });
     ASSERT_TRUE(dtls->doHandshake(&socket));
     ASSERT_TRUE(waitUntil([&] { return !second.isNull(); }, 10000));
