@@ -397,7 +397,7 @@ END {
     print "- **Handshakes/s:** " handshakes " sequential connections per repetition: TCP connect, full handshake, client close_notify, close (a new QSslSocket per connection; the server answers close_notify). Client wall time."
     print "- **Bulk:** " bulk " MiB each way after the handshake, in 64 KiB writes: client → server (`--send`, the time until the server acknowledges the last byte) and server → client (`--recv`, the time until the client has the last byte). 1 MB = 10^6 bytes."
     print "- **Client styles** of the Qt API programs (`--style`, the server uses the same style): *direct* reads into a stack buffer with `read(char *, qint64)` and paces writes on `bytesToWrite()` alone (at most 256 KiB pending); *app* is written the way ordinary Qt code is: a parentless `QSslSocket` per connection (one `QSslConfiguration` made at start for all), `disconnectFromHost()` on `encrypted()` and `deleteLater()` on `disconnected()`, `readAll()` on `readyRead()`, 64 KiB `QByteArray` writes while `bytesToWrite() + encryptedBytesToWrite()` < 256 KiB, refilled on `bytesWritten()` and `encryptedBytesWritten()`. Raw OpenSSL has one style; its runs are the reference of both."
-    print "- **Instructions** (`valgrind --tool=callgrind`, client process only, all its threads): the client runs " cg_small " and " cg_large " handshakes against an uninstrumented server of its own stack; (I(" cg_large ") − I(" cg_small ")) / " cg_large - cg_small " is the cost of one client connection (connect, handshake, close_notify, close, socket set-up and tear-down), start-up cancels out. Per MiB: the same with " mib_small " and " mib_large " MiB sent (`send`) or received (`recv`) by the client. " cg_reps " repetitions."
+    print "- **Instructions** (`valgrind --tool=callgrind`, client process only, all its threads): the client runs " cg_small " and " cg_large " handshakes against an uninstrumented server of its own stack; (I(" cg_large ") − I(" cg_small ")) / " cg_large - cg_small " is the cost of one client connection (connect, handshake, close_notify, close, socket set-up and tear-down), start-up cancels out. Per MiB: the same with " mib_small " and " mib_large " MiB sent (`send`) or received (`recv`) by the client. " cg_reps " repetitions. Under valgrind QtPsk runs its handshakes without OpenSSL async jobs (valgrind cannot follow their stacks); outside it every handshake runs as one, about 1 % of a handshake in memory."
     print "- **Memory:** a server process accepts " idle " encrypted connections and keeps them idle; (VmHWM − VmRSS after listen) / " idle " is the cost of one idle server connection."
     print "- **In memory** (Google Benchmark, `qtpsk_bench_engine`): a client and a server QtPsk TlsEngine pumped into each other, against two raw SSL objects over a BIO pair; one SSL_CTX per side held for the whole run; handshakes per CPU second. " gb_reps " repetitions, randomly interleaved."
     print "- Repetitions: " reps " for handshakes, bulk and memory, interleaved (every stack and suite once per repetition)."
@@ -494,4 +494,52 @@ if [ -x "$bindir/qtpsk_bench_dtls" ]; then
                 printf "| %s | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f |\n", suite[s], 1e9 / rh, 1e9 / qh, rh / qh, 1e9 / rr, 1e9 / qr, rr / qr }
         }' "$work/dtls.csv" >>"$output"
     log "appended the DTLS section to $output"
+fi
+
+# --- 7b. DTLS 1.2 PSK over loopback UDP (qtpsk_bench_dtls_loopback): QDtls over QUdpSocket on the
+# Qt event loop against raw OpenSSL DTLS on poll(), and Qt's own QDtls built from the same source
+# where Qt6::Network is installed; medians of per-repetition ratios ---
+if [ -x "$bindir/qtpsk_bench_dtls_loopback" ]; then
+    log "DTLS benchmark (loopback UDP)"
+    if [ "$quick" = 1 ]; then dtls_reps=1; dtls_handshakes=50; dtls_trips=500; else dtls_reps=5; dtls_handshakes=2000; dtls_trips=20000; fi
+    : >"$work/dtls-loopback.txt"
+    for rep in $(seq 1 "$dtls_reps"); do
+        for suite in PSK-AES128-CCM8 PSK-AES128-GCM-SHA256 ECDHE-PSK-CHACHA20-POLY1305; do
+            for mode in raw qtpsk; do
+                timeout 300 "$bindir/qtpsk_bench_dtls_loopback" --mode "$mode" --suite "$suite" \
+                    --handshakes "$dtls_handshakes" --round-trips "$dtls_trips" \
+                    | sed "s/^/$rep | /" >>"$work/dtls-loopback.txt" || log "DTLS loopback: $mode $suite failed"
+            done
+            if [ -x "$bindir/qtpsk_bench_dtls_loopback_qtnetwork" ]; then
+                timeout 300 "$bindir/qtpsk_bench_dtls_loopback_qtnetwork" --mode qtpsk --suite "$suite" \
+                    --handshakes "$dtls_handshakes" --round-trips "$dtls_trips" 2>/dev/null \
+                    | sed "s/^/$rep | /" >>"$work/dtls-loopback.txt" || true
+            fi
+        done
+    done
+    awk -F' [|] ' -v reps="$dtls_reps" -v n="$dtls_handshakes" -v trips="$dtls_trips" '
+        { h[$2 SUBSEP $3 SUBSEP $1] = $4; r[$2 SUBSEP $3 SUBSEP $1] = $5 }
+        function median(list,   k, v, i, j, x) { k = split(list, v, " "); if (k == 0) return -1
+            for (i = 2; i <= k; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] + 0 > x + 0; j--) v[j + 1] = v[j]; v[j + 1] = x }
+            return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2 }
+        function figure(x) { return x < 0 ? "-" : sprintf("%.2f", x) }
+        END {
+            split("PSK-AES128-CCM8 PSK-AES128-GCM-SHA256 ECDHE-PSK-CHACHA20-POLY1305", suite, " ")
+            print ""; print "### DTLS 1.2 PSK over loopback UDP (qtpsk_bench_dtls_loopback)"; print ""
+            print "Client and server in one thread, " n " handshakes (a new QDtls pair, or new SSL objects, each) then " trips " round trips of a 100-byte datagram, " reps " repetition(s). *raw*: two SSL objects over BIO_s_datagram on connected UDP sockets, driven by poll(); *QtPsk*: two QDtls over two QUdpSockets on the Qt event loop (no cookie exchange, as raw); *Qt*: the same source built against Qt6::Network (its QDtls cannot choose CCM8: no figure). Rates are medians; ratios are medians of the per-repetition ratios."; print ""
+            print "| suite | raw handshakes/s | QtPsk handshakes/s | QtPsk / raw | QtPsk / Qt | raw round trips/s | QtPsk round trips/s | QtPsk / raw | QtPsk / Qt |"
+            print "|---|---|---|---|---|---|---|---|---|"
+            for (s = 1; s <= 3; s++) {
+                rh = qh = rr = qr = hr = rq = hq = qq = ""
+                for (p = 1; p <= reps; p++) {
+                    a = h["raw" SUBSEP suite[s] SUBSEP p]; b = h["qtpsk" SUBSEP suite[s] SUBSEP p]; c = h["qt" SUBSEP suite[s] SUBSEP p]
+                    x = r["raw" SUBSEP suite[s] SUBSEP p]; y = r["qtpsk" SUBSEP suite[s] SUBSEP p]; z = r["qt" SUBSEP suite[s] SUBSEP p]
+                    if (a > 0) rh = rh " " a; if (b > 0) qh = qh " " b; if (x > 0) rr = rr " " x; if (y > 0) qr = qr " " y
+                    if (a > 0 && b > 0) hr = hr " " b / a; if (x > 0 && y > 0) rq = rq " " y / x
+                    if (b > 0 && c > 0) hq = hq " " b / c; if (y > 0 && z > 0) qq = qq " " y / z
+                }
+                printf "| %s | %.0f | %.0f | %s | %s | %.0f | %.0f | %s | %s |\n", suite[s], median(rh), median(qh), figure(median(hr)), figure(median(hq)), median(rr), median(qr), figure(median(rq)), figure(median(qq))
+            }
+        }' "$work/dtls-loopback.txt" >>"$output"
+    log "appended the DTLS loopback section to $output"
 fi

@@ -15,7 +15,7 @@
 # executable (tlsengine_test: 48 cases, 23 s whole, over 4 minutes case by case).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ $# -gt 0 ]; then labels=("$@"); else labels=(network ssl tls13 reentrancy faults hygiene); fi
+if [ $# -gt 0 ]; then labels=("$@"); else labels=(network ssl tls13 reentrancy faults hygiene dtls); fi
 build="${QTPSK_MEMCHECK_BUILD:-build/default}"
 jobs="$(nproc)"
 command -v valgrind >/dev/null || { echo "memcheck: valgrind is not installed (scripts/install-deps.sh)" >&2; exit 1; }
@@ -31,12 +31,17 @@ cmake --build "$build" --parallel "$jobs" >/dev/null
 #   (It runs in every other suite.) The re-entrancy matrix's AcceptFailure scenarios (Server_AcceptFailure_*,
 #   Server_PlainAcceptFailure_*) do the same, for the same reason, and so does the coverage check that
 #   runs every scenario (ReentrancyCoverage.*).
-excluded="QTcpServer.OutOfDescriptorsEmitsAcceptErrorAndRecovers:*AcceptFailure*:ReentrancyCoverage.*"
+# - Deferred PSK answers (QSslPreSharedKeyAuthenticator::deferAnswer()) need OpenSSL's async jobs, whose
+#   stack switches valgrind cannot follow; under valgrind QtPsk runs handshakes without them and refuses a
+#   deferral (src/engine/tlsenginepause.cpp), so the re-entrancy matrix's Deferred* scenarios cannot pass
+#   here. They and the two deferred-answer executables below run under ASan and TSan.
+excluded="QTcpServer.OutOfDescriptorsEmitsAcceptErrorAndRecovers:*AcceptFailure*:ReentrancyCoverage.*:*Deferred*"
 # Executables that cannot run under valgrind, and why:
 # - keywipe_test replaces free()/realloc() and OpenSSL's allocator to read every freed block for key
 #   bytes; valgrind owns the allocator (its free() is not interposable) and reports every read of
 #   the freed, uninitialised tails as an error. It runs in the normal and the sanitizer suites.
-excluded_executables="keywipe_test"
+# - pending_answer_test and qsslsocket_deferredpsk_test defer every answer (see Deferred* above).
+excluded_executables="keywipe_test pending_answer_test qsslsocket_deferredpsk_test"
 
 executables=()
 for label in "${labels[@]}"; do

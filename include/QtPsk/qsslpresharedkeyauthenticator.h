@@ -116,8 +116,9 @@ public:
 
         Returns a null request (and logs a warning in \c qtpsk.ssl.socket) when called outside
         that slot or on an authenticator the application made. With an OpenSSL built without
-        async job support a request cannot wait: a deferred one is refused (the handshake fails
-        as with an empty key) and a warning is logged in \c qtpsk.engine.
+        async job support, and in a process running under Valgrind (which cannot follow the
+        stack switches of OpenSSL's async jobs), a request cannot wait: a deferred one is refused
+        (the handshake fails as with an empty key) and a warning is logged in \c qtpsk.engine.
     */
     QSslPreSharedKeyRequest deferAnswer();
 

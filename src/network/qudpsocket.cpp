@@ -172,7 +172,7 @@ qint64 QUdpSocket::sendDatagram(const char *data, qint64 len, const QNetworkData
         return -1;
     DatagramHeader header;
     header.destination = destinationFor(datagram.d->destinationAddress, datagram.d->destinationPort,
-                                        d->udp().localAddress().family());
+                                        d->udp().addressFamily());
     header.sender = toSocketAddress(datagram.d->senderAddress, 0);
     header.hopLimit = datagram.d->hopLimit;
     header.interfaceIndex = datagram.d->interfaceIndex;

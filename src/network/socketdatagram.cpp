@@ -21,13 +21,14 @@ bool AbstractSocketPrivate::datagramReady() const
 bool AbstractSocketPrivate::datagramReadNotification()
 {
     if (hasPendingData) {
-        transport->setReadNotificationEnabled(false); // until the application reads
+        // As Qt: the datagram readyRead() announced is still unread; no more wake-ups until
+        // the application reads (a slot that reads keeps the notifier on: no toggling).
+        transport->setReadNotificationEnabled(false);
         return true;
     }
     // As Qt: readyRead() also when the wake-up was an error (a refused connected socket's); the
     // error stays for the next call to report.
     hasPendingData = true;
-    transport->setReadNotificationEnabled(false);
     return emitReadyRead();
 }
 

@@ -127,7 +127,7 @@ bool AbstractSocketPrivate::connectToNextAddress()
     while (!pendingAddresses.isEmpty()) {
         const SocketAddress address = pendingAddresses.takeFirst();
         if (bound) {
-            if (address.family() != t.localAddress().family()) {
+            if (address.family() != t.addressFamily()) {
                 lastConnectErrno = EAFNOSUPPORT;
                 continue;
             }

@@ -64,7 +64,7 @@ bool socketOptionName(QAbstractSocket::SocketOption option, int family, SocketOp
 bool setSocketOption(TcpTransport &transport, QAbstractSocket::SocketOption option, int value)
 {
     SocketOptionName n;
-    if (!socketOptionName(option, transport.localAddress().family(), &n,
+    if (!socketOptionName(option, transport.addressFamily(), &n,
                           transport.socketType() == SOCK_DGRAM)
         || n.readOnly)
         return false;
@@ -74,7 +74,7 @@ bool setSocketOption(TcpTransport &transport, QAbstractSocket::SocketOption opti
 QVariant socketOptionValue(const TcpTransport &transport, QAbstractSocket::SocketOption option)
 {
     SocketOptionName n;
-    if (!socketOptionName(option, transport.localAddress().family(), &n,
+    if (!socketOptionName(option, transport.addressFamily(), &n,
                           transport.socketType() == SOCK_DGRAM))
         return QVariant();
     int value = 0;

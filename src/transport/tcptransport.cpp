@@ -175,10 +175,12 @@ TcpTransport::~TcpTransport()
     delete m_writeNotifier;
 }
 
-bool TcpTransport::attach(int fd)
+bool TcpTransport::attach(int fd, int family)
 {
     qCDebug(lcQtPskTransport, "descriptor %d attached", fd);
     m_fd = fd;
+    m_family = family;
+    m_localPort = 0;
     m_readNotifier->setSocket(fd); // setSocket() leaves the notifier disabled
     m_writeNotifier->setSocket(fd);
     return true;
@@ -193,7 +195,7 @@ bool TcpTransport::open(int family)
         fail(errno);
         return false;
     }
-    return attach(fd);
+    return attach(fd, family);
 }
 
 bool TcpTransport::adopt(int fd)
@@ -217,7 +219,7 @@ bool TcpTransport::adopt(int fd)
     const int fdFlags = ::fcntl(fd, F_GETFD);
     if (fdFlags >= 0)
         ::fcntl(fd, F_SETFD, fdFlags | FD_CLOEXEC);
-    return attach(fd);
+    return attach(fd, SocketAddress::localOf(fd).family());
 }
 
 bool TcpTransport::bind(const SocketAddress &address, bool reuseAddress)
@@ -333,6 +335,15 @@ void TcpTransport::close()
     qCDebug(lcQtPskTransport, "descriptor %d closed", m_fd);
     closeDescriptor(m_fd);
     m_fd = -1;
+    m_family = AF_UNSPEC;
+    m_localPort = 0;
+}
+
+quint16 TcpTransport::localPort() const
+{
+    if (m_localPort == 0 && m_fd >= 0)
+        m_localPort = localAddress().port();
+    return m_localPort;
 }
 
 SocketAddress TcpTransport::localAddress() const

@@ -94,6 +94,11 @@ public:
     // SOCK_STREAM, or SOCK_DGRAM for a UdpTransport.
     int socketType() const { return m_type; }
     int descriptor() const { return m_fd; }
+    // The open socket's address family (AF_INET / AF_INET6), known since it was opened or
+    // adopted; AF_UNSPEC when closed.
+    int addressFamily() const { return m_family; }
+    // The local port, read once the socket has one (it never changes after that); 0 before.
+    quint16 localPort() const;
     int lastError() const { return m_lastError; }
 
     // Creates a socket of \a family (AF_INET / AF_INET6) and of this transport's type (TCP, or
@@ -140,10 +145,12 @@ protected:
     }
 
 private:
-    bool attach(int fd);
+    bool attach(int fd, int family);
 
     int m_type = SOCK_STREAM;
     int m_fd = -1;
+    int m_family = AF_UNSPEC;
+    mutable quint16 m_localPort = 0; // localPort(), once not 0
     int m_lastError = 0;
     QSocketNotifier *m_readNotifier = nullptr;
     QSocketNotifier *m_writeNotifier = nullptr;

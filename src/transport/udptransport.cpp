@@ -89,7 +89,7 @@ UdpTransport::UdpTransport(QObject *context) : TcpTransport(context, SOCK_DGRAM)
 void UdpTransport::enableDatagramInfo()
 {
     setOption(SOL_SOCKET, SO_BROADCAST, 1);
-    if (localAddress().family() == AF_INET6) {
+    if (addressFamily() == AF_INET6) {
         setOption(IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
         setOption(IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
     } else {
@@ -152,7 +152,7 @@ qint64 UdpTransport::receive(char *data, qint64 maxSize, DatagramHeader *header)
         *header = DatagramHeader();
         header->sender = SocketAddress::fromSockaddr(reinterpret_cast<const sockaddr *>(&sender),
                                                      message.msg_namelen);
-        readAncillary(&message, localAddress().port(), header);
+        readAncillary(&message, localPort(), header);
     }
     return qMin<qint64>(n, qMax<qint64>(maxSize, 0));
 }
@@ -163,7 +163,7 @@ qint64 UdpTransport::send(const char *data, qint64 size, const DatagramHeader &h
         fail(EBADF);
         return Error;
     }
-    const bool ipv6 = localAddress().family() == AF_INET6;
+    const bool ipv6 = addressFamily() == AF_INET6;
     SocketAddress destination = header.destination;
     if (ipv6 && destination.isValid() && destination.family() == AF_INET)
         destination = mappedToIpv6(destination);

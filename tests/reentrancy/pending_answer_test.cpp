@@ -76,6 +76,13 @@ std::string rowName(const Row &row)
             + (row.when == When::InTheSlot ? "InTheSlot_" : "WhilePending_") + actionName(row.action);
 }
 
+// GoogleTest prints a row by its name, not by its bytes (the padding between the fields is
+// uninitialised).
+void PrintTo(const Row &row, std::ostream *os)
+{
+    *os << rowName(row);
+}
+
 std::vector<Row> allRows()
 {
     std::vector<Row> rows;
