@@ -68,6 +68,9 @@ TEST(MigrationGuide, MigratedProgramTalksToTheGuidesServer)
     EXPECT_TRUE(text.readAll().contains("It prints `Reply: KSP ,olleH`."));
 }
 
+// Not in a build that leaves out the comparisons with Qt6::Network on purpose
+// (QTPSK_QTNETWORK_COMPARISONS=OFF, the sanitizer presets): the default build runs it.
+#if defined(QTPSK_DOCS_QT_NETWORK) || !defined(QTPSK_NO_QTNETWORK_COMPARISONS)
 TEST(MigrationGuide, UnchangedSourcesBuiltAgainstQtNetworkNeedTheirVariable)
 {
 #ifndef QTPSK_DOCS_QT_NETWORK
@@ -101,3 +104,4 @@ TEST(MigrationGuide, UnchangedSourcesBuiltAgainstQtNetworkNeedTheirVariable)
     }
 #endif
 }
+#endif
