@@ -193,7 +193,9 @@ std::chrono::milliseconds DtlsEngine::timeUntilRetransmission() const
 {
     SSL *const s = ssl();
     timeval left = {};
-    if (!s || m_tls.isFailed() || m_tls.isHandshakeComplete() || DTLSv1_get_timeout(s, &left) != 1)
+    // A handshake paused for a deferred PSK answer waits for the answer, not for a time-out.
+    if (!s || m_tls.isFailed() || m_tls.isHandshakeComplete() || m_tls.isPskAnswerPending()
+        || DTLSv1_get_timeout(s, &left) != 1)
         return std::chrono::milliseconds(-1);
     const qint64 micro = qint64(left.tv_sec) * 1000000 + left.tv_usec;
     return std::chrono::milliseconds((micro + 999) / 1000);
@@ -224,9 +226,8 @@ DtlsEngine::Result DtlsEngine::handleTimeout()
     SSL *const s = ssl();
     if (!s || m_tls.isFailed())
         return Result::Failed;
-    if (m_tls.isHandshakeComplete() || m_tls.m_callDepth > 0 || m_tls.isPskAnswerPending()
-        || timeUntilRetransmission().count() != 0)
-        return Result::Ok; // nothing is due (a paused handshake waits for its PSK answer)
+    if (m_tls.isHandshakeComplete() || m_tls.m_callDepth > 0 || timeUntilRetransmission().count() != 0)
+        return Result::Ok; // nothing is due
     if (isInFinalFlight()) {
         if (m_finalFlightLimit > 0 && m_finalRetransmissions >= m_finalFlightLimit) {
             m_limitReached = true;

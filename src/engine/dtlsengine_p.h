@@ -74,7 +74,7 @@ public:
     bool hasDatagrams() const { return m_pipe.hasOutput(); }
     std::vector<QByteArray> takeDatagrams() { return m_pipe.takeOutput(); }
     // How long until OpenSSL retransmits its last flight (zero: due now); negative when no
-    // timer runs (no handshake, or it is complete).
+    // timer runs (no handshake, it is complete, or it waits for a deferred PSK answer).
     std::chrono::milliseconds timeUntilRetransmission() const;
     // Retransmits the last flight if its time has come. Ok: retransmitted (or nothing was due);
     // Failed: the association failed (OpenSSL's limit, or retransmissionLimitReached()).

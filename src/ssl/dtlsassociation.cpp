@@ -162,8 +162,7 @@ bool DtlsPrivate::drive(QUdpSocket *socket, const QByteArray &datagram, Step ste
         armRetransmission();
         return true;
     case DtlsEngine::Result::WantInput:
-        if (!keep->tls().isPskAnswerPending())
-            armRetransmission(); // a deferred PSK answer resumes the handshake, not a time-out
+        armRetransmission(); // none while a deferred PSK answer is pending
         return true;
     case DtlsEngine::Result::Closed:
     case DtlsEngine::Result::Failed:
