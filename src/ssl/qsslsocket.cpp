@@ -105,7 +105,7 @@ QSslSocket::SslMode QSslSocket::mode() const
 bool QSslSocket::isEncrypted() const
 {
     // As Qt: true from encrypted() until disconnected() (also in UnconnectedState's slots).
-    return d_func()->connectionEncrypted;
+    return d_func()->conn.connectionEncrypted;
 }
 
 QSsl::SslProtocol QSslSocket::protocol() const
@@ -241,7 +241,7 @@ bool QSslSocket::waitForBytesWritten(int msecs)
     SslSocketPrivate *d = d_func();
     const QDeadlineTimer deadline = QtPskPrivate::deadlineFromMsecs(msecs);
     QPointer<QSslSocket> guard(this);
-    if (!d->connectionEncrypted && !d->pendingPlaintext.isEmpty()
+    if (!d->conn.connectionEncrypted && !d->conn.pendingPlaintext.isEmpty()
         && (d->mode != UnencryptedMode || d->autoStartHandshake)) {
         // The data waits for the handshake: finish it first.
         if (!waitForEncrypted(QtPskPrivate::remainingMsecs(deadline)) || !guard)
@@ -255,7 +255,7 @@ bool QSslSocket::waitForDisconnected(int msecs)
     SslSocketPrivate *d = d_func();
     const QDeadlineTimer deadline = QtPskPrivate::deadlineFromMsecs(msecs);
     QPointer<QSslSocket> guard(this);
-    if (d->closeAfterHandshake && !d->connectionEncrypted) {
+    if (d->conn.closeAfterHandshake && !d->conn.connectionEncrypted) {
         if (!waitForEncrypted(QtPskPrivate::remainingMsecs(deadline)))
             return guard && state() == UnconnectedState; // a slot may have deleted the socket
     }
@@ -264,7 +264,7 @@ bool QSslSocket::waitForDisconnected(int msecs)
 
 QList<QSslError> QSslSocket::sslHandshakeErrors() const
 {
-    return d_func()->handshakeErrors;
+    return d_func()->conn.handshakeErrors;
 }
 
 bool QSslSocket::supportsSsl()
@@ -372,7 +372,7 @@ void QSslSocket::startServerEncryption()
 
 void QSslSocket::ignoreSslErrors()
 {
-    d_func()->ignoreAllErrors = true;
+    d_func()->conn.ignoreAllErrors = true;
 }
 
 qint64 QSslSocket::readData(char *data, qint64 maxlen)

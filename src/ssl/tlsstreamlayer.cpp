@@ -59,7 +59,7 @@ void TlsStreamLayer::rethrowAfterAbort(std::exception_ptr thrown)
     // OpenSSL has returned: the exception may travel now. First the connection goes, so that
     // the socket is Unconnected and consistent wherever the exception is caught. OpenSSL's
     // fatal alert (if it queued one) leaves first, without any signal.
-    const bool handshaking = !connectionEncrypted;
+    const bool handshaking = !conn.connectionEncrypted;
     flushEngineOutput();
     const TlsFailure failure = slotExceptionFailure(handshaking);
     if (host().state() == QAbstractSocket::UnconnectedState) {
@@ -91,22 +91,7 @@ void TlsStreamLayer::resetTlsState(bool autoStart)
         abortRequested = true;
     else
         dropEngine();
-    pendingPlaintext.clear();
-    wireQueued = 0;
-    wireSent = 0;
-    plaintextRecords.clear();
-    plaintextUnsent = 0;
-    handshakeErrors.clear();
-    ignoreAllErrors = false;
-    connectionEncrypted = false;
-    handshakeInterrupted = false;
-    closeAfterHandshake = false;
-    shutdownPending = false;
-    closeNotifyOwed = false;
-    closeNotifyReceived = false;
-    retryOnRefusal = false;
-    retryingWithTls13Psk = false;
-    retryError.clear();
+    conn = ConnectionState();
     QSslConfigurationAccess::setSessionCipher(configuration, QSslCipher());
     QSslConfigurationAccess::setSessionProtocol(configuration, QSsl::UnknownProtocol);
 }
@@ -117,23 +102,23 @@ void TlsStreamLayer::aboutToAbort()
         abortRequested = true; // destroyed by callEngine() once OpenSSL has returned
     else
         dropEngine();
-    pendingPlaintext.clear();
-    plaintextRecords.clear();
-    plaintextUnsent = 0;
-    handshakeInterrupted = false;
-    closeAfterHandshake = false;
-    shutdownPending = false;
+    conn.pendingPlaintext.clear();
+    conn.plaintextRecords.clear();
+    conn.plaintextUnsent = 0;
+    conn.handshakeInterrupted = false;
+    conn.closeAfterHandshake = false;
+    conn.shutdownPending = false;
     // isEncrypted(), sessionCipher() and the close_notify Qt reports stay until the connection's
     // last signals: connectionEnding() clears them.
 }
 
 bool TlsStreamLayer::connectionEnding()
 {
-    shutdownPending = false;
-    if (closeNotifyOwed) {
+    conn.shutdownPending = false;
+    if (conn.closeNotifyOwed) {
         // As Qt: a session that ends without our close_notify reports one before disconnected()
         // (Qt's backend shuts the session down once the TCP connection has gone).
-        closeNotifyOwed = false;
+        conn.closeNotifyOwed = false;
         QPointer<QAbstractSocket> guard(q);
         Q_EMIT q->alertSent(QSsl::AlertLevel::Warning, QSsl::AlertType::CloseNotify,
                             TlsEngine::alertDescription(0));
@@ -141,7 +126,7 @@ bool TlsStreamLayer::connectionEnding()
             return false;
     }
     // As Qt: the session's details are gone once disconnected() is emitted.
-    connectionEncrypted = false;
+    conn.connectionEncrypted = false;
     QSslConfigurationAccess::setSessionCipher(configuration, QSslCipher());
     QSslConfigurationAccess::setSessionProtocol(configuration, QSsl::UnknownProtocol);
     return true;
@@ -251,7 +236,7 @@ bool TlsStreamLayer::createEngine()
             const QString name = peerVerifyName.isEmpty() ? q->peerName() : peerVerifyName;
             tls13PskPeer = Tls13PskPeer{name + QLatin1Char('@') + q->peerAddress().toString(),
                                         q->peerPort(), settings};
-            if (retryingWithTls13Psk) {
+            if (conn.retryingWithTls13Psk) {
                 settings.tls13Psk = Tls13Psk::Offer;
             } else {
                 const bool slotConnected = SignalProbe::isConnected(
@@ -259,7 +244,7 @@ bool TlsStreamLayer::createEngine()
                 const Tls13PskPolicy::Decision decision = Tls13PskPolicy::decide(
                         configuration.tls13PreSharedKeyMode(), slotConnected, tls13PskPeer);
                 settings.tls13Psk = decision.offer;
-                retryOnRefusal = decision.retryOnRefusal;
+                conn.retryOnRefusal = decision.retryOnRefusal;
             }
         }
         context = TlsContext::get(settings, &errorString);
@@ -270,7 +255,7 @@ bool TlsStreamLayer::createEngine()
     }
     qCDebug(lcQtPskSsl, "%p: %s handshake starts%s", static_cast<void *>(q),
             server ? "server" : "client",
-            retryingWithTls13Psk ? " again, offering a TLS 1.3 PSK" : "");
+            conn.retryingWithTls13Psk ? " again, offering a TLS 1.3 PSK" : "");
     const bool resumes = settings.sessionResumption;
     engine = std::make_unique<TlsEngine>(std::move(context), this);
     if (server) {
@@ -312,28 +297,28 @@ bool TlsStreamLayer::retryWithTls13Psk()
     // The application has seen nothing of this attempt: no emission (Qt's first ClientHello asks
     // nothing), no alert, no error. Only if the new connection cannot be made is the first
     // attempt's failure reported.
-    retryOnRefusal = false;
-    retryingWithTls13Psk = true;
+    conn.retryOnRefusal = false;
+    conn.retryingWithTls13Psk = true;
     Tls13PskPolicy::rememberWantsPsk(tls13PskPeer);
-    retryError = handshakeFailureText(*engine, configuration);
+    conn.retryError = handshakeFailureText(*engine, configuration);
     dropEngine();
     // The old connection's bytes will never be reported sent: the accounting starts again
-    // (what the application wrote waits in pendingPlaintext).
-    wireQueued = 0;
-    wireSent = 0;
-    plaintextRecords.clear();
-    plaintextUnsent = 0;
+    // (what the application wrote waits in conn.pendingPlaintext).
+    conn.wireQueued = 0;
+    conn.wireSent = 0;
+    conn.plaintextRecords.clear();
+    conn.plaintextUnsent = 0;
     qCDebug(lcQtPskSsl, "%p: the server refused a ClientHello without a TLS 1.3 PSK; connecting "
                         "again to offer one", static_cast<void *>(q));
     if (host().reconnect())
         return true;
-    return failConnection(QAbstractSocket::SslHandshakeFailedError, retryError);
+    return failConnection(QAbstractSocket::SslHandshakeFailedError, conn.retryError);
 }
 
 bool TlsStreamLayer::reconnected(bool ok)
 {
     if (!ok)
-        return failConnection(QAbstractSocket::SslHandshakeFailedError, retryError);
+        return failConnection(QAbstractSocket::SslHandshakeFailedError, conn.retryError);
     QPointer<QAbstractSocket> guard(q);
     if (!createEngine())
         return bool(guard);
@@ -348,7 +333,7 @@ bool TlsStreamLayer::processEngine()
         if (!continueHandshake())
             return false;
     }
-    if (!engine || !connectionEncrypted)
+    if (!engine || !conn.connectionEncrypted)
         return true;
     return decryptAvailable();
 }
@@ -359,7 +344,7 @@ bool TlsStreamLayer::continueHandshake()
     TlsEngine::Result result = TlsEngine::Result::WantInput;
     if (!callEngine([&] { result = engine->handshake(); }))
         return bool(guard); // a slot aborted the socket: it is closed already
-    if (result == TlsEngine::Result::Failed && retryOnRefusal && engine->isRefusedWithoutTls13Psk()
+    if (result == TlsEngine::Result::Failed && conn.retryOnRefusal && engine->isRefusedWithoutTls13Psk()
         && host().state() == QAbstractSocket::ConnectedState) {
         return retryWithTls13Psk();
     }
@@ -386,7 +371,7 @@ bool TlsStreamLayer::handshakeSucceeded()
     // OpenSSL's session exists from here on: unless the socket sends one, Qt reports the
     // close_notify of its shutdown when the connection ends (also when the application's
     // verification refuses the session).
-    closeNotifyOwed = true;
+    conn.closeNotifyOwed = true;
     if (mode == QSslSocket::SslClientMode && engine->protocolVersion() <= TLS1_2_VERSION)
         Tls13PskPolicy::negotiatedTls12(tls13PskPeer); // this peer does not insist on TLS 1.3
     QSslConfigurationAccess::setSessionCipher(
@@ -406,35 +391,35 @@ bool TlsStreamLayer::handshakeSucceeded()
         verifyMode = mode == QSslSocket::SslServerMode ? QSslSocket::QueryPeer
                                                        : QSslSocket::VerifyPeer;
     }
-    handshakeErrors.clear();
+    conn.handshakeErrors.clear();
     if (verifyMode == QSslSocket::VerifyPeer) {
         // QtPsk verifies no certificate chain: a certificate it cannot check is untrusted.
-        handshakeErrors.append(QSslError(engine->peerSentCertificate()
+        conn.handshakeErrors.append(QSslError(engine->peerSentCertificate()
                                                  ? QSslError::CertificateUntrusted
                                                  : QSslError::NoPeerCertificate));
     }
-    for (const QSslError &error : std::as_const(handshakeErrors)) {
+    for (const QSslError &error : std::as_const(conn.handshakeErrors)) {
         Q_EMIT q->peerVerifyError(error);
         if (!guard)
             return false;
         if (!engine || host().state() != QAbstractSocket::ConnectedState)
             return true;
         if (configuration.handshakeMustInterruptOnError() && !errorsIgnored({error})) {
-            handshakeInterrupted = true;
+            conn.handshakeInterrupted = true;
             Q_EMIT q->handshakeInterruptedOnError(error);
             return bool(guard); // continueInterruptedHandshake() or abort() comes next
         }
     }
-    if (!handshakeErrors.isEmpty()) {
-        Q_EMIT q->sslErrors(handshakeErrors);
+    if (!conn.handshakeErrors.isEmpty()) {
+        Q_EMIT q->sslErrors(conn.handshakeErrors);
         if (!guard)
             return false;
         if (!engine || host().state() != QAbstractSocket::ConnectedState)
             return true;
-        if (!errorsIgnored(handshakeErrors)) {
+        if (!errorsIgnored(conn.handshakeErrors)) {
             // As Qt: the TLS session exists, so it is closed properly (close_notify).
             if (!host().setErrorAndEmit(QAbstractSocket::SslHandshakeFailedError,
-                                        handshakeErrors.constFirst().errorString()))
+                                        conn.handshakeErrors.constFirst().errorString()))
                 return false;
             // As Qt: the TCP connection closes like a plain one (no close_notify; Qt reports
             // the one its shutdown owes before disconnected()).
@@ -449,13 +434,13 @@ bool TlsStreamLayer::handshakeSucceeded()
 bool TlsStreamLayer::completeEncryption()
 {
     QPointer<QAbstractSocket> guard(q);
-    handshakeInterrupted = false;
-    connectionEncrypted = true;
+    conn.handshakeInterrupted = false;
+    conn.connectionEncrypted = true;
     // What was written before the handshake goes first, before any slot runs: a write() from
     // the encrypted() slot then follows it, and a slot that throws leaves nothing behind.
     // (encryptAndQueue() emits nothing.)
-    if (!pendingPlaintext.isEmpty()) {
-        const QByteArray plaintext = std::exchange(pendingPlaintext, QByteArray());
+    if (!conn.pendingPlaintext.isEmpty()) {
+        const QByteArray plaintext = std::exchange(conn.pendingPlaintext, QByteArray());
         if (!encryptAndQueue(plaintext.constData(), plaintext.size()))
             return bool(guard);
     }
@@ -464,10 +449,10 @@ bool TlsStreamLayer::completeEncryption()
     Q_EMIT q->encrypted();
     if (!guard)
         return false;
-    if (!engine || !connectionEncrypted)
+    if (!engine || !conn.connectionEncrypted)
         return true;
-    if (closeAfterHandshake) {
-        closeAfterHandshake = false;
+    if (conn.closeAfterHandshake) {
+        conn.closeAfterHandshake = false;
         host().disconnectFromHost();
         return bool(guard);
     }
@@ -522,11 +507,11 @@ bool TlsStreamLayer::decryptAvailable()
     case TlsEngine::Result::Closed: {
         if (host().state() == QAbstractSocket::ClosingState)
             return host().maybeFinishClosing(); // the peer answered our close_notify
-        if (closeNotifyReceived)
+        if (conn.closeNotifyReceived)
             return true;
         // As Qt: the peer's close_notify is reported at once; the connection closes with the
         // transport (the peer's FIN is "The remote host closed the connection").
-        closeNotifyReceived = true;
+        conn.closeNotifyReceived = true;
         const TlsFailure closed = closeNotifyFailure();
         return reportError(closed.error, closed.errorString);
     }
@@ -538,7 +523,7 @@ bool TlsStreamLayer::decryptAvailable()
 
 bool TlsStreamLayer::hasBufferedInput() const
 {
-    return engine && connectionEncrypted && engine->hasPendingInput();
+    return engine && conn.connectionEncrypted && engine->hasPendingInput();
 }
 
 bool TlsStreamLayer::processBufferedInput()
@@ -559,7 +544,7 @@ void TlsStreamLayer::readable()
     char buffer[64 * 1024];
     // With setReadBufferSize(), the engine holds at most about one read of ciphertext besides the
     // limit: what it holds already is decrypted first (it fills the buffer or is used up).
-    const bool limited = host().readBufferSpace() >= 0 && connectionEncrypted;
+    const bool limited = host().readBufferSpace() >= 0 && conn.connectionEncrypted;
     const int rounds = !limited ? 8 : engine->pendingInput() >= qint64(sizeof buffer) ? 0 : 1;
     for (int round = 0; round < rounds; ++round) { // bounded: the notifier fires again for more
         const qint64 n = host().readFromWire(buffer, sizeof buffer, &readErrno);
@@ -595,7 +580,7 @@ void TlsStreamLayer::readable()
 
 bool TlsStreamLayer::waitForEncrypted(int msecs)
 {
-    if (connectionEncrypted)
+    if (conn.connectionEncrypted)
         return false;
     if (mode == QSslSocket::UnencryptedMode && !autoStartHandshake)
         return false;
@@ -607,14 +592,14 @@ bool TlsStreamLayer::waitForEncrypted(int msecs)
             || !guard)
             return false;
     }
-    while (!connectionEncrypted) {
+    while (!conn.connectionEncrypted) {
         if (host().state() != QAbstractSocket::ConnectedState
-            || (!engine && !host().isReconnecting()) || handshakeInterrupted)
+            || (!engine && !host().isReconnecting()) || conn.handshakeInterrupted)
             return false;
         // As Qt: the handshake's flights are reported (encryptedBytesWritten()) while it waits.
         if (host().bytesSentNotReported() > 0 && (!host().flush() || !guard))
             return false;
-        if (connectionEncrypted || host().state() != QAbstractSocket::ConnectedState)
+        if (conn.connectionEncrypted || host().state() != QAbstractSocket::ConnectedState)
             continue;
         if (!host().waitForWire(deadline) || !guard)
             return false;
@@ -624,10 +609,10 @@ bool TlsStreamLayer::waitForEncrypted(int msecs)
 
 void TlsStreamLayer::continueInterruptedHandshake()
 {
-    if (!handshakeInterrupted || !engine)
+    if (!conn.handshakeInterrupted || !engine)
         return;
     QPointer<QSslSocket> guard(q);
-    if (completeEncryption() && guard && engine && connectionEncrypted)
+    if (completeEncryption() && guard && engine && conn.connectionEncrypted)
         processEngine();
 }
 

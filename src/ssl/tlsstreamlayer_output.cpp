@@ -42,8 +42,8 @@ qint64 TlsStreamLayer::write(const char *data, qint64 size)
     // for it too (it must never go out in clear text).
     if (mode == QSslSocket::UnencryptedMode && !autoStartHandshake)
         return StreamLayer::write(data, size);
-    if (!connectionEncrypted || !engine) {
-        pendingPlaintext.append(data, size);
+    if (!conn.connectionEncrypted || !engine) {
+        conn.pendingPlaintext.append(data, size);
         return size;
     }
     return encryptAndQueue(data, size) ? size : -1;
@@ -64,8 +64,8 @@ bool TlsStreamLayer::encryptAndQueue(const char *data, qint64 size)
         done += consumed;
     }
     flushEngineOutput();
-    plaintextRecords.push_back({wireQueued, qint64(size)});
-    plaintextUnsent += size;
+    conn.plaintextRecords.push_back({conn.wireQueued, qint64(size)});
+    conn.plaintextUnsent += size;
     return true;
 }
 
@@ -74,7 +74,7 @@ void TlsStreamLayer::flushEngineOutput()
     bool queued = false;
     while (engine && engine->pendingOutput() > 0) {
         const QByteArray records = engine->takeOutput();
-        wireQueued += records.size();
+        conn.wireQueued += records.size();
         host().writeToWire(records);
         queued = true;
     }
@@ -86,7 +86,7 @@ qint64 TlsStreamLayer::bytesToWrite() const
 {
     if (mode == QSslSocket::UnencryptedMode && !autoStartHandshake)
         return StreamLayer::bytesToWrite();
-    return pendingPlaintext.size() + plaintextUnsent;
+    return conn.pendingPlaintext.size() + conn.plaintextUnsent;
 }
 
 void TlsStreamLayer::wireBytesWritten(qint64 size)
@@ -95,19 +95,19 @@ void TlsStreamLayer::wireBytesWritten(qint64 size)
         StreamLayer::wireBytesWritten(size);
         return;
     }
-    wireSent += size;
+    conn.wireSent += size;
     qint64 plaintextSent = 0;
-    while (!plaintextRecords.empty() && plaintextRecords.front().wireEnd <= wireSent) {
-        plaintextSent += plaintextRecords.front().plaintext;
-        plaintextRecords.pop_front();
+    while (!conn.plaintextRecords.empty() && conn.plaintextRecords.front().wireEnd <= conn.wireSent) {
+        plaintextSent += conn.plaintextRecords.front().plaintext;
+        conn.plaintextRecords.pop_front();
     }
-    plaintextUnsent -= plaintextSent;
+    conn.plaintextUnsent -= plaintextSent;
     // As Qt: bytesWritten() for the application's bytes, then encryptedBytesWritten().
     QPointer<QAbstractSocket> guard(q);
     if (plaintextSent > 0 && !host().emitBytesWritten(plaintextSent))
         return;
     Q_EMIT q->encryptedBytesWritten(size);
-    if (guard && shutdownPending && plaintextUnsent == 0
+    if (guard && conn.shutdownPending && conn.plaintextUnsent == 0
         && host().state() == QAbstractSocket::ClosingState)
         sendCloseNotify(); // disconnectFromHost() waited for the data to go
 }
@@ -118,9 +118,9 @@ bool TlsStreamLayer::beginDisconnect()
         return true; // a plain connection: one ClosingState, as Qt
     // A session the application saw established (encrypted()) is shut down with a close_notify;
     // one refused after OpenSSL's handshake (sslErrors() not ignored) is not, as in Qt.
-    if (connectionEncrypted && engine->isHandshakeComplete() && !inEngineCall) {
-        if (plaintextUnsent > 0) {
-            shutdownPending = true; // after the data's bytesWritten(), as Qt
+    if (conn.connectionEncrypted && engine->isHandshakeComplete() && !inEngineCall) {
+        if (conn.plaintextUnsent > 0) {
+            conn.shutdownPending = true; // after the data's bytesWritten(), as Qt
             return true;
         }
         return sendCloseNotify();
@@ -140,8 +140,8 @@ bool TlsStreamLayer::emitClosingAgain()
 
 bool TlsStreamLayer::closeWithoutNotify()
 {
-    closeAfterHandshake = false;
-    shutdownPending = false;
+    conn.closeAfterHandshake = false;
+    conn.shutdownPending = false;
     QPointer<QAbstractSocket> guard(q);
     if (!host().flush() || !guard) // what was written goes first (and is reported)
         return false;
@@ -158,8 +158,8 @@ bool TlsStreamLayer::closeWithoutNotify()
 
 bool TlsStreamLayer::sendCloseNotify()
 {
-    shutdownPending = false;
-    closeNotifyOwed = false;
+    conn.shutdownPending = false;
+    conn.closeNotifyOwed = false;
     engine->shutdown();
     flushEngineOutput(); // sent at once; the event loop reports it, then the socket closes
     if (!emitAlerts())
@@ -202,8 +202,8 @@ bool TlsStreamLayer::failEngineCall(TlsPhase phase)
 bool TlsStreamLayer::failConnection(QAbstractSocket::SocketError error, const QString &message)
 {
     QPointer<QAbstractSocket> guard(q);
-    closeNotifyOwed = false; // a failed session is not shut down
-    shutdownPending = false;
+    conn.closeNotifyOwed = false; // a failed session is not shut down
+    conn.shutdownPending = false;
     host().sendEagerly(); // a pending fatal alert leaves before the connection goes
     if (!host().setErrorAndEmit(error, message))
         return false;
@@ -217,7 +217,7 @@ bool TlsStreamLayer::failConnection(QAbstractSocket::SocketError error, const QS
 
 bool TlsStreamLayer::errorsIgnored(const QList<QSslError> &errors) const
 {
-    if (ignoreAllErrors)
+    if (conn.ignoreAllErrors)
         return true;
     for (const QSslError &error : errors) {
         if (!ignoredErrors.contains(error))
@@ -234,14 +234,14 @@ bool TlsStreamLayer::defersDisconnect()
     if (handshaking
         && (state == QAbstractSocket::HostLookupState || state == QAbstractSocket::ConnectingState)) {
         // As Qt: connect, finish the handshake, then close.
-        closeAfterHandshake = true;
+        conn.closeAfterHandshake = true;
         return true;
     }
     if (handshaking && state == QAbstractSocket::ConnectedState && (engine || host().isReconnecting())
-        && !pendingPlaintext.isEmpty()) {
+        && !conn.pendingPlaintext.isEmpty()) {
         // Finish the handshake and send what was written, then close. (Qt 6.4 never completes
         // such a handshake: it stays in ClosingState.)
-        closeAfterHandshake = true;
+        conn.closeAfterHandshake = true;
         return true;
     }
     return false;
@@ -257,7 +257,7 @@ void TlsStreamLayer::close()
         host().abort(); // also closes the device
         return;
     }
-    if (!connectionEncrypted)
+    if (!conn.connectionEncrypted)
         closePskRequest(); // the handshake ends with the connection: no answer is taken
     if ((state == QAbstractSocket::ConnectedState || state == QAbstractSocket::ClosingState)
         && !closeWithoutNotify())

@@ -30,7 +30,7 @@ namespace QtPskPrivate {
 
     - Reading: readable() moves ciphertext from the kernel into the engine, drives the
       handshake, and decrypts straight into the socket's read buffer.
-    - Writing: plaintext written before the handshake completes waits in pendingPlaintext;
+    - Writing: plaintext written before the handshake completes waits in conn.pendingPlaintext;
       afterwards it is encrypted at once and the records are queued on the wire.
       Signals about it (bytesWritten, encryptedBytesWritten) come from the event loop.
     - Errors: every engine failure becomes a SocketError and its text in one place
@@ -62,7 +62,7 @@ public:
     qint64 bytesToWrite() const override;
     void wireBytesWritten(qint64 size) override;
     bool beginDisconnect() override;
-    bool closeDeferred() const override { return shutdownPending; }
+    bool closeDeferred() const override { return conn.shutdownPending; }
     bool connectionEnding() override;
     bool closesDeviceAfterAbort() const override { return true; }
     bool reconnected(bool ok) override;
@@ -152,42 +152,48 @@ public:
     QExplicitlySharedDataPointer<QSslPreSharedKeyRequestPrivate> pskRequest;
     QString peerVerifyName;
 
-    QByteArray pendingPlaintext;     // written before the handshake completed
+    // What one connection accumulates; resetTlsState() starts the next one from these defaults.
+    struct ConnectionState
+    {
+        QByteArray pendingPlaintext;     // written before the handshake completed
 
-    // Which application bytes the wire bytes carry, so that bytesWritten() reports plaintext:
-    // each entry says that once wireEnd wire bytes are sent, `plaintext` more bytes went out.
-    struct PlaintextRecord { qint64 wireEnd; qint64 plaintext; };
-    std::deque<PlaintextRecord> plaintextRecords;
-    qint64 wireQueued = 0;           // wire bytes handed to the transport on this connection
-    qint64 wireSent = 0;             // wire bytes the transport reported sent
-    qint64 plaintextUnsent = 0;      // encrypted application bytes still queued
+        // Which application bytes the wire bytes carry, so that bytesWritten() reports plaintext:
+        // each entry says that once wireEnd wire bytes are sent, `plaintext` more bytes went out.
+        struct PlaintextRecord { qint64 wireEnd; qint64 plaintext; };
+        std::deque<PlaintextRecord> plaintextRecords;
+        qint64 wireQueued = 0;           // wire bytes handed to the transport on this connection
+        qint64 wireSent = 0;             // wire bytes the transport reported sent
+        qint64 plaintextUnsent = 0;      // encrypted application bytes still queued
 
-    QList<QSslError> handshakeErrors;
+        QList<QSslError> handshakeErrors;
+        bool ignoreAllErrors = false;
+        bool connectionEncrypted = false;
+        bool handshakeInterrupted = false;
+        bool closeAfterHandshake = false; // disconnectFromHost() came during the handshake
+        // disconnectFromHost() came while written data was not yet reported sent: close_notify
+        // follows once it is (as in Qt, whose close_notify follows the data's bytesWritten()).
+        bool shutdownPending = false;
+        // The session is established and no close_notify was sent: Qt reports one (alertSent) when
+        // the connection ends, also when it is never written (abort, close, the peer's close).
+        bool closeNotifyOwed = false;
+        bool closeNotifyReceived = false; // the peer's close_notify was reported (errorOccurred)
+        // Automatic TLS 1.3 PSK mode: this client connects again, offering a PSK, if the server
+        // refuses its first ClientHello; retryingWithTls13Psk once it does.
+        bool retryOnRefusal = false;
+        bool retryingWithTls13Psk = false;
+        QString retryError; // the first attempt's failure, reported if the new connection fails
+    };
+    ConnectionState conn;
+
     QList<QSslError> ignoredErrors;  // ignoreSslErrors(list)
-    bool ignoreAllErrors = false;
     bool autoStartHandshake = false;
-    bool connectionEncrypted = false;
-    bool handshakeInterrupted = false;
     bool inEngineCall = false;       // the engine is on the stack
     bool abortRequested = false;     // the socket was aborted while the engine was on the stack
     // Set while callEngine() runs: the destructor sets *destroyedFlag and moves the engine into
     // *engineKeeper, so that OpenSSL's frames never see a freed engine.
     bool *destroyedFlag = nullptr;
     std::unique_ptr<TlsEngine> *engineKeeper = nullptr;
-    bool closeAfterHandshake = false; // disconnectFromHost() came during the handshake
-    // disconnectFromHost() came while written data was not yet reported sent: close_notify
-    // follows once it is (as in Qt, whose close_notify follows the data's bytesWritten()).
-    bool shutdownPending = false;
-    // The session is established and no close_notify was sent: Qt reports one (alertSent) when
-    // the connection ends, also when it is never written (abort, close, the peer's close).
-    bool closeNotifyOwed = false;
     std::shared_ptr<TlsSessionStore> sessionStore; // setSessionStore()
-    bool closeNotifyReceived = false; // the peer's close_notify was reported (errorOccurred)
-    // Automatic TLS 1.3 PSK mode: this client connects again, offering a PSK, if the server
-    // refuses its first ClientHello; retryingWithTls13Psk once it does.
-    bool retryOnRefusal = false;
-    bool retryingWithTls13Psk = false;
-    QString retryError; // the first attempt's failure, reported if the new connection fails
     Tls13PskPeer tls13PskPeer;
 
 private:
