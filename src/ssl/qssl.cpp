@@ -13,25 +13,19 @@ namespace {
 // Registers the SSL value types and enumerations by name when the library loads, as QtNetwork
 // does for the types its signals carry, so that string-based (SIGNAL/SLOT) queued connections
 // and QMetaType::fromName() find them. Pointer-to-member connections do not need this.
+template <typename... Types>
+void registerMetaTypes()
+{
+    (qRegisterMetaType<Types>(), ...);
+}
+
 void registerSslMetaTypes()
 {
-    qRegisterMetaType<QSsl::AlertLevel>();
-    qRegisterMetaType<QSsl::AlertType>();
-    qRegisterMetaType<QSsl::SslProtocol>();
-    qRegisterMetaType<QSsl::SslOption>();
-    qRegisterMetaType<QSsl::SslOptions>();
-    qRegisterMetaType<QSsl::SupportedFeature>();
-    qRegisterMetaType<QSsl::KeyType>();
-    qRegisterMetaType<QSsl::EncodingFormat>();
-    qRegisterMetaType<QSsl::KeyAlgorithm>();
-    qRegisterMetaType<QSsl::AlternativeNameEntryType>();
-    qRegisterMetaType<QSsl::ImplementedClass>();
-    qRegisterMetaType<QSsl::Tls13PreSharedKeyMode>();
-    qRegisterMetaType<QSslError>();
-    qRegisterMetaType<QSslError::SslError>();
-    qRegisterMetaType<QList<QSslError>>();
-    qRegisterMetaType<QSslCipher>();
-    qRegisterMetaType<QSslConfiguration>();
+    registerMetaTypes<QSsl::AlertLevel, QSsl::AlertType, QSsl::SslProtocol, QSsl::SslOption,
+                      QSsl::SslOptions, QSsl::SupportedFeature, QSsl::KeyType, QSsl::EncodingFormat,
+                      QSsl::KeyAlgorithm, QSsl::AlternativeNameEntryType, QSsl::ImplementedClass,
+                      QSsl::Tls13PreSharedKeyMode, QSslError, QSslError::SslError, QList<QSslError>,
+                      QSslCipher, QSslConfiguration>();
 }
 
 } // namespace

@@ -137,67 +137,56 @@ QByteArray tls13CipherSuites(const QSslConfiguration &configuration)
 
 QT_WARNING_PUSH
 QT_WARNING_DISABLE_DEPRECATED // the TLS 1.0/1.1 values are deprecated, yet must still map
+
+namespace {
+
+// The TLS versions each QSsl::SslProtocol allows: an exact version (min == max) or a lower bound.
+// A protocol not listed (the DTLS ones, UnknownProtocol) has no TLS version range.
+struct VersionRange
+{
+    QSsl::SslProtocol protocol;
+    int min;
+    int max;
+};
+
+constexpr int noUpperBound = 0; // what OpenSSL's maximum protocol version 0 means
+
+constexpr VersionRange versionRanges[] = {
+    { QSsl::TlsV1_0, TLS1_VERSION, TLS1_VERSION },
+    { QSsl::TlsV1_1, TLS1_1_VERSION, TLS1_1_VERSION },
+    { QSsl::TlsV1_2, TLS1_2_VERSION, TLS1_2_VERSION },
+    { QSsl::TlsV1_3, TLS1_3_VERSION, TLS1_3_VERSION },
+    { QSsl::AnyProtocol, TLS1_VERSION, noUpperBound },
+    { QSsl::TlsV1_0OrLater, TLS1_VERSION, noUpperBound },
+    { QSsl::TlsV1_1OrLater, TLS1_1_VERSION, noUpperBound },
+    { QSsl::SecureProtocols, TLS1_2_VERSION, noUpperBound },
+    { QSsl::TlsV1_2OrLater, TLS1_2_VERSION, noUpperBound },
+    { QSsl::TlsV1_3OrLater, TLS1_3_VERSION, noUpperBound },
+};
+
+} // namespace
+
 bool protocolToVersionRange(QSsl::SslProtocol protocol, int *min, int *max)
 {
-    int low = 0;
-    int high = 0; // OpenSSL: no upper bound
-    switch (protocol) {
-    case QSsl::TlsV1_0:
-        low = high = TLS1_VERSION;
-        break;
-    case QSsl::TlsV1_1:
-        low = high = TLS1_1_VERSION;
-        break;
-    case QSsl::TlsV1_2:
-        low = high = TLS1_2_VERSION;
-        break;
-    case QSsl::TlsV1_3:
-        low = high = TLS1_3_VERSION;
-        break;
-    case QSsl::AnyProtocol:
-    case QSsl::TlsV1_0OrLater:
-        low = TLS1_VERSION;
-        break;
-    case QSsl::TlsV1_1OrLater:
-        low = TLS1_1_VERSION;
-        break;
-    case QSsl::SecureProtocols:
-    case QSsl::TlsV1_2OrLater:
-        low = TLS1_2_VERSION;
-        break;
-    case QSsl::TlsV1_3OrLater:
-        low = TLS1_3_VERSION;
-        break;
-    case QSsl::DtlsV1_0:
-    case QSsl::DtlsV1_0OrLater:
-    case QSsl::DtlsV1_2:
-    case QSsl::DtlsV1_2OrLater:
-    case QSsl::UnknownProtocol:
-        return false;
-    default:
-        return false; // a value outside the enumeration
+    for (const VersionRange &range : versionRanges) {
+        if (range.protocol != protocol)
+            continue;
+        if (min)
+            *min = range.min;
+        if (max)
+            *max = range.max;
+        return true;
     }
-    if (min)
-        *min = low;
-    if (max)
-        *max = high;
-    return true;
+    return false;
 }
 
 QSsl::SslProtocol protocolFromVersion(int version)
 {
-    switch (version) {
-    case TLS1_VERSION:
-        return QSsl::TlsV1_0;
-    case TLS1_1_VERSION:
-        return QSsl::TlsV1_1;
-    case TLS1_2_VERSION:
-        return QSsl::TlsV1_2;
-    case TLS1_3_VERSION:
-        return QSsl::TlsV1_3;
-    default:
-        return QSsl::UnknownProtocol;
+    for (const VersionRange &range : versionRanges) {
+        if (range.min == version && range.max == version)
+            return range.protocol;
     }
+    return QSsl::UnknownProtocol;
 }
 QT_WARNING_POP
 
@@ -233,30 +222,15 @@ bool QSslConfiguration::isNull() const
         && d->sessionTicketLifeTimeHint == defaults.sessionTicketLifeTimeHint;
 }
 
-QSsl::SslProtocol QSslConfiguration::protocol() const
-{
-    return d->protocol;
-}
+QSsl::SslProtocol QSslConfiguration::protocol() const { return d->protocol; }
 
-void QSslConfiguration::setProtocol(QSsl::SslProtocol protocol)
-{
-    d->protocol = protocol;
-}
+void QSslConfiguration::setProtocol(QSsl::SslProtocol protocol) { d->protocol = protocol; }
 
-QSslSocket::PeerVerifyMode QSslConfiguration::peerVerifyMode() const
-{
-    return d->peerVerifyMode;
-}
+QSslSocket::PeerVerifyMode QSslConfiguration::peerVerifyMode() const { return d->peerVerifyMode; }
 
-void QSslConfiguration::setPeerVerifyMode(QSslSocket::PeerVerifyMode mode)
-{
-    d->peerVerifyMode = mode;
-}
+void QSslConfiguration::setPeerVerifyMode(QSslSocket::PeerVerifyMode mode) { d->peerVerifyMode = mode; }
 
-int QSslConfiguration::peerVerifyDepth() const
-{
-    return d->peerVerifyDepth;
-}
+int QSslConfiguration::peerVerifyDepth() const { return d->peerVerifyDepth; }
 
 void QSslConfiguration::setPeerVerifyDepth(int depth)
 {
@@ -268,10 +242,7 @@ void QSslConfiguration::setPeerVerifyDepth(int depth)
     d->peerVerifyDepth = depth;
 }
 
-QList<QSslCipher> QSslConfiguration::ciphers() const
-{
-    return d->ciphers;
-}
+QList<QSslCipher> QSslConfiguration::ciphers() const { return d->ciphers; }
 
 void QSslConfiguration::setCiphers(const QList<QSslCipher> &ciphers)
 {
@@ -307,15 +278,9 @@ bool QSslConfiguration::testSslOption(QSsl::SslOption option) const
     return d->sslOptions.testFlag(option);
 }
 
-QByteArray QSslConfiguration::preSharedKeyIdentityHint() const
-{
-    return d->preSharedKeyIdentityHint;
-}
+QByteArray QSslConfiguration::preSharedKeyIdentityHint() const { return d->preSharedKeyIdentityHint; }
 
-void QSslConfiguration::setPreSharedKeyIdentityHint(const QByteArray &hint)
-{
-    d->preSharedKeyIdentityHint = hint;
-}
+void QSslConfiguration::setPreSharedKeyIdentityHint(const QByteArray &hint) { d->preSharedKeyIdentityHint = hint; }
 
 QSsl::Tls13PreSharedKeyMode QSslConfiguration::tls13PreSharedKeyMode() const
 {
@@ -327,55 +292,28 @@ void QSslConfiguration::setTls13PreSharedKeyMode(QSsl::Tls13PreSharedKeyMode mod
     d->tls13PreSharedKeyMode = mode;
 }
 
-bool QSslConfiguration::allowsPreSharedKeyWithoutDhe() const
-{
-    return d->allowPreSharedKeyWithoutDhe;
-}
+bool QSslConfiguration::allowsPreSharedKeyWithoutDhe() const { return d->allowPreSharedKeyWithoutDhe; }
 
-void QSslConfiguration::setAllowPreSharedKeyWithoutDhe(bool allow)
-{
-    d->allowPreSharedKeyWithoutDhe = allow;
-}
+void QSslConfiguration::setAllowPreSharedKeyWithoutDhe(bool allow) { d->allowPreSharedKeyWithoutDhe = allow; }
 
-QSslCipher QSslConfiguration::sessionCipher() const
-{
-    return d->sessionCipher;
-}
+QSslCipher QSslConfiguration::sessionCipher() const { return d->sessionCipher; }
 
-QSsl::SslProtocol QSslConfiguration::sessionProtocol() const
-{
-    return d->sessionProtocol;
-}
+QSsl::SslProtocol QSslConfiguration::sessionProtocol() const { return d->sessionProtocol; }
 
-QByteArray QSslConfiguration::sessionTicket() const
-{
-    return d->sessionTicket;
-}
+QByteArray QSslConfiguration::sessionTicket() const { return d->sessionTicket; }
 
-void QSslConfiguration::setSessionTicket(const QByteArray &sessionTicket)
-{
-    d->sessionTicket = sessionTicket;
-}
+void QSslConfiguration::setSessionTicket(const QByteArray &sessionTicket) { d->sessionTicket = sessionTicket; }
 
-int QSslConfiguration::sessionTicketLifeTimeHint() const
-{
-    return d->sessionTicketLifeTimeHint;
-}
+int QSslConfiguration::sessionTicketLifeTimeHint() const { return d->sessionTicketLifeTimeHint; }
 
-bool QSslConfiguration::handshakeMustInterruptOnError() const
-{
-    return d->handshakeMustInterruptOnError;
-}
+bool QSslConfiguration::handshakeMustInterruptOnError() const { return d->handshakeMustInterruptOnError; }
 
 void QSslConfiguration::setHandshakeMustInterruptOnError(bool interrupt)
 {
     d->handshakeMustInterruptOnError = interrupt;
 }
 
-bool QSslConfiguration::missingCertificateIsFatal() const
-{
-    return d->missingCertificateIsFatal;
-}
+bool QSslConfiguration::missingCertificateIsFatal() const { return d->missingCertificateIsFatal; }
 
 void QSslConfiguration::setMissingCertificateIsFatal(bool cannotRecover)
 {
@@ -392,15 +330,9 @@ void QSslConfiguration::setDefaultConfiguration(const QSslConfiguration &configu
     defaultConfigurationStorage()->set(configuration);
 }
 
-bool QSslConfiguration::dtlsCookieVerificationEnabled() const
-{
-    return d->dtlsCookieVerificationEnabled;
-}
+bool QSslConfiguration::dtlsCookieVerificationEnabled() const { return d->dtlsCookieVerificationEnabled; }
 
-void QSslConfiguration::setDtlsCookieVerificationEnabled(bool enable)
-{
-    d->dtlsCookieVerificationEnabled = enable;
-}
+void QSslConfiguration::setDtlsCookieVerificationEnabled(bool enable) { d->dtlsCookieVerificationEnabled = enable; }
 
 QSslConfiguration QSslConfiguration::defaultDtlsConfiguration()
 {

@@ -32,26 +32,16 @@ struct ErrorRow
 // The errno values every call reports alike. socketErrorFromErrno() handles the few that
 // depend on the call before it looks here.
 constexpr ErrorRow errorTable[] = {
-    { { ECONNREFUSED }, QAbstractSocket::ConnectionRefusedError,
-      QT_TRANSLATE_NOOP("QAbstractSocket", "Connection refused") },
-    { { ECONNRESET, EPIPE }, QAbstractSocket::RemoteHostClosedError,
-      QT_TRANSLATE_NOOP("QAbstractSocket", "The remote host closed the connection") },
-    { { ETIMEDOUT }, QAbstractSocket::NetworkError,
-      QT_TRANSLATE_NOOP("QAbstractSocket", "Connection timed out") },
-    { { ENETUNREACH }, QAbstractSocket::NetworkError,
-      QT_TRANSLATE_NOOP("QAbstractSocket", "Network unreachable") },
-    { { EHOSTUNREACH }, QAbstractSocket::NetworkError,
-      QT_TRANSLATE_NOOP("QAbstractSocket", "Host unreachable") },
-    { { EACCES, EPERM }, QAbstractSocket::SocketAccessError,
-      QT_TRANSLATE_NOOP("QAbstractSocket", "Permission denied") },
-    { { EMFILE, ENFILE, ENOBUFS, ENOMEM }, QAbstractSocket::SocketResourceError,
-      QT_TRANSLATE_NOOP("QAbstractSocket", "Insufficient resources") },
-    { { EAFNOSUPPORT, EPROTONOSUPPORT }, QAbstractSocket::UnsupportedSocketOperationError,
-      QT_TRANSLATE_NOOP("QAbstractSocket", "Protocol type not supported") },
-    { { EADDRNOTAVAIL }, QAbstractSocket::SocketAddressNotAvailableError,
-      QT_TRANSLATE_NOOP("QAbstractSocket", "The address is not available") },
-    { { EADDRINUSE }, QAbstractSocket::AddressInUseError,
-      QT_TRANSLATE_NOOP("QAbstractSocket", "The bound address is already in use") },
+    { { ECONNREFUSED }, QAbstractSocket::ConnectionRefusedError, QT_TRANSLATE_NOOP("QAbstractSocket", "Connection refused") },
+    { { ECONNRESET, EPIPE }, QAbstractSocket::RemoteHostClosedError, QT_TRANSLATE_NOOP("QAbstractSocket", "The remote host closed the connection") },
+    { { ETIMEDOUT }, QAbstractSocket::NetworkError, QT_TRANSLATE_NOOP("QAbstractSocket", "Connection timed out") },
+    { { ENETUNREACH }, QAbstractSocket::NetworkError, QT_TRANSLATE_NOOP("QAbstractSocket", "Network unreachable") },
+    { { EHOSTUNREACH }, QAbstractSocket::NetworkError, QT_TRANSLATE_NOOP("QAbstractSocket", "Host unreachable") },
+    { { EACCES, EPERM }, QAbstractSocket::SocketAccessError, QT_TRANSLATE_NOOP("QAbstractSocket", "Permission denied") },
+    { { EMFILE, ENFILE, ENOBUFS, ENOMEM }, QAbstractSocket::SocketResourceError, QT_TRANSLATE_NOOP("QAbstractSocket", "Insufficient resources") },
+    { { EAFNOSUPPORT, EPROTONOSUPPORT }, QAbstractSocket::UnsupportedSocketOperationError, QT_TRANSLATE_NOOP("QAbstractSocket", "Protocol type not supported") },
+    { { EADDRNOTAVAIL }, QAbstractSocket::SocketAddressNotAvailableError, QT_TRANSLATE_NOOP("QAbstractSocket", "The address is not available") },
+    { { EADDRINUSE }, QAbstractSocket::AddressInUseError, QT_TRANSLATE_NOOP("QAbstractSocket", "The bound address is already in use") },
 };
 
 } // namespace

@@ -27,24 +27,14 @@ constexpr bool datagramOnly = true;
 
 // Every option a TCP socket has, and the multicast options of a UDP socket.
 constexpr OptionRow optionTable[] = {
-    { QAbstractSocket::LowDelayOption,
-      { IPPROTO_TCP, TCP_NODELAY, flag, false }, { IPPROTO_TCP, TCP_NODELAY, flag, false } },
-    { QAbstractSocket::KeepAliveOption,
-      { SOL_SOCKET, SO_KEEPALIVE, flag, false }, { SOL_SOCKET, SO_KEEPALIVE, flag, false } },
-    { QAbstractSocket::TypeOfServiceOption,
-      { IPPROTO_IP, IP_TOS, false, false }, { IPPROTO_IPV6, IPV6_TCLASS, false, false } },
-    { QAbstractSocket::SendBufferSizeSocketOption,
-      { SOL_SOCKET, SO_SNDBUF, false, false }, { SOL_SOCKET, SO_SNDBUF, false, false } },
-    { QAbstractSocket::ReceiveBufferSizeSocketOption,
-      { SOL_SOCKET, SO_RCVBUF, false, false }, { SOL_SOCKET, SO_RCVBUF, false, false } },
-    { QAbstractSocket::PathMtuSocketOption,
-      { IPPROTO_IP, IP_MTU, false, readOnly }, { IPPROTO_IPV6, IPV6_MTU, false, readOnly } },
-    { QAbstractSocket::MulticastTtlOption,
-      { IPPROTO_IP, IP_MULTICAST_TTL, false, false },
-      { IPPROTO_IPV6, IPV6_MULTICAST_HOPS, false, false }, datagramOnly },
-    { QAbstractSocket::MulticastLoopbackOption,
-      { IPPROTO_IP, IP_MULTICAST_LOOP, flag, false },
-      { IPPROTO_IPV6, IPV6_MULTICAST_LOOP, flag, false }, datagramOnly },
+    { QAbstractSocket::LowDelayOption, { IPPROTO_TCP, TCP_NODELAY, flag, false }, { IPPROTO_TCP, TCP_NODELAY, flag, false } },
+    { QAbstractSocket::KeepAliveOption, { SOL_SOCKET, SO_KEEPALIVE, flag, false }, { SOL_SOCKET, SO_KEEPALIVE, flag, false } },
+    { QAbstractSocket::TypeOfServiceOption, { IPPROTO_IP, IP_TOS, false, false }, { IPPROTO_IPV6, IPV6_TCLASS, false, false } },
+    { QAbstractSocket::SendBufferSizeSocketOption, { SOL_SOCKET, SO_SNDBUF, false, false }, { SOL_SOCKET, SO_SNDBUF, false, false } },
+    { QAbstractSocket::ReceiveBufferSizeSocketOption, { SOL_SOCKET, SO_RCVBUF, false, false }, { SOL_SOCKET, SO_RCVBUF, false, false } },
+    { QAbstractSocket::PathMtuSocketOption, { IPPROTO_IP, IP_MTU, false, readOnly }, { IPPROTO_IPV6, IPV6_MTU, false, readOnly } },
+    { QAbstractSocket::MulticastTtlOption, { IPPROTO_IP, IP_MULTICAST_TTL, false, false }, { IPPROTO_IPV6, IPV6_MULTICAST_HOPS, false, false }, datagramOnly },
+    { QAbstractSocket::MulticastLoopbackOption, { IPPROTO_IP, IP_MULTICAST_LOOP, flag, false }, { IPPROTO_IPV6, IPV6_MULTICAST_LOOP, flag, false }, datagramOnly },
 };
 
 } // namespace
