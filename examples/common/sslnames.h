@@ -46,16 +46,11 @@ inline std::optional<QSsl::SslProtocol> protocolFromName(const QString &name)
 // A readable name of a negotiated protocol (QSslSocket::sessionProtocol()).
 inline QString protocolDisplayName(QSsl::SslProtocol protocol)
 {
-    switch (protocol) {
-    case QSsl::TlsV1_2:
-        return QStringLiteral("TLSv1.2");
-    case QSsl::TlsV1_3:
-        return QStringLiteral("TLSv1.3");
-    case QSsl::UnknownProtocol:
+    if (protocol == QSsl::TlsV1_2 || protocol == QSsl::TlsV1_3)
+        return QStringLiteral("TLSv1.%1").arg(protocol == QSsl::TlsV1_2 ? 2 : 3);
+    if (protocol == QSsl::UnknownProtocol)
         return QStringLiteral("unknown");
-    default:
-        return QStringLiteral("protocol %1").arg(int(protocol));
-    }
+    return QStringLiteral("protocol %1").arg(int(protocol));
 }
 
 // "fatal alert handshake_failure (40): <description>" for alertReceived()/alertSent().

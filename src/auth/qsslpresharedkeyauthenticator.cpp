@@ -73,25 +73,13 @@ QSslPreSharedKeyAuthenticator::QSslPreSharedKeyAuthenticator(
 QSslPreSharedKeyAuthenticator &
 QSslPreSharedKeyAuthenticator::operator=(const QSslPreSharedKeyAuthenticator &authenticator) = default;
 
-QByteArray QSslPreSharedKeyAuthenticator::identityHint() const
-{
-    return d->identityHint;
-}
+QByteArray QSslPreSharedKeyAuthenticator::identityHint() const { return d->identityHint; }
 
-void QSslPreSharedKeyAuthenticator::setIdentity(const QByteArray &identity)
-{
-    d->identity = identity;
-}
+void QSslPreSharedKeyAuthenticator::setIdentity(const QByteArray &identity) { d->identity = identity; }
 
-QByteArray QSslPreSharedKeyAuthenticator::identity() const
-{
-    return d->identity;
-}
+QByteArray QSslPreSharedKeyAuthenticator::identity() const { return d->identity; }
 
-int QSslPreSharedKeyAuthenticator::maximumIdentityLength() const
-{
-    return d->maximumIdentityLength;
-}
+int QSslPreSharedKeyAuthenticator::maximumIdentityLength() const { return d->maximumIdentityLength; }
 
 void QSslPreSharedKeyAuthenticator::setPreSharedKey(const QByteArray &preSharedKey)
 {
@@ -103,15 +91,9 @@ void QSslPreSharedKeyAuthenticator::setPreSharedKey(const QByteArray &preSharedK
             : QByteArray(preSharedKey.constData(), preSharedKey.size());
 }
 
-QByteArray QSslPreSharedKeyAuthenticator::preSharedKey() const
-{
-    return d->preSharedKey;
-}
+QByteArray QSslPreSharedKeyAuthenticator::preSharedKey() const { return d->preSharedKey; }
 
-int QSslPreSharedKeyAuthenticator::maximumPreSharedKeyLength() const
-{
-    return d->maximumPreSharedKeyLength;
-}
+int QSslPreSharedKeyAuthenticator::maximumPreSharedKeyLength() const { return d->maximumPreSharedKeyLength; }
 
 QSslPreSharedKeyRequest QSslPreSharedKeyAuthenticator::deferAnswer()
 {

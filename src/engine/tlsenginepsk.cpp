@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
+#include <utility>
 
 QTPSK_BEGIN_NAMESPACE
 
@@ -54,6 +56,19 @@ SSL_SESSION *externalPskSession(const QByteArray &key, const SSL_CIPHER *cipher)
     return session.release();
 }
 
+// A transition that depends on where the side is: the first of \a moves whose `from` is
+// \a stage gives the new stage; from anywhere else the stage stays.
+template <typename Stage>
+void moveFrom(Stage &stage, std::initializer_list<std::pair<Stage, Stage>> moves)
+{
+    for (const auto &[from, to] : moves) {
+        if (stage == from) {
+            stage = to;
+            return;
+        }
+    }
+}
+
 } // namespace
 
 // --- The stages -------------------------------------------------------------------------------
@@ -76,10 +91,8 @@ void TlsEngine::advance(ClientPskEvent event)
                 : Stage::BuildingHelloAfterOffer;
         return;
     case ClientPskEvent::HelloCallbackDone:
-        if (m_clientPsk == Stage::BuildingHello)
-            m_clientPsk = Stage::HelloSent;
-        else if (m_clientPsk == Stage::BuildingHelloAfterOffer)
-            m_clientPsk = Stage::Offered;
+        moveFrom(m_clientPsk, { { Stage::BuildingHello, Stage::HelloSent },
+                                { Stage::BuildingHelloAfterOffer, Stage::Offered } });
         return;
     case ClientPskEvent::KeyExchange:
         m_clientPsk = Stage::KeyExchange;
@@ -96,8 +109,7 @@ void TlsEngine::advance(ServerPskEvent event)
     using Stage = ServerPskStage;
     switch (event) {
     case ServerPskEvent::ClientHello:
-        if (m_serverPsk == Stage::Start)
-            m_serverPsk = Stage::ReadingHello;
+        moveFrom(m_serverPsk, { { Stage::Start, Stage::ReadingHello } });
         return;
     case ServerPskEvent::Tls13Lookup:
         m_serverPsk = isExternalPskAccepted() ? Stage::AcceptedIdentityPending : Stage::IdentityPending;
@@ -106,10 +118,8 @@ void TlsEngine::advance(ServerPskEvent event)
         m_serverPsk = Stage::Accepted;
         return;
     case ServerPskEvent::OldStyleCallback:
-        if (m_serverPsk == Stage::IdentityPending)
-            m_serverPsk = Stage::ReadingHello;
-        else if (m_serverPsk == Stage::AcceptedIdentityPending)
-            m_serverPsk = Stage::Accepted;
+        moveFrom(m_serverPsk, { { Stage::IdentityPending, Stage::ReadingHello },
+                                { Stage::AcceptedIdentityPending, Stage::Accepted } });
         return;
     }
 }

@@ -82,15 +82,9 @@ void QAbstractSocket::resume()
 {
 }
 
-QAbstractSocket::PauseModes QAbstractSocket::pauseMode() const
-{
-    return d_ptr->pauseMode;
-}
+QAbstractSocket::PauseModes QAbstractSocket::pauseMode() const { return d_ptr->pauseMode; }
 
-void QAbstractSocket::setPauseMode(PauseModes pauseMode)
-{
-    d_ptr->pauseMode = pauseMode;
-}
+void QAbstractSocket::setPauseMode(PauseModes pauseMode) { d_ptr->pauseMode = pauseMode; }
 
 bool QAbstractSocket::bind(const QHostAddress &address, quint16 port, BindMode mode)
 {
@@ -211,35 +205,27 @@ qint64 QAbstractSocket::bytesToWrite() const
     return d_ptr->m_layer->bytesToWrite();
 }
 
-quint16 QAbstractSocket::localPort() const
-{
-    return d_ptr->localPort;
-}
+quint16 QAbstractSocket::localPort() const { return d_ptr->localPort; }
 
-QHostAddress QAbstractSocket::localAddress() const
-{
-    return d_ptr->localAddress;
-}
+void QAbstractSocket::setLocalPort(quint16 port) { d_ptr->localPort = port; }
 
-quint16 QAbstractSocket::peerPort() const
-{
-    return d_ptr->peerPort;
-}
+QHostAddress QAbstractSocket::localAddress() const { return d_ptr->localAddress; }
 
-QHostAddress QAbstractSocket::peerAddress() const
-{
-    return d_ptr->peerAddress;
-}
+void QAbstractSocket::setLocalAddress(const QHostAddress &address) { d_ptr->localAddress = address; }
 
-QString QAbstractSocket::peerName() const
-{
-    return d_ptr->peerName;
-}
+quint16 QAbstractSocket::peerPort() const { return d_ptr->peerPort; }
 
-qint64 QAbstractSocket::readBufferSize() const
-{
-    return d_ptr->readBufferMaxSize;
-}
+void QAbstractSocket::setPeerPort(quint16 port) { d_ptr->peerPort = port; }
+
+QHostAddress QAbstractSocket::peerAddress() const { return d_ptr->peerAddress; }
+
+void QAbstractSocket::setPeerAddress(const QHostAddress &address) { d_ptr->peerAddress = address; }
+
+QString QAbstractSocket::peerName() const { return d_ptr->peerName; }
+
+void QAbstractSocket::setPeerName(const QString &name) { d_ptr->peerName = name; }
+
+qint64 QAbstractSocket::readBufferSize() const { return d_ptr->readBufferMaxSize; }
 
 void QAbstractSocket::setReadBufferSize(qint64 size)
 {
@@ -306,20 +292,11 @@ QVariant QAbstractSocket::socketOption(SocketOption option)
     return QtPskPrivate::socketOptionValue(*d->transport, option);
 }
 
-QAbstractSocket::SocketType QAbstractSocket::socketType() const
-{
-    return d_ptr->socketType;
-}
+QAbstractSocket::SocketType QAbstractSocket::socketType() const { return d_ptr->socketType; }
 
-QAbstractSocket::SocketState QAbstractSocket::state() const
-{
-    return d_ptr->m_state;
-}
+QAbstractSocket::SocketState QAbstractSocket::state() const { return d_ptr->m_state; }
 
-QAbstractSocket::SocketError QAbstractSocket::error() const
-{
-    return d_ptr->socketError;
-}
+QAbstractSocket::SocketError QAbstractSocket::error() const { return d_ptr->socketError; }
 
 void QAbstractSocket::close()
 {
@@ -481,25 +458,13 @@ bool QAbstractSocket::waitForDisconnected(int msecs)
     return d->m_state == UnconnectedState;
 }
 
-void QAbstractSocket::setProxy(const QNetworkProxy &networkProxy)
-{
-    d_ptr->proxy = networkProxy;
-}
+void QAbstractSocket::setProxy(const QNetworkProxy &networkProxy) { d_ptr->proxy = networkProxy; }
 
-QNetworkProxy QAbstractSocket::proxy() const
-{
-    return d_ptr->proxy;
-}
+QNetworkProxy QAbstractSocket::proxy() const { return d_ptr->proxy; }
 
-QString QAbstractSocket::protocolTag() const
-{
-    return d_ptr->protocolTag;
-}
+QString QAbstractSocket::protocolTag() const { return d_ptr->protocolTag; }
 
-void QAbstractSocket::setProtocolTag(const QString &tag)
-{
-    d_ptr->protocolTag = tag;
-}
+void QAbstractSocket::setProtocolTag(const QString &tag) { d_ptr->protocolTag = tag; }
 
 qint64 QAbstractSocket::readData(char *data, qint64 maxlen)
 {
@@ -544,40 +509,9 @@ qint64 QAbstractSocket::writeData(const char *data, qint64 len)
     return d->m_layer->write(data, len);
 }
 
-void QAbstractSocket::setSocketState(SocketState state)
-{
-    d_ptr->m_state = state;
-}
+void QAbstractSocket::setSocketState(SocketState state) { d_ptr->m_state = state; }
 
-void QAbstractSocket::setSocketError(SocketError socketError)
-{
-    d_ptr->socketError = socketError;
-}
-
-void QAbstractSocket::setLocalPort(quint16 port)
-{
-    d_ptr->localPort = port;
-}
-
-void QAbstractSocket::setLocalAddress(const QHostAddress &address)
-{
-    d_ptr->localAddress = address;
-}
-
-void QAbstractSocket::setPeerPort(quint16 port)
-{
-    d_ptr->peerPort = port;
-}
-
-void QAbstractSocket::setPeerAddress(const QHostAddress &address)
-{
-    d_ptr->peerAddress = address;
-}
-
-void QAbstractSocket::setPeerName(const QString &name)
-{
-    d_ptr->peerName = name;
-}
+void QAbstractSocket::setSocketError(SocketError socketError) { d_ptr->socketError = socketError; }
 
 #ifndef QT_NO_DEBUG_STREAM
 // Prints "QAbstractSocket::<enumerator>", or "QAbstractSocket::<Enum>(<number>)" for other values.

@@ -212,10 +212,7 @@ void QHostAddress::setAddress(SpecialAddress address)
     d->setSpecial(address);
 }
 
-QHostAddress::NetworkLayerProtocol QHostAddress::protocol() const
-{
-    return d->protocol;
-}
+QHostAddress::NetworkLayerProtocol QHostAddress::protocol() const { return d->protocol; }
 
 quint32 QHostAddress::toIPv4Address(bool *ok) const
 {

@@ -13,11 +13,8 @@ QNetworkDatagram::QNetworkDatagram() : d(new QNetworkDatagramPrivate)
 
 QNetworkDatagram::QNetworkDatagram(const QByteArray &data, const QHostAddress &destinationAddress,
                                    quint16 port)
-    : d(new QNetworkDatagramPrivate)
+    : d(new QNetworkDatagramPrivate(data, destinationAddress, port))
 {
-    d->data = data;
-    d->destinationAddress = destinationAddress;
-    d->destinationPort = port;
 }
 
 QNetworkDatagram::QNetworkDatagram(const QNetworkDatagram &other) = default;
@@ -40,25 +37,13 @@ bool QNetworkDatagram::isValid() const
             || d->destinationAddress.protocol() != QAbstractSocket::UnknownNetworkLayerProtocol;
 }
 
-uint QNetworkDatagram::interfaceIndex() const
-{
-    return d->interfaceIndex;
-}
+uint QNetworkDatagram::interfaceIndex() const { return d->interfaceIndex; }
 
-void QNetworkDatagram::setInterfaceIndex(uint index)
-{
-    d->interfaceIndex = index;
-}
+void QNetworkDatagram::setInterfaceIndex(uint index) { d->interfaceIndex = index; }
 
-QHostAddress QNetworkDatagram::senderAddress() const
-{
-    return d->senderAddress;
-}
+QHostAddress QNetworkDatagram::senderAddress() const { return d->senderAddress; }
 
-QHostAddress QNetworkDatagram::destinationAddress() const
-{
-    return d->destinationAddress;
-}
+QHostAddress QNetworkDatagram::destinationAddress() const { return d->destinationAddress; }
 
 int QNetworkDatagram::senderPort() const
 {
@@ -82,25 +67,13 @@ void QNetworkDatagram::setDestination(const QHostAddress &address, quint16 port)
     d->destinationPort = port;
 }
 
-int QNetworkDatagram::hopLimit() const
-{
-    return d->hopLimit;
-}
+int QNetworkDatagram::hopLimit() const { return d->hopLimit; }
 
-void QNetworkDatagram::setHopLimit(int count)
-{
-    d->hopLimit = count;
-}
+void QNetworkDatagram::setHopLimit(int count) { d->hopLimit = count; }
 
-QByteArray QNetworkDatagram::data() const
-{
-    return d->data;
-}
+QByteArray QNetworkDatagram::data() const { return d->data; }
 
-void QNetworkDatagram::setData(const QByteArray &data)
-{
-    d->data = data;
-}
+void QNetworkDatagram::setData(const QByteArray &data) { d->data = data; }
 
 // As Qt: only a multicast destination makes the reply leave its source address to the system.
 static bool isNonUnicast(const QHostAddress &address)

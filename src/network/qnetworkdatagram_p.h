@@ -16,6 +16,12 @@ QTPSK_BEGIN_NAMESPACE
 class QNetworkDatagramPrivate : public QSharedData
 {
 public:
+    QNetworkDatagramPrivate() = default;
+    QNetworkDatagramPrivate(const QByteArray &payload, const QHostAddress &destination, quint16 port)
+        : data(payload), destinationAddress(destination), destinationPort(port)
+    {
+    }
+
     QByteArray data;
     QHostAddress senderAddress;
     QHostAddress destinationAddress;

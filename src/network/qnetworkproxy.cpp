@@ -113,10 +113,7 @@ void QNetworkProxy::setType(QNetworkProxy::ProxyType type)
         d->capabilities = defaultCapabilities(type);
 }
 
-QNetworkProxy::ProxyType QNetworkProxy::type() const
-{
-    return d->type;
-}
+QNetworkProxy::ProxyType QNetworkProxy::type() const { return d->type; }
 
 void QNetworkProxy::setCapabilities(Capabilities capab)
 {
@@ -125,10 +122,7 @@ void QNetworkProxy::setCapabilities(Capabilities capab)
     d->capabilitiesSet = true;
 }
 
-QNetworkProxy::Capabilities QNetworkProxy::capabilities() const
-{
-    return d->capabilities;
-}
+QNetworkProxy::Capabilities QNetworkProxy::capabilities() const { return d->capabilities; }
 
 bool QNetworkProxy::isCachingProxy() const
 {
@@ -146,10 +140,7 @@ void QNetworkProxy::setUser(const QString &userName)
     d->user = userName;
 }
 
-QString QNetworkProxy::user() const
-{
-    return d->user;
-}
+QString QNetworkProxy::user() const { return d->user; }
 
 void QNetworkProxy::setPassword(const QString &password)
 {
@@ -157,10 +148,7 @@ void QNetworkProxy::setPassword(const QString &password)
     d->password = password;
 }
 
-QString QNetworkProxy::password() const
-{
-    return d->password;
-}
+QString QNetworkProxy::password() const { return d->password; }
 
 void QNetworkProxy::setHostName(const QString &hostName)
 {
@@ -168,10 +156,7 @@ void QNetworkProxy::setHostName(const QString &hostName)
     d->hostName = hostName;
 }
 
-QString QNetworkProxy::hostName() const
-{
-    return d->hostName;
-}
+QString QNetworkProxy::hostName() const { return d->hostName; }
 
 void QNetworkProxy::setPort(quint16 port)
 {
@@ -179,10 +164,7 @@ void QNetworkProxy::setPort(quint16 port)
     d->port = port;
 }
 
-quint16 QNetworkProxy::port() const
-{
-    return d->port;
-}
+quint16 QNetworkProxy::port() const { return d->port; }
 
 namespace {
 

@@ -225,10 +225,7 @@ void QTcpServer::close()
     d->closeListener();
 }
 
-bool QTcpServer::isListening() const
-{
-    return d->listener.isOpen();
-}
+bool QTcpServer::isListening() const { return d->listener.isOpen(); }
 
 void QTcpServer::setMaxPendingConnections(int numConnections)
 {
@@ -236,35 +233,17 @@ void QTcpServer::setMaxPendingConnections(int numConnections)
     d->updateNotifier();
 }
 
-int QTcpServer::maxPendingConnections() const
-{
-    return d->maxPending;
-}
+int QTcpServer::maxPendingConnections() const { return d->maxPending; }
 
-void QTcpServer::setListenBacklogSize(int size)
-{
-    d->backlog = size;
-}
+void QTcpServer::setListenBacklogSize(int size) { d->backlog = size; }
 
-int QTcpServer::listenBacklogSize() const
-{
-    return d->backlog;
-}
+int QTcpServer::listenBacklogSize() const { return d->backlog; }
 
-quint16 QTcpServer::serverPort() const
-{
-    return d->port;
-}
+quint16 QTcpServer::serverPort() const { return d->port; }
 
-QHostAddress QTcpServer::serverAddress() const
-{
-    return d->address;
-}
+QHostAddress QTcpServer::serverAddress() const { return d->address; }
 
-qintptr QTcpServer::socketDescriptor() const
-{
-    return d->listener.descriptor();
-}
+qintptr QTcpServer::socketDescriptor() const { return d->listener.descriptor(); }
 
 bool QTcpServer::setSocketDescriptor(qintptr socketDescriptor)
 {
@@ -330,15 +309,9 @@ QTcpSocket *QTcpServer::nextPendingConnection()
     return entry.socket;
 }
 
-QAbstractSocket::SocketError QTcpServer::serverError() const
-{
-    return d->error;
-}
+QAbstractSocket::SocketError QTcpServer::serverError() const { return d->error; }
 
-QString QTcpServer::errorString() const
-{
-    return d->errorString;
-}
+QString QTcpServer::errorString() const { return d->errorString; }
 
 void QTcpServer::pauseAccepting()
 {
@@ -352,15 +325,9 @@ void QTcpServer::resumeAccepting()
     d->updateNotifier();
 }
 
-void QTcpServer::setProxy(const QNetworkProxy &networkProxy)
-{
-    d->proxy = networkProxy;
-}
+void QTcpServer::setProxy(const QNetworkProxy &networkProxy) { d->proxy = networkProxy; }
 
-QNetworkProxy QTcpServer::proxy() const
-{
-    return d->proxy;
-}
+QNetworkProxy QTcpServer::proxy() const { return d->proxy; }
 
 void QTcpServer::incomingConnection(qintptr handle)
 {

@@ -52,35 +52,17 @@ bool QDtls::setPeerVerificationName(const QString &name)
     return true;
 }
 
-QHostAddress QDtls::peerAddress() const
-{
-    return d->peerAddress;
-}
+QHostAddress QDtls::peerAddress() const { return d->peerAddress; }
 
-quint16 QDtls::peerPort() const
-{
-    return d->peerPort;
-}
+quint16 QDtls::peerPort() const { return d->peerPort; }
 
-QString QDtls::peerVerificationName() const
-{
-    return d->verificationName;
-}
+QString QDtls::peerVerificationName() const { return d->verificationName; }
 
-QSslSocket::SslMode QDtls::sslMode() const
-{
-    return d->mode;
-}
+QSslSocket::SslMode QDtls::sslMode() const { return d->mode; }
 
-void QDtls::setMtuHint(quint16 mtuHint)
-{
-    d->mtuHint = mtuHint;
-}
+void QDtls::setMtuHint(quint16 mtuHint) { d->mtuHint = mtuHint; }
 
-quint16 QDtls::mtuHint() const
-{
-    return d->mtuHint;
-}
+quint16 QDtls::mtuHint() const { return d->mtuHint; }
 
 bool QDtls::setCookieGeneratorParameters(const GeneratorParameters &params)
 {
@@ -93,10 +75,7 @@ bool QDtls::setCookieGeneratorParameters(const GeneratorParameters &params)
     return false;
 }
 
-QDtls::GeneratorParameters QDtls::cookieGeneratorParameters() const
-{
-    return d->cookieParameters;
-}
+QDtls::GeneratorParameters QDtls::cookieGeneratorParameters() const { return d->cookieParameters; }
 
 bool QDtls::setDtlsConfiguration(const QSslConfiguration &configuration)
 {
@@ -108,15 +87,9 @@ bool QDtls::setDtlsConfiguration(const QSslConfiguration &configuration)
     return true;
 }
 
-QSslConfiguration QDtls::dtlsConfiguration() const
-{
-    return d->configuration;
-}
+QSslConfiguration QDtls::dtlsConfiguration() const { return d->configuration; }
 
-QDtls::HandshakeState QDtls::handshakeState() const
-{
-    return d->state;
-}
+QDtls::HandshakeState QDtls::handshakeState() const { return d->state; }
 
 bool QDtls::doHandshake(QUdpSocket *socket, const QByteArray &dgram)
 {
@@ -208,10 +181,7 @@ bool QDtls::shutdown(QUdpSocket *socket)
     return true;
 }
 
-bool QDtls::isConnectionEncrypted() const
-{
-    return d->encrypted;
-}
+bool QDtls::isConnectionEncrypted() const { return d->encrypted; }
 
 QSslCipher QDtls::sessionCipher() const
 {
@@ -251,24 +221,12 @@ QByteArray QDtls::decryptDatagram(QUdpSocket *socket, const QByteArray &dgram)
     return d->decrypt(socket, dgram);
 }
 
-QDtlsError QDtls::dtlsError() const
-{
-    return d->error;
-}
+QDtlsError QDtls::dtlsError() const { return d->error; }
 
-QString QDtls::dtlsErrorString() const
-{
-    return d->errorString;
-}
+QString QDtls::dtlsErrorString() const { return d->errorString; }
 
-QList<QSslError> QDtls::peerVerificationErrors() const
-{
-    return d->verificationErrors;
-}
+QList<QSslError> QDtls::peerVerificationErrors() const { return d->verificationErrors; }
 
-void QDtls::ignoreVerificationErrors(const QList<QSslError> &errorsToIgnore)
-{
-    d->errorsToIgnore = errorsToIgnore;
-}
+void QDtls::ignoreVerificationErrors(const QList<QSslError> &errorsToIgnore) { d->errorsToIgnore = errorsToIgnore; }
 
 QTPSK_END_NAMESPACE

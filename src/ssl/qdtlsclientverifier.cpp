@@ -152,19 +152,10 @@ bool QDtlsClientVerifier::verifyClient(QUdpSocket *socket, const QByteArray &dgr
     return false;
 }
 
-QByteArray QDtlsClientVerifier::verifiedHello() const
-{
-    return d->verifiedHello;
-}
+QByteArray QDtlsClientVerifier::verifiedHello() const { return d->verifiedHello; }
 
-QDtlsError QDtlsClientVerifier::dtlsError() const
-{
-    return d->error;
-}
+QDtlsError QDtlsClientVerifier::dtlsError() const { return d->error; }
 
-QString QDtlsClientVerifier::dtlsErrorString() const
-{
-    return d->errorString;
-}
+QString QDtlsClientVerifier::dtlsErrorString() const { return d->errorString; }
 
 QTPSK_END_NAMESPACE

@@ -169,50 +169,23 @@ QSslCipher &QSslCipher::operator=(const QSslCipher &other) = default;
 
 QSslCipher::~QSslCipher() = default;
 
-bool QSslCipher::isNull() const
-{
-    return d->isNull;
-}
+bool QSslCipher::isNull() const { return d->isNull; }
 
-QString QSslCipher::name() const
-{
-    return d->name;
-}
+QString QSslCipher::name() const { return d->name; }
 
-int QSslCipher::supportedBits() const
-{
-    return d->supportedBits;
-}
+int QSslCipher::supportedBits() const { return d->supportedBits; }
 
-int QSslCipher::usedBits() const
-{
-    return d->usedBits;
-}
+int QSslCipher::usedBits() const { return d->usedBits; }
 
-QString QSslCipher::keyExchangeMethod() const
-{
-    return d->keyExchangeMethod;
-}
+QString QSslCipher::keyExchangeMethod() const { return d->keyExchangeMethod; }
 
-QString QSslCipher::authenticationMethod() const
-{
-    return d->authenticationMethod;
-}
+QString QSslCipher::authenticationMethod() const { return d->authenticationMethod; }
 
-QString QSslCipher::encryptionMethod() const
-{
-    return d->encryptionMethod;
-}
+QString QSslCipher::encryptionMethod() const { return d->encryptionMethod; }
 
-QString QSslCipher::protocolString() const
-{
-    return d->protocolString;
-}
+QString QSslCipher::protocolString() const { return d->protocolString; }
 
-QSsl::SslProtocol QSslCipher::protocol() const
-{
-    return d->protocol;
-}
+QSsl::SslProtocol QSslCipher::protocol() const { return d->protocol; }
 
 bool QSslCipher::isEqual(const QSslCipher &other) const
 {

@@ -23,12 +23,15 @@ namespace QtPskPrivate {
 constexpr int DefaultListenBacklog = 1024;
 
 // A setter's argument that must not be negative: false (and \a warning) if it is.
-bool nonNegative(int value, const char *warning)
+// A setter's limit: \a value goes into \a field unless it is negative, which is refused with a
+// warning naming \a setter and \a what cannot be negative.
+void setNonNegative(int &field, int value, const char *setter, const char *what)
 {
-    if (value >= 0)
-        return true;
-    qCWarning(lcQtPskSslServer, "%s", warning);
-    return false;
+    if (value < 0) {
+        qCWarning(lcQtPskSslServer, "QSslServer::%s: cannot set a negative %s", setter, what);
+        return;
+    }
+    field = value;
 }
 
 class SslServerPrivate
@@ -201,48 +204,30 @@ QSslServer::~QSslServer()
         disconnect(it.key(), &QObject::destroyed, this, nullptr);
 }
 
-void QSslServer::setSslConfiguration(const QSslConfiguration &sslConfiguration)
-{
-    d->configuration = sslConfiguration;
-}
+void QSslServer::setSslConfiguration(const QSslConfiguration &sslConfiguration) { d->configuration = sslConfiguration; }
 
-QSslConfiguration QSslServer::sslConfiguration() const
-{
-    return d->configuration;
-}
+QSslConfiguration QSslServer::sslConfiguration() const { return d->configuration; }
 
 void QSslServer::setHandshakeTimeout(int timeout)
 {
-    if (QtPskPrivate::nonNegative(timeout, "QSslServer::setHandshakeTimeout: cannot set a negative time-out"))
-        d->handshakeTimeout = timeout;
+    QtPskPrivate::setNonNegative(d->handshakeTimeout, timeout, "setHandshakeTimeout", "time-out");
 }
 
-int QSslServer::handshakeTimeout() const
-{
-    return d->handshakeTimeout;
-}
+int QSslServer::handshakeTimeout() const { return d->handshakeTimeout; }
 
 void QSslServer::setClientHelloTimeout(int timeout)
 {
-    if (QtPskPrivate::nonNegative(timeout, "QSslServer::setClientHelloTimeout: cannot set a negative time-out"))
-        d->clientHelloTimeout = timeout;
+    QtPskPrivate::setNonNegative(d->clientHelloTimeout, timeout, "setClientHelloTimeout", "time-out");
 }
 
-int QSslServer::clientHelloTimeout() const
-{
-    return d->clientHelloTimeout;
-}
+int QSslServer::clientHelloTimeout() const { return d->clientHelloTimeout; }
 
 void QSslServer::setMaxHandshakesPerAddress(int count)
 {
-    if (QtPskPrivate::nonNegative(count, "QSslServer::setMaxHandshakesPerAddress: cannot set a negative limit"))
-        d->maxHandshakesPerAddress = count;
+    QtPskPrivate::setNonNegative(d->maxHandshakesPerAddress, count, "setMaxHandshakesPerAddress", "limit");
 }
 
-int QSslServer::maxHandshakesPerAddress() const
-{
-    return d->maxHandshakesPerAddress;
-}
+int QSslServer::maxHandshakesPerAddress() const { return d->maxHandshakesPerAddress; }
 
 void QSslServer::incomingConnection(qintptr socketDescriptor)
 {
