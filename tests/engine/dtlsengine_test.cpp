@@ -255,13 +255,20 @@ TEST(DtlsEngine, AnExceptionFromTheSlotFailsTheHandshake)
     EXPECT_THROW(std::rethrow_exception(pair->server.tls().takeException()), std::runtime_error);
 }
 
+// The cookie parameters of a server (or verifier) with \a secret, for the client at \a peer.
+DtlsCookieParameters cookieParameters(const char *secret, const char *peer)
+{
+    DtlsCookieParameters cookie;
+    cookie.secret = secret;
+    cookie.peer = peer;
+    return cookie;
+}
+
 TEST(DtlsEngine, ServerWithCookieExchangeSendsHelloVerifyRequestFirst)
 {
     Peers peers;
     auto pair = makePair(peers);
-    DtlsCookieParameters cookie;
-    cookie.secret = "server secret";
-    cookie.peer = "127.0.0.1:4433";
+    const DtlsCookieParameters cookie = cookieParameters("server secret", "127.0.0.1:4433");
     pair->server.setCookieParameters(cookie, true);
     ASSERT_EQ(pair->client.handshake(), Result::WantInput);
     const std::vector<QByteArray> hello = pair->client.takeDatagrams();
@@ -282,9 +289,7 @@ TEST(DtlsCookieVerifier, VerifiesOnlyAClientThatReturnedItsCookie)
 {
     Peers peers;
     auto pair = makePair(peers);
-    DtlsCookieParameters cookie;
-    cookie.secret = "verifier secret";
-    cookie.peer = "peer A";
+    const DtlsCookieParameters cookie = cookieParameters("verifier secret", "peer A");
     DtlsCookieVerifier verifier;
     ASSERT_EQ(pair->client.handshake(), Result::WantInput);
     const QByteArray firstHello = pair->client.takeDatagrams().front();

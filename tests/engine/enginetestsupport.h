@@ -21,12 +21,32 @@ namespace QtPskEngineTest {
 
 using QTPSK_PREPEND_NAMESPACE(QtPskPrivate::TlsAlert);
 using QTPSK_PREPEND_NAMESPACE(QtPskPrivate::TlsEngine);
+using QTPSK_PREPEND_NAMESPACE(QtPskPrivate::TlsSettings);
+using QTPSK_PREPEND_NAMESPACE(QtPskPrivate::Tls13Psk);
 using Result = TlsEngine::Result;
 using Credentials = QtPskTest::QtTestCredentials; // keeps a copy of each request
 
 inline const QByteArray kHint = QtPskTest::qtTestHint();
 inline const QByteArray kIdentity = QtPskTest::qtTestIdentity();
 inline const QByteArray kKey = QtPskTest::qtTestKey();
+
+// A client of OpenSSL's default versions (TLS 1.2 and 1.3) and ciphers; \a mode says whether it
+// offers a TLS 1.3 PSK.
+inline TlsSettings clientSettings(Tls13Psk mode = Tls13Psk::Offer)
+{
+    TlsSettings settings;
+    settings.tls13Psk = mode;
+    return settings;
+}
+
+// A server of the default versions and ciphers that sends the identity hint \a hint.
+inline TlsSettings serverSettings(const QByteArray &hint = kHint)
+{
+    TlsSettings settings;
+    settings.server = true;
+    settings.identityHint = hint;
+    return settings;
+}
 
 // Whether the alert text must be set for an alert to count.
 enum class AlertText { Any, Required };

@@ -56,20 +56,8 @@ bool hasAlert(const std::vector<TlsAlert> &alerts, bool sent, int type)
     return hasFatalAlert(alerts, sent, type);
 }
 
-TlsSettings client(Tls13Psk mode = Tls13Psk::Offer)
-{
-    TlsSettings settings; // OpenSSL's default versions (TLS 1.2 and 1.3) and ciphers
-    settings.tls13Psk = mode;
-    return settings;
-}
-
-TlsSettings server(const QByteArray &hint = kHint)
-{
-    TlsSettings settings;
-    settings.server = true;
-    settings.identityHint = hint;
-    return settings;
-}
+TlsSettings client(Tls13Psk mode = Tls13Psk::Offer) { return clientSettings(mode); }
+TlsSettings server(const QByteArray &hint = kHint) { return serverSettings(hint); }
 
 // A server whose sessions may resume (within the store its engines are given).
 TlsSettings resumingServer(const QByteArray &hint = kHint)

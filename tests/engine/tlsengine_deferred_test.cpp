@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "common/enginepump.h"
+#include "enginetestsupport.h"
 
 #include <memory>
 #include <sstream>
@@ -25,6 +26,8 @@ using QtPskPrivate::TlsContext;
 using QtPskPrivate::TlsEngine;
 using QtPskPrivate::TlsSettings;
 using QtPskPrivate::Tls13Psk;
+using QtPskEngineTest::clientSettings;
+using QtPskEngineTest::serverSettings;
 using QtPskTest::DeferringCredentials;
 using QtPskTest::EngineCredentials;
 using Result = TlsEngine::Result;
@@ -47,35 +50,8 @@ struct Scenario
 
 enum class Defer { None, Client, Server, Both };
 
-const char *deferName(Defer defer)
-{
-    switch (defer) {
-    case Defer::None:
-        return "none";
-    case Defer::Client:
-        return "client";
-    case Defer::Server:
-        return "server";
-    case Defer::Both:
-        return "both";
-    }
-    return "?";
-}
-
-TlsSettings clientSettings(Tls13Psk mode = Tls13Psk::Offer)
-{
-    TlsSettings settings;
-    settings.tls13Psk = mode;
-    return settings;
-}
-
-TlsSettings serverSettings(const QByteArray &hint = kHint)
-{
-    TlsSettings settings;
-    settings.server = true;
-    settings.identityHint = hint;
-    return settings;
-}
+// Each Defer's name, in the enum's order.
+const char *const kDeferNames[] = {"none", "client", "server", "both"};
 
 TlsSettings tls12(TlsSettings settings, const char *cipher)
 {
@@ -257,7 +233,7 @@ TEST(TlsEngineDeferred, EveryScenarioBehavesTheSameAnsweredLater)
         EXPECT_NE(now.find("settled 1"), std::string::npos) << scenario.name << ": " << now;
         for (const Defer defer : {Defer::Client, Defer::Server, Defer::Both}) {
             EXPECT_EQ(runScenario(scenario, defer), now)
-                    << scenario.name << ", deferred on " << deferName(defer);
+                    << scenario.name << ", deferred on " << kDeferNames[int(defer)];
         }
     }
 }

@@ -170,16 +170,4 @@ Outcome fuzzDtlsEngine(const std::uint8_t *data, std::size_t size, QByteArray *r
 
 } // namespace QtPskFuzz
 
-#ifdef QTPSK_FUZZ_LIBFUZZER
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
-{
-    QtPskFuzz::initialize();
-    return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
-{
-    QtPskFuzz::fuzzDtlsEngine(data, size);
-    return 0;
-}
-#endif
+QTPSK_FUZZ_TARGET(QtPskFuzz::fuzzDtlsEngine(data, size))

@@ -10,16 +10,4 @@
 #include <cstddef>
 #include <cstdint>
 
-#ifdef QTPSK_FUZZ_LIBFUZZER
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
-{
-    QtPskFuzz::initialize();
-    return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
-{
-    QtPskFuzz::fuzzEngine(/* clientUnderTest */ false, data, size);
-    return 0;
-}
-#endif
+QTPSK_FUZZ_TARGET(QtPskFuzz::fuzzEngine(/* clientUnderTest */ false, data, size))

@@ -256,16 +256,4 @@ Outcome fuzzPskPath(const std::uint8_t *data, std::size_t size)
 
 } // namespace QtPskFuzz
 
-#ifdef QTPSK_FUZZ_LIBFUZZER
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
-{
-    QtPskFuzz::initialize();
-    return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
-{
-    QtPskFuzz::fuzzPskPath(data, size);
-    return 0;
-}
-#endif
+QTPSK_FUZZ_TARGET(QtPskFuzz::fuzzPskPath(data, size))

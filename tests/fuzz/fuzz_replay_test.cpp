@@ -180,24 +180,25 @@ EmptyIdentityRun runWithEmptyIdentity(int serverMaxVersion, int serverMinVersion
     return run;
 }
 
-TEST(FuzzRegression, EmptyIdentityWithTls13EnabledReachesTls12Server)
+// Both handshakes complete and the server's slot saw the empty (not null) identity.
+void expectEmptyIdentityUsed(const EmptyIdentityRun &run)
 {
-    const EmptyIdentityRun run = runWithEmptyIdentity(TLS1_2_VERSION);
     EXPECT_TRUE(run.clientComplete) << run.clientError.toStdString();
     EXPECT_TRUE(run.serverComplete);
     EXPECT_TRUE(run.serverSawIdentity.isEmpty());
     EXPECT_FALSE(run.serverSawIdentity.isNull());
 }
 
+TEST(FuzzRegression, EmptyIdentityWithTls13EnabledReachesTls12Server)
+{
+    expectEmptyIdentityUsed(runWithEmptyIdentity(TLS1_2_VERSION));
+}
+
 // A server with TLS 1.2 and 1.3 takes TLS 1.2 from a client that offers no TLS 1.3 PSK (its
 // ClientHello callback), so the empty identity is used there.
 TEST(FuzzRegression, EmptyIdentityWithTls13EnabledReachesATls12AndTls13Server)
 {
-    const EmptyIdentityRun run = runWithEmptyIdentity(TLS1_3_VERSION);
-    EXPECT_TRUE(run.clientComplete) << run.clientError.toStdString();
-    EXPECT_TRUE(run.serverComplete);
-    EXPECT_TRUE(run.serverSawIdentity.isEmpty());
-    EXPECT_FALSE(run.serverSawIdentity.isNull());
+    expectEmptyIdentityUsed(runWithEmptyIdentity(TLS1_3_VERSION));
 }
 
 TEST(FuzzRegression, EmptyIdentityOffersNoTls13PskAndIsDiagnosed)
@@ -207,6 +208,14 @@ TEST(FuzzRegression, EmptyIdentityOffersNoTls13PskAndIsDiagnosed)
     EXPECT_FALSE(run.clientError.contains(QLatin1String("internal error")))
             << run.clientError.toStdString();
     EXPECT_EQ(run.diagnosis, QtPskFuzz::TlsEngine::Diagnosis::ClientOfferedNoTls13Psk);
+}
+
+// Runs the handshake of \a pair: both engines start, then up to 32 rounds of their records.
+void handshake(QtPskFuzz::EnginePair &pair)
+{
+    pair.step(true);
+    pair.step(false);
+    pair.run(32);
 }
 
 // Found by the replay of the recorded seeds: TlsEngine::isSessionReused() was true after every
@@ -219,9 +228,7 @@ TEST(FuzzRegression, FreshTls13ExternalPskHandshakeIsNoSessionReuse)
         SCOPED_TRACE(config.name);
         QtPskFuzz::EnginePair first(QtPskFuzz::TlsContext::get(config.client, nullptr),
                                     QtPskFuzz::TlsContext::get(config.server, nullptr));
-        first.step(true);
-        first.step(false);
-        first.run(32);
+        handshake(first);
         ASSERT_TRUE(first.engine(true).isHandshakeComplete());
         ASSERT_TRUE(first.engine(false).isHandshakeComplete());
         EXPECT_FALSE(first.engine(true).isSessionReused());
@@ -236,9 +243,7 @@ TEST(FuzzRegression, FreshTls13ExternalPskHandshakeIsNoSessionReuse)
                                      QtPskFuzz::TlsContext::get(config.server, nullptr), nullptr,
                                      nullptr, first.sessions());
         ASSERT_TRUE(second.engine(true).setSession(session.get()));
-        second.step(true);
-        second.step(false);
-        second.run(32);
+        handshake(second);
         ASSERT_TRUE(second.engine(true).isHandshakeComplete());
         EXPECT_TRUE(second.engine(true).isSessionReused());
         EXPECT_TRUE(second.engine(false).isSessionReused());

@@ -473,6 +473,15 @@ Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t s
     Outcome outcome;
     AlertLog alerts; // of the engine under test
     QByteArray &received = clientUnderTest ? pair.clientReceived : pair.serverReceived;
+    // What every run reports of the engine under test at its end.
+    const auto finish = [&] {
+        outcome.handshakeComplete = engine.isHandshakeComplete();
+        takeAlerts(engine, &alerts);
+        outcome.closed = alerts.closeNotifyReceived;
+        outcome.sessionReused = engine.isSessionReused();
+        outcome.plaintext = received;
+        return outcome;
+    };
     if (recordedPayload) {
         // The seed generator: the real peer carries on; record what reaches the engine under test.
         QByteArray *toClient = clientUnderTest ? recordedPayload : nullptr;
@@ -482,12 +491,7 @@ Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t s
         pair.write(target, QByteArrayLiteral("target application data"));
         pair.shutdown(peer);
         pair.run(8, toClient, toServer);
-        outcome.handshakeComplete = engine.isHandshakeComplete();
-        takeAlerts(engine, &alerts);
-        outcome.closed = alerts.closeNotifyReceived;
-        outcome.sessionReused = engine.isSessionReused();
-        outcome.plaintext = received;
-        return outcome;
+        return finish();
     }
 
     // From here on the engine under test talks only to the payload; what it sends goes nowhere.
@@ -550,13 +554,8 @@ Outcome fuzzEngine(bool clientUnderTest, const std::uint8_t *data, std::size_t s
             violated("a failed engine stays failed");
         }
     }
-    outcome.handshakeComplete = engine.isHandshakeComplete();
     outcome.failed = engine.isFailed();
-    takeAlerts(engine, &alerts);
-    outcome.closed = alerts.closeNotifyReceived;
-    outcome.sessionReused = engine.isSessionReused();
-    outcome.plaintext = received;
-    return outcome;
+    return finish();
 }
 
 } // namespace QtPskFuzz

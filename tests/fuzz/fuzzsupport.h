@@ -12,6 +12,7 @@
 #include "engine/tlssessionstore_p.h"
 
 #include <QtCore/qbytearray.h>
+#include <QtCore/qglobal.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -41,8 +42,7 @@ class RandomScope
 public:
     explicit RandomScope(RandomStream stream);
     ~RandomScope();
-    RandomScope(const RandomScope &) = delete;
-    RandomScope &operator=(const RandomScope &) = delete;
+    Q_DISABLE_COPY(RandomScope)
 
 private:
     RandomStream m_previous;
@@ -184,5 +184,23 @@ Outcome fuzzDtlsEngine(const std::uint8_t *data, std::size_t size,
                        QByteArray *recordedPayload = nullptr);
 
 } // namespace QtPskFuzz
+
+// Defines a libFuzzer target's entry points: initialize() once, then \a call (an expression that
+// reads `data` and `size`) for each input. Expands to nothing outside a libFuzzer build.
+#ifdef QTPSK_FUZZ_LIBFUZZER
+#define QTPSK_FUZZ_TARGET(call)                                                                      \
+    extern "C" int LLVMFuzzerInitialize(int *, char ***)                                             \
+    {                                                                                                \
+        QtPskFuzz::initialize();                                                                     \
+        return 0;                                                                                    \
+    }                                                                                                \
+    extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)                \
+    {                                                                                                \
+        (void)(call);                                                                                \
+        return 0;                                                                                    \
+    }
+#else
+#define QTPSK_FUZZ_TARGET(call)
+#endif
 
 #endif // QTPSK_FUZZSUPPORT_H
