@@ -45,18 +45,37 @@ inline QSslConfiguration clientConfiguration()
     return configuration;
 }
 
-// Reads one datagram of \a socket; false when none waits.
-inline bool readOne(QUdpSocket &socket, QByteArray *data, QHostAddress *address, quint16 *port)
+// One datagram read from a socket, with its sender.
+struct Datagram
+{
+    QByteArray data;
+    QHostAddress from;
+    quint16 port = 0;
+};
+
+// Reads one datagram of \a socket into \a datagram; false when none waits.
+inline bool readOne(QUdpSocket &socket, Datagram *datagram)
 {
     if (!socket.hasPendingDatagrams())
         return false;
     const qint64 size = socket.pendingDatagramSize();
-    data->resize(qMax<qint64>(size, 0));
-    const qint64 got = socket.readDatagram(data->data(), data->size(), address, port);
+    datagram->data.resize(qMax<qint64>(size, 0));
+    const qint64 got = socket.readDatagram(datagram->data.data(), datagram->data.size(),
+                                           &datagram->from, &datagram->port);
     if (got < 0)
         return false;
-    data->resize(got);
+    datagram->data.resize(got);
     return true;
+}
+
+// Reads every datagram waiting on \a socket and calls \a handle(data, sender address, sender port)
+// for each.
+template <typename Handle>
+void forEachDatagram(QUdpSocket &socket, Handle handle)
+{
+    Datagram datagram;
+    while (readOne(socket, &datagram))
+        handle(datagram.data, datagram.from, datagram.port);
 }
 
 // The server: answers each verified peer's handshake, echoes what it decrypts.
@@ -88,16 +107,13 @@ public:
 private:
     void readDatagrams()
     {
-        QByteArray data;
-        QHostAddress address;
-        quint16 port = 0;
-        while (readOne(socket, &data, &address, &port)) {
+        forEachDatagram(socket, [this](const QByteArray &data, const QHostAddress &address, quint16 port) {
             const QString name = address.toString() + QLatin1Char(':') + QString::number(port);
             QDtls *dtls = peers.value(name);
             if (!dtls) {
                 if (m_useVerifier && !verifier.verifyClient(&socket, data, address, port)) {
                     ++verifierReplies;
-                    continue;
+                    return;
                 }
                 dtls = new QDtls(QSslSocket::SslServerMode, this);
                 dtls->setDtlsConfiguration(m_configuration);
@@ -120,7 +136,7 @@ private:
                 } else if (dtls->handshakeState() == QDtls::HandshakeComplete) {
                     ++completed;
                 }
-                continue;
+                return;
             }
             const QByteArray plaintext = dtls->decryptDatagram(&socket, data);
             if (dtls->dtlsError() != QDtlsError::NoError)
@@ -129,7 +145,7 @@ private:
                 received.append(plaintext);
                 dtls->writeDatagramEncrypted(&socket, plaintext);
             }
-        }
+        });
     }
 
     QSslConfiguration m_configuration;
@@ -187,10 +203,7 @@ public:
 private:
     void readDatagrams()
     {
-        QByteArray data;
-        QHostAddress address;
-        quint16 port = 0;
-        while (readOne(socket, &data, &address, &port)) {
+        forEachDatagram(socket, [this](const QByteArray &data, const QHostAddress &, quint16) {
             if (dtls.handshakeState() == QDtls::HandshakeInProgress) {
                 if (!dtls.doHandshake(&socket, data))
                     handshakeErrors.append(dtls.dtlsError());
@@ -201,7 +214,7 @@ private:
                 if (!plaintext.isEmpty())
                     received.append(plaintext);
             }
-        }
+        });
     }
 };
 

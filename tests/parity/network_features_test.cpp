@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 // QT_CONFIG(x) for a feature, as a value a test can compare: 1 on, -1 off.
 #define FEATURE_VALUE(feature) (QT_CONFIG(feature) ? 1 : -1)
 // QT_STRINGIFY(QT_NO_X) is "1" when QT_NO_X is defined as Qt's configuration defines it, and
@@ -63,29 +65,29 @@ TEST(NetworkFeatures, WhatQtPskLacksIsOff)
 #if QT_CONFIG(http)
     FAIL() << "QT_CONFIG(http) is true: QtPsk has no HTTP classes";
 #endif
-    EXPECT_EQ(FEATURE_VALUE(ocsp), -1);
-    EXPECT_EQ(FEATURE_VALUE(http), -1);
-    EXPECT_EQ(FEATURE_VALUE(localserver), -1);
-    EXPECT_EQ(FEATURE_VALUE(dnslookup), -1);
-    EXPECT_EQ(FEATURE_VALUE(networkinterface), -1);
-    EXPECT_EQ(FEATURE_VALUE(networkdiskcache), -1);
-    EXPECT_EQ(FEATURE_VALUE(sctp), -1);
-    EXPECT_EQ(FEATURE_VALUE(socks5), -1);
-    EXPECT_EQ(FEATURE_VALUE(gssapi), -1);
-    EXPECT_EQ(FEATURE_VALUE(brotli), -1);
-    EXPECT_EQ(FEATURE_VALUE(topleveldomain), -1);
-    EXPECT_EQ(FEATURE_VALUE(getifaddrs), -1);
-    EXPECT_EQ(FEATURE_VALUE(ipv6ifname), -1);
-    EXPECT_STREQ(QT_STRINGIFY(QT_NO_HTTP), "1");
-    EXPECT_STREQ(QT_STRINGIFY(QT_NO_LOCALSERVER), "1");
-    EXPECT_STREQ(QT_STRINGIFY(QT_NO_NETWORKINTERFACE), "1");
-    EXPECT_STREQ(QT_STRINGIFY(QT_NO_NETWORKDISKCACHE), "1");
-    EXPECT_STREQ(QT_STRINGIFY(QT_NO_SCTP), "1");
-    EXPECT_STREQ(QT_STRINGIFY(QT_NO_SOCKS5), "1");
-    EXPECT_STREQ(QT_STRINGIFY(QT_NO_GSSAPI), "1");
-    EXPECT_STREQ(QT_STRINGIFY(QT_NO_BROTLI), "1");
-    EXPECT_STREQ(QT_STRINGIFY(QT_NO_GETIFADDRS), "1");
-    EXPECT_STREQ(QT_STRINGIFY(QT_NO_IPV6IFNAME), "1");
+    const std::pair<const char *, int> lacking[] = {
+        {"ocsp", FEATURE_VALUE(ocsp)}, {"http", FEATURE_VALUE(http)},
+        {"localserver", FEATURE_VALUE(localserver)}, {"dnslookup", FEATURE_VALUE(dnslookup)},
+        {"networkinterface", FEATURE_VALUE(networkinterface)},
+        {"networkdiskcache", FEATURE_VALUE(networkdiskcache)}, {"sctp", FEATURE_VALUE(sctp)},
+        {"socks5", FEATURE_VALUE(socks5)}, {"gssapi", FEATURE_VALUE(gssapi)},
+        {"brotli", FEATURE_VALUE(brotli)}, {"topleveldomain", FEATURE_VALUE(topleveldomain)},
+        {"getifaddrs", FEATURE_VALUE(getifaddrs)}, {"ipv6ifname", FEATURE_VALUE(ipv6ifname)},
+    };
+    for (const auto &[feature, value] : lacking)
+        EXPECT_EQ(value, -1) << "QT_CONFIG(" << feature << ")";
+    // Each QT_NO_X beside the QT_STRINGIFY of it.
+    const std::pair<const char *, const char *> defined[] = {
+        {"QT_NO_HTTP", QT_STRINGIFY(QT_NO_HTTP)}, {"QT_NO_LOCALSERVER", QT_STRINGIFY(QT_NO_LOCALSERVER)},
+        {"QT_NO_NETWORKINTERFACE", QT_STRINGIFY(QT_NO_NETWORKINTERFACE)},
+        {"QT_NO_NETWORKDISKCACHE", QT_STRINGIFY(QT_NO_NETWORKDISKCACHE)},
+        {"QT_NO_SCTP", QT_STRINGIFY(QT_NO_SCTP)}, {"QT_NO_SOCKS5", QT_STRINGIFY(QT_NO_SOCKS5)},
+        {"QT_NO_GSSAPI", QT_STRINGIFY(QT_NO_GSSAPI)}, {"QT_NO_BROTLI", QT_STRINGIFY(QT_NO_BROTLI)},
+        {"QT_NO_GETIFADDRS", QT_STRINGIFY(QT_NO_GETIFADDRS)},
+        {"QT_NO_IPV6IFNAME", QT_STRINGIFY(QT_NO_IPV6IFNAME)},
+    };
+    for (const auto &[macro, value] : defined)
+        EXPECT_STREQ(value, "1") << macro << " is not defined";
 }
 #endif
 

@@ -675,9 +675,8 @@ TEST(ServerProxy, TheApplicationProxyAppliesToServersWithDefaultProxy)
     QSslServer sslServer;
     EXPECT_FALSE(sslServer.listen(QHostAddress::AnyIPv4, 0));
     EXPECT_EQ(sslServer.serverError(), QAbstractSocket::UnsupportedSocketOperationError);
-    QSslServer direct;
-    direct.setProxy(QNetworkProxy::NoProxy);
-    EXPECT_TRUE(direct.listen(QHostAddress::AnyIPv4, 0));
+    sslServer.setProxy(QNetworkProxy::NoProxy);
+    EXPECT_TRUE(sslServer.listen(QHostAddress::AnyIPv4, 0));
 }
 
 TEST(SocketProxy, ProxyAuthenticationRequiredIsASignalOfQtsSignature)

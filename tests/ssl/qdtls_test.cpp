@@ -37,13 +37,10 @@ QDtls *heapClient(QUdpSocket &socket, quint16 port, QPointer<QDtls> *guard)
     dtls->setPeer(QHostAddress::LocalHost, port);
     *guard = dtls;
     QObject::connect(&socket, &QUdpSocket::readyRead, &socket, [&socket, guard] {
-        QByteArray data;
-        QHostAddress from;
-        quint16 fromPort = 0;
-        while (readOne(socket, &data, &from, &fromPort)) {
+        forEachDatagram(socket, [&socket, guard](const QByteArray &data, const QHostAddress &, quint16) {
             if (*guard)
                 (*guard)->doHandshake(&socket, data);
-        }
+        });
     });
     return dtls;
 }
@@ -93,12 +90,10 @@ TEST(QDtls, ServerAssociationThatNeverCompletesExpires)
     ASSERT_TRUE(serverSocket.bind(QHostAddress::LocalHost, 0));
     ASSERT_TRUE(client.start(serverSocket.localPort()));
     ASSERT_TRUE(waitUntil([&] { return serverSocket.hasPendingDatagrams(); }, 10000));
-    QByteArray hello;
-    QHostAddress from;
-    quint16 port = 0;
-    ASSERT_TRUE(readOne(serverSocket, &hello, &from, &port));
-    ASSERT_TRUE(fresh.setPeer(from, port));
-    ASSERT_TRUE(fresh.doHandshake(&serverSocket, hello));
+    Datagram hello;
+    ASSERT_TRUE(readOne(serverSocket, &hello));
+    ASSERT_TRUE(fresh.setPeer(hello.from, hello.port));
+    ASSERT_TRUE(fresh.doHandshake(&serverSocket, hello.data));
     EXPECT_EQ(fresh.handshakeState(), QDtls::HandshakeInProgress);
     ASSERT_TRUE(waitUntil([&] { return fresh.handshakeState() == QDtls::HandshakeNotStarted; }, 10000));
     EXPECT_EQ(fresh.dtlsError(), QDtlsError::TlsFatalError);
@@ -144,16 +139,13 @@ TEST(QDtls, AnExceptionFromThePskSlotLeavesDoHandshake)
                      [](QSslPreSharedKeyAuthenticator *) { throw std::runtime_error("slot"); });
     bool thrown = false;
     QObject::connect(&socket, &QUdpSocket::readyRead, [&] {
-        QByteArray data;
-        QHostAddress from;
-        quint16 port = 0;
-        while (readOne(socket, &data, &from, &port)) {
+        forEachDatagram(socket, [&](const QByteArray &data, const QHostAddress &, quint16) {
             try {
                 dtls.doHandshake(&socket, data);
             } catch (const std::runtime_error &) {
                 thrown = true;
             }
-        }
+        });
     });
     ASSERT_TRUE(dtls.doHandshake(&socket));
     ASSERT_TRUE(waitUntil([&] { return thrown; }, 10000));
@@ -304,15 +296,12 @@ TEST(QDtlsDeferredPsk, APendingAnswerDoesNotKeepAServerAssociationAlive)
     ASSERT_TRUE(serverSocket.bind(QHostAddress::LocalHost, 0));
     bool peerSet = false;
     QObject::connect(&serverSocket, &QUdpSocket::readyRead, [&] {
-        QByteArray data;
-        QHostAddress from;
-        quint16 port = 0;
-        while (readOne(serverSocket, &data, &from, &port)) {
+        forEachDatagram(serverSocket, [&](const QByteArray &data, const QHostAddress &from, quint16 port) {
             if (!peerSet)
                 peerSet = association.setPeer(from, port);
             if (association.handshakeState() == QDtls::HandshakeInProgress || request.isNull())
                 association.doHandshake(&serverSocket, data);
-        }
+        });
     });
     Client client;
     ASSERT_TRUE(client.start(serverSocket.localPort()));
@@ -340,10 +329,7 @@ public:
 private:
     void relay()
     {
-        QByteArray data;
-        QHostAddress from;
-        quint16 port = 0;
-        while (readOne(socket, &data, &from, &port)) {
+        forEachDatagram(socket, [this](const QByteArray &data, const QHostAddress &, quint16 port) {
             const bool toServer = port != m_serverPort;
             if (toServer)
                 m_clientPort = port;
@@ -351,7 +337,7 @@ private:
             std::uniform_real_distribution<double> chance(0, 1);
             if (chance(m_random) < 0.2) {
                 ++dropped;
-                continue;
+                return;
             }
             const int copies = chance(m_random) < 0.15 ? 2 : 1;
             const int delayMs = chance(m_random) < 0.3 ? int(chance(m_random) * 80) : 0; // reorders
@@ -360,7 +346,7 @@ private:
                     socket.writeDatagram(data, QHostAddress::LocalHost, target);
                 });
             }
-        }
+        });
     }
     quint16 m_serverPort;
     quint16 m_clientPort = 0;
@@ -393,7 +379,7 @@ TEST(QDtls, GarbageOversizeAndFloodMakeNoAssociation)
     QUdpSocket attacker;
     ASSERT_TRUE(attacker.bind(QHostAddress::LocalHost, 0));
     // ClientHellos without cookies (a real client's first flight), garbage and an oversize datagram.
-    QByteArray hello;
+    Datagram hello;
     {
         QUdpSocket sink;
         ASSERT_TRUE(sink.bind(QHostAddress::LocalHost, 0));
@@ -401,14 +387,12 @@ TEST(QDtls, GarbageOversizeAndFloodMakeNoAssociation)
         probe.handleTimeouts = false;
         ASSERT_TRUE(probe.start(sink.localPort()));
         ASSERT_TRUE(waitUntil([&] { return sink.hasPendingDatagrams(); }, 10000));
-        QHostAddress from;
-        quint16 port = 0;
-        ASSERT_TRUE(readOne(sink, &hello, &from, &port));
+        ASSERT_TRUE(readOne(sink, &hello));
     }
     // In bursts the kernel's receive buffer holds (it drops what does not fit, as it should).
     for (int burst = 1; burst <= 6; ++burst) {
         for (int i = 0; i < 50; ++i)
-            attacker.writeDatagram(hello, QHostAddress::LocalHost, server.port());
+            attacker.writeDatagram(hello.data, QHostAddress::LocalHost, server.port());
         ASSERT_TRUE(waitUntil([&] { return server.verifierReplies >= 50 * burst; }, 20000))
                 << server.verifierReplies << " datagrams seen by the verifier";
     }
