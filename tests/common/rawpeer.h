@@ -46,8 +46,7 @@ class RawListener
 public:
     explicit RawListener(const char *host = "127.0.0.1", int backlog = 16);
     ~RawListener();
-    RawListener(const RawListener &) = delete;
-    RawListener &operator=(const RawListener &) = delete;
+    Q_DISABLE_COPY(RawListener)
 
     bool isListening() const { return m_fd >= 0; }
     quint16 port() const { return m_port; }
@@ -67,8 +66,7 @@ class RawConnection
 public:
     explicit RawConnection(quint16 port);
     ~RawConnection();
-    RawConnection(const RawConnection &) = delete;
-    RawConnection &operator=(const RawConnection &) = delete;
+    Q_DISABLE_COPY(RawConnection)
 
     bool isOpen() const { return m_fd >= 0; }
     int fd() const { return m_fd; }
@@ -91,8 +89,7 @@ public:
     PeerThread() = default;
     explicit PeerThread(std::function<void()> script);
     ~PeerThread();
-    PeerThread(const PeerThread &) = delete;
-    PeerThread &operator=(const PeerThread &) = delete;
+    Q_DISABLE_COPY(PeerThread)
     void start(std::function<void()> script);
     void join();
     bool isFinished() const { return m_finished.load(); }
@@ -109,8 +106,7 @@ class HostileServer
 public:
     explicit HostileServer(std::function<void(int fd)> script);
     ~HostileServer();
-    HostileServer(const HostileServer &) = delete;
-    HostileServer &operator=(const HostileServer &) = delete;
+    Q_DISABLE_COPY(HostileServer)
     quint16 port() const { return m_port; }
     bool isFinished() const { return m_thread.isFinished(); }
     void join() { m_thread.join(); }
@@ -127,8 +123,7 @@ class HostileClient
 public:
     HostileClient(quint16 port, std::function<void(int fd)> script);
     ~HostileClient() = default;
-    HostileClient(const HostileClient &) = delete;
-    HostileClient &operator=(const HostileClient &) = delete;
+    Q_DISABLE_COPY(HostileClient)
     bool isFinished() const { return m_thread.isFinished(); }
     void join() { m_thread.join(); }
 

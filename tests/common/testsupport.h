@@ -5,6 +5,7 @@
 #define QTPSK_TESTSUPPORT_H
 
 #include <QtCore/qbytearray.h>
+#include <QtCore/qglobal.h>
 #include <QtCore/qregularexpression.h>
 #include <QtCore/qstring.h>
 #include <QtCore/qstringlist.h>
@@ -53,8 +54,7 @@ class PeerProcess
 public:
     PeerProcess();
     ~PeerProcess();
-    PeerProcess(const PeerProcess &) = delete;
-    PeerProcess &operator=(const PeerProcess &) = delete;
+    Q_DISABLE_COPY(PeerProcess)
 
     // Starts \a program (looked up on PATH unless it contains a '/') with \a arguments: stdin
     // a pipe, stdout and stderr merged into one pipe that the event loop drains.

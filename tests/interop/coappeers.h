@@ -6,6 +6,7 @@
 #define QTPSK_COAPPEERS_H
 
 #include <QtCore/qbytearray.h>
+#include <QtCore/qglobal.h>
 #include <QtCore/qstring.h>
 
 #include <memory>
@@ -33,8 +34,7 @@ struct CoapServerOptions
 class CoapServer
 {
 public:
-    CoapServer(const CoapServer &) = delete;
-    CoapServer &operator=(const CoapServer &) = delete;
+    Q_DISABLE_COPY(CoapServer)
     ~CoapServer();
 
     // Returns nullptr and fills \a error when the server cannot be started.

@@ -38,6 +38,17 @@ void record(const QString &peer, const QString &role, const QString &cipher, con
     QtPskInterop::recordResult(row);
 }
 
+// Waits for \a server's first completed handshake and records it as the \a scenario of \a peer, a
+// client; true when it completed.
+bool recordServerRun(const Server &server, const QString &peer, const QString &scenario)
+{
+    const bool complete = waitUntil([&] { return server.completed == 1; }, 20000);
+    const QString cipher = complete ? server.peers.begin().value()->sessionCipher().name() : QString();
+    record(peer, QStringLiteral("server"), cipher, scenario,
+           complete ? QStringLiteral("ok") : QStringLiteral("no handshake"), int(server.identities.size()));
+    return complete;
+}
+
 QString clientOutcome(const Client &client)
 {
     return client.dtls.handshakeState() == QDtls::HandshakeComplete ? QStringLiteral("ok")
@@ -107,12 +118,8 @@ TEST(DtlsInterop, ServerAgainstOpenSslClient)
                            {QStringLiteral("s_client"), QStringLiteral("-dtls1_2"), QStringLiteral("-connect"),
                             QStringLiteral("127.0.0.1:%1").arg(server.port()), QStringLiteral("-psk"), keyHex,
                             QStringLiteral("-psk_identity"), QString::fromLatin1(identity())}));
-    const bool complete = waitUntil([&] { return server.completed == 1; }, 20000);
-    const QString cipher = complete ? server.peers.begin().value()->sessionCipher().name() : QString();
-    record(QStringLiteral("openssl s_client"), QStringLiteral("server"), cipher,
-           QStringLiteral("success, echo, cookie exchange"), complete ? QStringLiteral("ok") : QStringLiteral("no handshake"),
-           int(server.identities.size()));
-    ASSERT_TRUE(complete) << peer.output().toStdString();
+    ASSERT_TRUE(recordServerRun(server, QStringLiteral("openssl s_client"), QStringLiteral("success, echo, cookie exchange")))
+            << peer.output().toStdString();
     EXPECT_EQ(server.verifierReplies, 1) << "s_client answered the HelloVerifyRequest";
     EXPECT_EQ(server.identities.front(), identity());
     peer.writeToStdin("echo me\n");
@@ -160,12 +167,8 @@ TEST(DtlsInterop, ServerAgainstGnuTlsClient)
                             QStringLiteral("--pskkey"), keyHex, QStringLiteral("--priority"),
                             QStringLiteral("NORMAL:+PSK:+ECDHE-PSK:+AES-128-CCM-8"),
                             QStringLiteral("127.0.0.1")}));
-    const bool complete = waitUntil([&] { return server.completed == 1; }, 20000);
-    const QString cipher = complete ? server.peers.begin().value()->sessionCipher().name() : QString();
-    record(QStringLiteral("gnutls-cli --udp"), QStringLiteral("server"), cipher,
-           QStringLiteral("success, echo, no cookies"), complete ? QStringLiteral("ok") : QStringLiteral("no handshake"),
-           int(server.identities.size()));
-    ASSERT_TRUE(complete) << peer.output().toStdString();
+    ASSERT_TRUE(recordServerRun(server, QStringLiteral("gnutls-cli --udp"), QStringLiteral("success, echo, no cookies")))
+            << peer.output().toStdString();
     peer.writeToStdin("from gnutls\n");
     ASSERT_TRUE(waitUntil([&] { return !server.received.isEmpty(); }, 10000)) << peer.output().toStdString();
     EXPECT_EQ(server.received.front(), QByteArray("from gnutls\n"));

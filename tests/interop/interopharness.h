@@ -169,22 +169,20 @@ struct ClientSetup
     QByteArray expectedReply = echoPayload();
 };
 
-struct ClientRun
+// What QtPsk's side of a run saw, as client or server.
+struct RunOutcome
 {
     int emissions = 0;
-    std::vector<QByteArray> hints; // deep copies, one per emission
-    std::vector<bool> hintIsNull;
     int encrypted = 0;
     std::vector<QAbstractSocket::SocketError> errors;
     QString errorString;
     std::vector<Alert> alertsReceived;
     std::vector<Alert> alertsSent;
-    QByteArray reply;
     qint64 msToError = -1;
     QString cipher;
-    QSsl::SslProtocol sessionProtocol = QSsl::UnknownProtocol;
 
-    std::string describe() const
+    // The emissions, errors and alerts, for a failure message.
+    QString describeOutcome() const
     {
         QString text = QStringLiteral("emissions=%1 encrypted=%2 errors=").arg(emissions).arg(encrypted);
         for (auto e : errors)
@@ -195,6 +193,20 @@ struct ClientRun
         text += QStringLiteral("sent=");
         for (const Alert &a : alertsSent)
             text += QStringLiteral("%1/%2 ").arg(int(a.level)).arg(int(a.type));
+        return text;
+    }
+};
+
+struct ClientRun : RunOutcome
+{
+    std::vector<QByteArray> hints; // deep copies, one per emission
+    std::vector<bool> hintIsNull;
+    QByteArray reply;
+    QSsl::SslProtocol sessionProtocol = QSsl::UnknownProtocol;
+
+    std::string describe() const
+    {
+        QString text = describeOutcome();
         text += QStringLiteral("reply=%1 bytes cipher=%2").arg(reply.size()).arg(cipher);
         return text.toStdString();
     }
@@ -276,31 +288,15 @@ struct ServerSetup
     bool tls13PskVariable = false;
 };
 
-struct ServerRun
+struct ServerRun : RunOutcome
 {
-    int emissions = 0;
     std::vector<QByteArray> identities;
-    int encrypted = 0;
-    std::vector<QAbstractSocket::SocketError> errors;
-    QString errorString;
-    std::vector<Alert> alertsReceived;
-    std::vector<Alert> alertsSent;
-    qint64 msToError = -1;
-    QString cipher;
     QByteArray clientOutput;
     bool clientReceivedEcho = false;
 
     std::string describe() const
     {
-        QString text = QStringLiteral("emissions=%1 encrypted=%2 errors=").arg(emissions).arg(encrypted);
-        for (auto e : errors)
-            text += errorName(e) + QLatin1Char(' ');
-        text += QStringLiteral("('%1') after %2 ms; received=").arg(errorString).arg(msToError);
-        for (const Alert &a : alertsReceived)
-            text += QStringLiteral("%1/%2 ").arg(int(a.level)).arg(int(a.type));
-        text += QStringLiteral("sent=");
-        for (const Alert &a : alertsSent)
-            text += QStringLiteral("%1/%2 ").arg(int(a.level)).arg(int(a.type));
+        QString text = describeOutcome();
         text += QStringLiteral("cipher=%1 echo=%2 client output:\n%3")
                         .arg(cipher).arg(clientReceivedEcho)
                         .arg(QString::fromLocal8Bit(clientOutput.right(1500)));
@@ -401,22 +397,27 @@ inline ServerRun runServer(const QString &host, ClientKind client, const ClientO
 
 // ---- One matrix row, QtPsk as the client ------------------------------------------------------
 
-struct ClientRow
+// What every matrix row has: its names and the outcome it expects of QtPsk's side.
+struct RowBase
 {
     std::string name;     // the GoogleTest parameter name
     QString scenario;     // the matrix's scenario column
     QString cipherLabel;  // what the row offers (the negotiated suite replaces it on success)
-    ServerOptions server;
-    ClientSetup client;
-    // Expected:
     bool success = true;
     QAbstractSocket::SocketError error = QAbstractSocket::SslHandshakeFailedError;
     std::vector<Alert> fatalReceived;
     std::vector<Alert> fatalSent;
     int emissions = 1;
+    QString changesWithIssue5;  // non-empty: this row's expectation changes when issue 5 lands
+};
+
+struct ClientRow : RowBase
+{
+    ServerOptions server;
+    ClientSetup client;
+    // Expected besides RowBase's:
     bool checkHint = true;
     QByteArray hint;            // the hint the slot must see (null when empty)
-    QString changesWithIssue5;  // non-empty: this row's expectation changes when issue 5 lands
 };
 
 inline void PrintTo(const ClientRow &row, std::ostream *os)
@@ -613,6 +614,44 @@ inline void expectPromptFailure(int encrypted, const std::vector<QAbstractSocket
     EXPECT_LT(msToError, promptFailureMs) << "the failure must be prompt";
 }
 
+// Records the result of \a row's \a run: QtPsk as \a role against \a peer, over \a protocol (with
+// QT_USE_TLS_1_3_PSK set when \a variable) on \a host. "ok" also needs \a delivered: the data
+// came back.
+inline void recordRow(const RowBase &row, const RunOutcome &run, const QString &peer, const QString &role,
+                      QSsl::SslProtocol protocol, bool variable, const QString &host, bool delivered)
+{
+    ResultRow result;
+    result.peer = peer;
+    result.role = role;
+    result.protocol = protocolLabel(protocol) + (variable ? QStringLiteral(" + QT_USE_TLS_1_3_PSK") : QString());
+    result.cipher = run.encrypted ? run.cipher : row.cipherLabel;
+    result.scenario = row.scenario;
+    result.address = addressLabel(host);
+    result.outcome = run.encrypted && run.errors.empty() && delivered ? QStringLiteral("ok")
+            : run.errors.empty() ? QStringLiteral("no result") : errorName(run.errors.front());
+    result.alert = alertsLabel(run.alertsReceived, run.alertsSent);
+    result.emissions = QString::number(run.emissions);
+    result.changesWithIssue5 = row.changesWithIssue5;
+    recordResult(result);
+}
+
+// What every row expects of its run: the emissions, then success (and \a expectDelivered's checks
+// of the data) or a prompt failure with the row's error, and the fatal alerts.
+template <typename ExpectDelivered>
+void expectRowOutcome(const RowBase &row, const RunOutcome &run, ExpectDelivered expectDelivered)
+{
+    EXPECT_EQ(run.emissions, row.emissions);
+    if (row.success) {
+        EXPECT_EQ(run.encrypted, 1);
+        EXPECT_TRUE(run.errors.empty());
+        expectDelivered();
+    } else {
+        expectPromptFailure(run.encrypted, run.errors, run.msToError, row.error);
+    }
+    EXPECT_EQ(fatalOnly(run.alertsReceived), row.fatalReceived);
+    EXPECT_EQ(fatalOnly(run.alertsSent), row.fatalSent);
+}
+
 // Starts the peer, runs the QtPsk client, checks every expectation of \a row, records the row.
 inline void runClientRow(PeerKind kind, const ClientRow &row)
 {
@@ -622,59 +661,30 @@ inline void runClientRow(PeerKind kind, const ClientRow &row)
     const ClientRun run = runClient(peer->host(), peer->port(), row.client);
     SCOPED_TRACE(run.describe() + "\npeer log:\n" + peer->log().right(1500).toStdString());
 
-    ResultRow result;
-    result.peer = peerName(kind);
-    result.role = QStringLiteral("client");
-    result.protocol = protocolLabel(row.client.protocol)
-            + (row.client.tls13PskVariable ? QStringLiteral(" + QT_USE_TLS_1_3_PSK") : QString());
-    result.cipher = run.encrypted ? run.cipher : row.cipherLabel;
-    result.scenario = row.scenario;
-    result.address = addressLabel(row.server.host);
-    result.outcome = run.encrypted && run.errors.empty() ? QStringLiteral("ok")
-            : run.errors.empty() ? QStringLiteral("no result") : errorName(run.errors.front());
-    result.alert = alertsLabel(run.alertsReceived, run.alertsSent);
-    result.emissions = QString::number(run.emissions);
-    result.changesWithIssue5 = row.changesWithIssue5;
-    recordResult(result);
-
-    EXPECT_EQ(run.emissions, row.emissions);
+    recordRow(row, run, peerName(kind), QStringLiteral("client"), row.client.protocol,
+              row.client.tls13PskVariable, row.server.host, true);
     if (row.checkHint && row.emissions > 0 && !run.hints.empty()) {
         EXPECT_EQ(run.hints.back(), row.hint);
         EXPECT_EQ(bool(run.hintIsNull.back()), row.hint.isEmpty());
     }
-    if (row.success) {
-        EXPECT_EQ(run.encrypted, 1);
-        EXPECT_TRUE(run.errors.empty());
+    expectRowOutcome(row, run, [&] {
         EXPECT_TRUE(run.reply == row.client.expectedReply)
                 << "the data did not come back intact: " << run.reply.size() << " of "
                 << row.client.expectedReply.size() << " bytes";
-    } else {
-        expectPromptFailure(run.encrypted, run.errors, run.msToError, row.error);
-    }
-    EXPECT_EQ(fatalOnly(run.alertsReceived), row.fatalReceived);
-    EXPECT_EQ(fatalOnly(run.alertsSent), row.fatalSent);
+    });
     EXPECT_TRUE(peer->isRunning()) << "the peer must survive the connection";
 }
 
 // ---- One matrix row, QtPsk as the server ------------------------------------------------------
 
-struct ServerRow
+struct ServerRow : RowBase
 {
-    std::string name;
-    QString scenario;
-    QString cipherLabel;
     QString host = QStringLiteral("127.0.0.1");
     ClientOptions client;
     ServerSetup server;
-    // Expected:
-    bool success = true;
-    QAbstractSocket::SocketError error = QAbstractSocket::SslHandshakeFailedError;
-    std::vector<Alert> fatalSent;
-    std::vector<Alert> fatalReceived;
-    int emissions = 1;
+    // Expected besides RowBase's:
     QByteArray identitySeen = defaultIdentity(); // what the server slot must see
     QByteArray clientShowsHint; // non-empty: the client peer's output must show this hint
-    QString changesWithIssue5;
 };
 
 inline void PrintTo(const ServerRow &row, std::ostream *os)
@@ -705,6 +715,14 @@ inline ServerRow withoutHint(ServerRow row)
 {
     row.server.hint.clear();
     row.clientShowsHint.clear();
+    return row;
+}
+
+// Both sides hold the same key of \a bytes distinct bytes.
+inline ServerRow withKeyOfLength(ServerRow row, int bytes)
+{
+    row.server.key = QtPskTest::distinctBytes(bytes);
+    row.client.keyHex = row.server.key.toHex();
     return row;
 }
 
@@ -750,38 +768,17 @@ inline void runServerRow(ClientKind kind, const ServerRow &row)
     const ServerRun run = runServer(row.host, kind, row.client, row.server, row.success);
     SCOPED_TRACE(run.describe());
 
-    ResultRow result;
-    result.peer = clientName(kind);
-    result.role = QStringLiteral("server");
-    result.protocol = protocolLabel(row.server.protocol)
-            + (row.server.tls13PskVariable ? QStringLiteral(" + QT_USE_TLS_1_3_PSK") : QString());
-    result.cipher = run.encrypted ? run.cipher : row.cipherLabel;
-    result.scenario = row.scenario;
-    result.address = addressLabel(row.host);
-    result.outcome = run.encrypted && run.errors.empty() && run.clientReceivedEcho
-            ? QStringLiteral("ok")
-            : run.errors.empty() ? QStringLiteral("no result") : errorName(run.errors.front());
-    result.alert = alertsLabel(run.alertsReceived, run.alertsSent);
-    result.emissions = QString::number(run.emissions);
-    result.changesWithIssue5 = row.changesWithIssue5;
-    recordResult(result);
-
-    EXPECT_EQ(run.emissions, row.emissions);
+    recordRow(row, run, clientName(kind), QStringLiteral("server"), row.server.protocol,
+              row.server.tls13PskVariable, row.host, run.clientReceivedEcho);
     if (row.emissions > 0 && !run.identities.empty()) {
         EXPECT_EQ(run.identities.back(), row.identitySeen);
     }
-    if (row.success) {
-        EXPECT_EQ(run.encrypted, 1);
-        EXPECT_TRUE(run.errors.empty());
+    expectRowOutcome(row, run, [&] {
         EXPECT_TRUE(run.clientReceivedEcho) << "the client peer did not get its line back";
         if (!row.clientShowsHint.isEmpty()) {
             EXPECT_TRUE(run.clientOutput.contains(row.clientShowsHint));
         }
-    } else {
-        expectPromptFailure(run.encrypted, run.errors, run.msToError, row.error);
-    }
-    EXPECT_EQ(fatalOnly(run.alertsSent), row.fatalSent);
-    EXPECT_EQ(fatalOnly(run.alertsReceived), row.fatalReceived);
+    });
 }
 
 // A row named \a name for the scenario column \a scenario, offering \a cipherLabel.
@@ -797,37 +794,33 @@ Row namedRow(const char *name, const char *scenario, const QString &cipherLabel)
 
 } // namespace QtPskInterop
 
-// One client matrix: GoogleTest suite \a Suite, one test QtPskClientReportsWhatThePeerDid per row
-// of \a rows (named Matrix/<Suite>.QtPskClientReportsWhatThePeerDid/<row name>), each run against
-// the peer \a kind after \a require (a statement that skips, or fails in CI, without the peer).
-#define QTPSK_INTEROP_CLIENT_MATRIX(Suite, kind, rows, require)                                  \
-    class Suite : public ::testing::TestWithParam<::QtPskInterop::ClientRow>                    \
+// One matrix: GoogleTest suite \a Suite of QtPskInterop::\a Row parameters, one test \a Test per
+// row of \a rows (named Matrix/<Suite>.<Test>/<row name>), each QtPskInterop::\a runRow(kind, row)
+// after \a require (a statement that skips, or fails in CI, without the peer).
+#define QTPSK_INTEROP_MATRIX(Suite, Row, Test, runRow, kind, rows, require)                      \
+    class Suite : public ::testing::TestWithParam<::QtPskInterop::Row>                          \
     {                                                                                           \
     };                                                                                          \
-    TEST_P(Suite, QtPskClientReportsWhatThePeerDid)                                             \
+    TEST_P(Suite, Test)                                                                         \
     {                                                                                           \
         require;                                                                                \
-        ::QtPskInterop::runClientRow(kind, GetParam());                                         \
+        ::QtPskInterop::runRow(kind, GetParam());                                               \
     }                                                                                           \
     INSTANTIATE_TEST_SUITE_P(Matrix, Suite, ::testing::ValuesIn(rows),                          \
-                             [](const ::testing::TestParamInfo<::QtPskInterop::ClientRow> &r) { \
+                             [](const ::testing::TestParamInfo<::QtPskInterop::Row> &r) {       \
                                  return r.param.name;                                           \
                              })
 
-// One server matrix: as QTPSK_INTEROP_CLIENT_MATRIX, QtPsk the server against the client \a kind
-// (tests QtPskServerReportsWhatThePeerDid).
+// One client matrix: tests QtPskClientReportsWhatThePeerDid, QtPsk the client against the peer
+// server \a kind.
+#define QTPSK_INTEROP_CLIENT_MATRIX(Suite, kind, rows, require)                                  \
+    QTPSK_INTEROP_MATRIX(Suite, ClientRow, QtPskClientReportsWhatThePeerDid, runClientRow, kind,  \
+                         rows, require)
+
+// One server matrix: tests QtPskServerReportsWhatThePeerDid, QtPsk the server against the peer
+// client \a kind.
 #define QTPSK_INTEROP_SERVER_MATRIX(Suite, kind, rows, require)                                  \
-    class Suite : public ::testing::TestWithParam<::QtPskInterop::ServerRow>                    \
-    {                                                                                           \
-    };                                                                                          \
-    TEST_P(Suite, QtPskServerReportsWhatThePeerDid)                                             \
-    {                                                                                           \
-        require;                                                                                \
-        ::QtPskInterop::runServerRow(kind, GetParam());                                         \
-    }                                                                                           \
-    INSTANTIATE_TEST_SUITE_P(Matrix, Suite, ::testing::ValuesIn(rows),                          \
-                             [](const ::testing::TestParamInfo<::QtPskInterop::ServerRow> &r) { \
-                                 return r.param.name;                                           \
-                             })
+    QTPSK_INTEROP_MATRIX(Suite, ServerRow, QtPskServerReportsWhatThePeerDid, runServerRow, kind,  \
+                         rows, require)
 
 #endif // QTPSK_INTEROPHARNESS_H

@@ -6,6 +6,7 @@
 #define QTPSK_INTEROPPEERS_H
 
 #include <QtCore/qbytearray.h>
+#include <QtCore/qglobal.h>
 #include <QtCore/qstring.h>
 #include <QtCore/qstringlist.h>
 
@@ -49,8 +50,7 @@ class TempDir
 public:
     TempDir();
     ~TempDir();
-    TempDir(const TempDir &) = delete;
-    TempDir &operator=(const TempDir &) = delete;
+    Q_DISABLE_COPY(TempDir)
     bool isValid() const { return !m_path.isEmpty(); }
     QString path() const { return m_path; }
     QString filePath(const QString &name) const;
@@ -66,8 +66,7 @@ private:
 class PeerServer
 {
 public:
-    PeerServer(const PeerServer &) = delete;
-    PeerServer &operator=(const PeerServer &) = delete;
+    Q_DISABLE_COPY(PeerServer)
     ~PeerServer();
 
     // Returns nullptr and fills \a error when the peer cannot be started.

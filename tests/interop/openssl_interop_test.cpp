@@ -148,12 +148,7 @@ std::vector<ServerRow> serverRows()
         r.identitySeen = r.client.identity;
         rows.push_back(r);
     }
-    {
-        ServerRow r = serverBase("Tls12Key512Bytes", "long key (512 B)");
-        r.server.key = QtPskTest::distinctBytes(512);
-        r.client.keyHex = r.server.key.toHex();
-        rows.push_back(r);
-    }
+    rows.push_back(withKeyOfLength(serverBase("Tls12Key512Bytes", "long key (512 B)"), 512));
     appendServerTls13Rows(rows, serverTls13);
     return rows;
 }
