@@ -135,24 +135,21 @@ TEST_P(PendingAnswer, ActionWhileTheAnswerIsPendingIsSafe)
     QSslPreSharedKeyRequest request;
     QPointer<QSslSocket> waiting; // the socket whose answer is pending
     std::function<void()> act;    // the row's action (on `waiting` or the server)
+    // Calls \a member on `waiting` while it lives.
+    const auto onWaiting = [&](auto member) {
+        if (QSslSocket *socket = waiting.data())
+            (socket->*member)();
+    };
     act = [&] {
         switch (row.action) {
         case Action::Abort:
-            if (waiting)
-                waiting->abort();
-            break;
+            return onWaiting(&QSslSocket::abort);
         case Action::Close:
-            if (waiting)
-                waiting->close();
-            break;
+            return onWaiting(&QSslSocket::close);
         case Action::DisconnectFromHost:
-            if (waiting)
-                waiting->disconnectFromHost();
-            break;
+            return onWaiting(&QSslSocket::disconnectFromHost);
         case Action::DeleteLater:
-            if (waiting)
-                waiting->deleteLater();
-            break;
+            return onWaiting(&QSslSocket::deleteLater);
         case Action::Delete:
             delete waiting.data();
             break;

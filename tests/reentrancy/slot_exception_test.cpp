@@ -122,11 +122,33 @@ private:
 
 class SlotExceptionTest : public ::testing::TestWithParam<QSsl::SslProtocol>
 {
+protected:
+    // Gives \a socket the row's PSK configuration and \a slot for its PSK requests.
+    template <typename Slot>
+    void setUpClient(QSslSocket &socket, Slot slot)
+    {
+        socket.setSslConfiguration(pskConfiguration(GetParam()));
+        QObject::connect(&socket, &QSslSocket::preSharedKeyAuthenticationRequired, slot);
+    }
 };
 
 std::string protocolName(QSsl::SslProtocol protocol)
 {
     return protocol == QSsl::TlsV1_3 ? "Tls13" : "Tls12";
+}
+
+// Runs \a wait and expects the SlotError \a message to come out of it.
+template <typename Wait>
+void expectSlotError(Wait wait, const char *message)
+{
+    bool caught = false;
+    try {
+        wait();
+    } catch (const SlotError &error) {
+        caught = true;
+        EXPECT_STREQ(error.what(), message);
+    }
+    EXPECT_TRUE(caught) << "the exception was lost";
 }
 
 // Error, message, state after the PSK slot threw: Unconnected, a handshake error that says what
@@ -152,27 +174,18 @@ TEST_P(SlotExceptionTest, ClientPskSlotThrowsOutOfWaitForEncrypted)
     ASSERT_NE(port, 0);
 
     QSslSocket socket;
-    socket.setSslConfiguration(pskConfiguration(GetParam()));
     int errors = 0;
     int disconnected = 0;
     QObject::connect(&socket, &QAbstractSocket::errorOccurred, [&] { ++errors; });
     QObject::connect(&socket, &QAbstractSocket::disconnected, [&] { ++disconnected; });
     bool throwing = true;
-    QObject::connect(&socket, &QSslSocket::preSharedKeyAuthenticationRequired,
-                     [&](QSslPreSharedKeyAuthenticator *authenticator) {
-                         giveKey(authenticator); // the key is set, then the slot throws
-                         if (throwing)
-                             throw SlotError("client psk slot failed");
-                     });
+    setUpClient(socket, [&](QSslPreSharedKeyAuthenticator *authenticator) {
+        giveKey(authenticator); // the key is set, then the slot throws
+        if (throwing)
+            throw SlotError("client psk slot failed");
+    });
     socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
-    bool caught = false;
-    try {
-        socket.waitForEncrypted(kTimeoutMs);
-    } catch (const SlotError &error) {
-        caught = true;
-        EXPECT_STREQ(error.what(), "client psk slot failed");
-    }
-    EXPECT_TRUE(caught) << "the exception was lost";
+    expectSlotError([&] { socket.waitForEncrypted(kTimeoutMs); }, "client psk slot failed");
     expectAbortedByThrowingSlot(socket);
     EXPECT_EQ(errors, 1);
     EXPECT_LE(disconnected, 1);
@@ -203,27 +216,19 @@ TEST_P(SlotExceptionTest, ClientPskSlotThrowsOutOfTheEventLoop)
     ASSERT_NE(port, 0);
 
     QSslSocket socket;
-    socket.setSslConfiguration(pskConfiguration(GetParam()));
-    QObject::connect(&socket, &QSslSocket::preSharedKeyAuthenticationRequired,
-                     [](QSslPreSharedKeyAuthenticator *authenticator) {
-                         giveKey(authenticator);
-                         throw SlotError("client psk slot failed in the event loop");
-                     });
+    setUpClient(socket, [](QSslPreSharedKeyAuthenticator *authenticator) {
+        giveKey(authenticator);
+        throw SlotError("client psk slot failed in the event loop");
+    });
     socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
-    bool caught = false;
-    try {
+    expectSlotError([&] {
         waitUntil([&] { return socket.state() == QAbstractSocket::UnconnectedState; }, kTimeoutMs);
-    } catch (const SlotError &error) {
-        caught = true;
-        EXPECT_STREQ(error.what(), "client psk slot failed in the event loop");
-    }
-    EXPECT_TRUE(caught) << "the exception was lost";
+    }, "client psk slot failed in the event loop");
     expectAbortedByThrowingSlot(socket);
 
     // The event loop still delivers socket events afterwards: a good connection works.
     QSslSocket good;
-    good.setSslConfiguration(pskConfiguration(GetParam()));
-    QObject::connect(&good, &QSslSocket::preSharedKeyAuthenticationRequired, &giveKey);
+    setUpClient(good, &giveKey);
     QByteArray received;
     QObject::connect(&good, &QSslSocket::encrypted, [&] { good.write(kMessage); });
     QObject::connect(&good, &QIODevice::readyRead, [&] { received += good.readAll(); });
@@ -240,21 +245,12 @@ TEST_P(SlotExceptionTest, ClientPskSlotThrowsOutOfEventLoopExec)
     ASSERT_NE(port, 0);
 
     QSslSocket socket;
-    socket.setSslConfiguration(pskConfiguration(GetParam()));
-    QObject::connect(&socket, &QSslSocket::preSharedKeyAuthenticationRequired,
-                     [](QSslPreSharedKeyAuthenticator *) { throw SlotError("thrown into exec()"); });
+    setUpClient(socket, [](QSslPreSharedKeyAuthenticator *) { throw SlotError("thrown into exec()"); });
     QEventLoop loop;
     QTimer::singleShot(kTimeoutMs, &loop, &QEventLoop::quit); // bound: the test fails, not hangs
     QObject::connect(&socket, &QAbstractSocket::disconnected, &loop, &QEventLoop::quit);
     socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
-    bool caught = false;
-    try {
-        loop.exec();
-    } catch (const SlotError &error) {
-        caught = true;
-        EXPECT_STREQ(error.what(), "thrown into exec()");
-    }
-    EXPECT_TRUE(caught) << "the exception was lost";
+    expectSlotError([&] { loop.exec(); }, "thrown into exec()");
     expectAbortedByThrowingSlot(socket);
 }
 
@@ -287,20 +283,13 @@ TEST_P(SlotExceptionTest, ServerPskSlotThrowsOutOfTheEventLoop)
     QThread *client = QThread::create([&] {
         const OpenSslThreadStop threadStop;
         QSslSocket socket;
-        socket.setSslConfiguration(pskConfiguration(GetParam()));
-        QObject::connect(&socket, &QSslSocket::preSharedKeyAuthenticationRequired, &giveKey);
+        setUpClient(socket, &giveKey);
         socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server.serverPort());
         clientResult = socket.waitForEncrypted(kTimeoutMs) ? 1 : 0;
     });
     client->start();
-    bool caught = false;
-    try {
-        waitUntil([&] { return client->isFinished(); }, kTimeoutMs);
-    } catch (const SlotError &error) {
-        caught = true;
-        EXPECT_STREQ(error.what(), "server psk slot failed");
-    }
-    EXPECT_TRUE(caught) << "the exception was lost";
+    expectSlotError([&] { waitUntil([&] { return client->isFinished(); }, kTimeoutMs); },
+                    "server psk slot failed");
     EXPECT_TRUE(client->wait(kTimeoutMs));
     delete client;
     EXPECT_EQ(clientResult.load(), 0) << "the client must see the handshake fail";
@@ -311,8 +300,7 @@ TEST_P(SlotExceptionTest, ServerPskSlotThrowsOutOfTheEventLoop)
     // The server (and the event loop) still serve a good client.
     throwing = false;
     QSslSocket good;
-    good.setSslConfiguration(pskConfiguration(GetParam()));
-    QObject::connect(&good, &QSslSocket::preSharedKeyAuthenticationRequired, &giveKey);
+    setUpClient(good, &giveKey);
     good.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server.serverPort());
     EXPECT_TRUE(waitUntil([&] { return good.isEncrypted() && server.hasPendingConnections(); },
                           kTimeoutMs));

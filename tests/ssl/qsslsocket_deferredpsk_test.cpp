@@ -137,6 +137,29 @@ struct Answer
     QByteArray key = kKey; // empty: no key (a refusal when deferred)
 };
 
+// Gives \a authenticator the key of \a answer, with \a identity unless it is null (a server's
+// answer): at once, or kAnswerDelayMs later through deferAnswer() when \a answer defers, where
+// an empty key refuses.
+void give(QSslPreSharedKeyAuthenticator *authenticator, const Answer &answer, const QByteArray &identity)
+{
+    if (!answer.defer) {
+        if (!identity.isNull())
+            authenticator->setIdentity(identity);
+        authenticator->setPreSharedKey(answer.key);
+        return;
+    }
+    const QSslPreSharedKeyRequest request = authenticator->deferAnswer();
+    const QByteArray key = answer.key;
+    QTimer::singleShot(kAnswerDelayMs, [request, key, identity] {
+        if (key.isEmpty())
+            request.refuse();
+        else if (identity.isNull())
+            request.answer(key);
+        else
+            request.answer(identity, key);
+    });
+}
+
 struct Traces
 {
     QStringList client;
@@ -183,18 +206,7 @@ Traces runConnection(QSsl::SslProtocol protocol, const Answer &clientAnswer, con
                      [serverTrace] { *serverTrace << "pendingConnectionAvailable"; });
     QObject::connect(&server, &QSslServer::preSharedKeyAuthenticationRequired, &server,
                      [&](QSslSocket *, QSslPreSharedKeyAuthenticator *authenticator) {
-                         if (!serverAnswer.defer) {
-                             authenticator->setPreSharedKey(serverAnswer.key);
-                             return;
-                         }
-                         const QSslPreSharedKeyRequest request = authenticator->deferAnswer();
-                         const QByteArray key = serverAnswer.key;
-                         QTimer::singleShot(kAnswerDelayMs, [request, key] {
-                             if (key.isEmpty())
-                                 request.refuse();
-                             else
-                                 request.answer(key);
-                         });
+                         give(authenticator, serverAnswer, QByteArray());
                      });
     QObject::connect(&server, &QTcpServer::pendingConnectionAvailable, &server, [&] {
         while (QTcpSocket *socket = server.nextPendingConnection())
@@ -208,19 +220,7 @@ Traces runConnection(QSsl::SslProtocol protocol, const Answer &clientAnswer, con
     trace(&client, &traces.client);
     QObject::connect(&client, &QSslSocket::preSharedKeyAuthenticationRequired, &client,
                      [&](QSslPreSharedKeyAuthenticator *authenticator) {
-                         if (!clientAnswer.defer) {
-                             authenticator->setIdentity(kIdentity);
-                             authenticator->setPreSharedKey(clientAnswer.key);
-                             return;
-                         }
-                         const QSslPreSharedKeyRequest request = authenticator->deferAnswer();
-                         const QByteArray key = clientAnswer.key;
-                         QTimer::singleShot(kAnswerDelayMs, [request, key] {
-                             if (key.isEmpty())
-                                 request.refuse();
-                             else
-                                 request.answer(kIdentity, key);
-                         });
+                         give(authenticator, clientAnswer, kIdentity);
                      });
     QByteArray echoed;
     QObject::connect(&client, &QSslSocket::encrypted, &client, [&] { client.write("ping"); });
