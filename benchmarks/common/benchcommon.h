@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <string>
 
 namespace QtPskBench {
@@ -94,14 +95,37 @@ T Options::*fieldOf(const NumericOption<T> (&table)[N], const std::string &name)
     return nullptr;
 }
 
+// Runs the event loop of \a app while the object of the role \a options names lives: a \a Server
+// for "server", a \a Client otherwise. Returns what the event loop returns.
+template <typename Server, typename Client, typename App, typename RoleOptions>
+int runRole(App &app, const RoleOptions &options)
+{
+    std::unique_ptr<Server> server;
+    std::unique_ptr<Client> client;
+    if (options.role == "server")
+        server = std::make_unique<Server>(options);
+    else
+        client = std::make_unique<Client>(options);
+    return app.exec();
+}
+
+// Calls \a take(name, value) for each "--name value" pair after argv[1], the role. False when the
+// role is missing, the pairs are uneven or \a take rejects one.
+template <typename Take>
+bool forEachOption(int argc, char **argv, Take take)
+{
+    if (argc < 2 || (argc - 2) % 2 != 0)
+        return false;
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (!take(std::string(argv[i]), argv[i + 1]))
+            return false;
+    }
+    return true;
+}
+
 inline bool parseOptions(int argc, char **argv, Options *options)
 {
-    if (argc < 2)
-        return false;
-    options->role = argv[1];
-    for (int i = 2; i + 1 < argc; i += 2) {
-        const std::string name = argv[i];
-        const char *value = argv[i + 1];
+    const bool parsed = forEachOption(argc, argv, [options](const std::string &name, const char *value) {
         if (name == "--suite") {
             options->suite = suiteFor(value);
         } else if (int Options::*intField = fieldOf(kIntOptions, name)) {
@@ -114,9 +138,11 @@ inline bool parseOptions(int argc, char **argv, Options *options)
         } else {
             return false;
         }
-    }
-    if ((argc - 2) % 2 != 0 || !options->suite)
+        return true;
+    });
+    if (!parsed || !options->suite)
         return false;
+    options->role = argv[1];
     if (options->role == "server")
         return true;
     const int modes = (options->handshakes > 0) + (options->sendMiB > 0) + (options->recvMiB > 0)

@@ -75,8 +75,7 @@ public:
         if (m_fd >= 0)
             ::close(m_fd);
     }
-    Fd(const Fd &) = delete;
-    Fd &operator=(const Fd &) = delete;
+    Q_DISABLE_COPY(Fd)
     int get() const { return m_fd; }
 
 private:
@@ -176,29 +175,31 @@ bool runRaw(const char *suite, long handshakes, long roundTrips, Figures *figure
     char message[100] = {};
     char buffer[2048];
     timer.restart();
-    for (long i = 0; i < roundTrips; ++i) {
-        bool clientReadable = false;
-        bool serverReadable = false;
-        SSL_write(client.get(), message, sizeof message);
+    // Reads the next record of the server (\a atServer) or the client into buffer: its size, or -1
+    // when no datagram arrived within poll()'s second (one was lost).
+    const auto receive = [&](bool atServer) {
         int got = -1;
         while (got <= 0) {
+            bool clientReadable = false;
+            bool serverReadable = false;
             waitReadable(clientFd, serverFd, &clientReadable, &serverReadable);
-            got = serverReadable ? SSL_read(server.get(), buffer, sizeof buffer) : -1;
             if (!serverReadable && !clientReadable) {
                 std::fprintf(stderr, "raw: a datagram was lost\n");
-                return false;
+                return -1;
             }
+            if (atServer ? serverReadable : clientReadable)
+                got = SSL_read(atServer ? server.get() : client.get(), buffer, sizeof buffer);
         }
+        return got;
+    };
+    for (long i = 0; i < roundTrips; ++i) {
+        SSL_write(client.get(), message, sizeof message);
+        const int got = receive(true);
+        if (got < 0)
+            return false;
         SSL_write(server.get(), buffer, got);
-        got = -1;
-        while (got <= 0) {
-            waitReadable(clientFd, serverFd, &clientReadable, &serverReadable);
-            got = clientReadable ? SSL_read(client.get(), buffer, sizeof buffer) : -1;
-            if (!serverReadable && !clientReadable) {
-                std::fprintf(stderr, "raw: a datagram was lost\n");
-                return false;
-            }
-        }
+        if (receive(false) < 0)
+            return false;
     }
     figures->roundTripsPerSecond = double(roundTrips) * 1e9 / double(timer.nsecsElapsed());
     return true;
@@ -280,40 +281,43 @@ private:
         m_loop.quit();
     }
 
-    void serverReadable()
+    // Feeds each datagram waiting on \a socket to \a dtls (dropped while there is none): to
+    // doHandshake() until the handshake is complete, with \a onHandshake called when a datagram
+    // completes it, then decrypted to \a onPlaintext. \a dtls is read again for each datagram:
+    // the callbacks may replace it.
+    template <typename OnPlaintext, typename OnHandshake>
+    void feed(QUdpSocket &socket, const std::unique_ptr<QDtls> &dtls, const QString &side,
+              OnPlaintext onPlaintext, OnHandshake onHandshake)
     {
-        while (m_serverSocket.hasPendingDatagrams()) {
-            const QByteArray datagram = m_serverSocket.receiveDatagram().data();
-            if (!m_server)
+        while (socket.hasPendingDatagrams()) {
+            const QByteArray datagram = socket.receiveDatagram().data();
+            if (!dtls)
                 continue;
-            if (m_server->handshakeState() != QDtls::HandshakeComplete) {
-                if (!m_server->doHandshake(&m_serverSocket, datagram))
-                    fail(QStringLiteral("server: ") + m_server->dtlsErrorString());
+            if (dtls->handshakeState() != QDtls::HandshakeComplete) {
+                if (!dtls->doHandshake(&socket, datagram))
+                    fail(side + QStringLiteral(": ") + dtls->dtlsErrorString());
+                else if (dtls->handshakeState() == QDtls::HandshakeComplete)
+                    onHandshake();
                 continue;
             }
-            const QByteArray plaintext = m_server->decryptDatagram(&m_serverSocket, datagram);
+            onPlaintext(dtls->decryptDatagram(&socket, datagram));
+        }
+    }
+
+    void serverReadable()
+    {
+        feed(m_serverSocket, m_server, QStringLiteral("server"), [this](const QByteArray &plaintext) {
             if (!plaintext.isEmpty())
                 m_server->writeDatagramEncrypted(&m_serverSocket, plaintext);
-        }
+        }, [] {});
     }
 
     void clientReadable()
     {
-        while (m_clientSocket.hasPendingDatagrams()) {
-            const QByteArray datagram = m_clientSocket.receiveDatagram().data();
-            if (!m_client)
-                continue;
-            if (m_client->handshakeState() != QDtls::HandshakeComplete) {
-                if (!m_client->doHandshake(&m_clientSocket, datagram)) {
-                    fail(QStringLiteral("client: ") + m_client->dtlsErrorString());
-                } else if (m_client->handshakeState() == QDtls::HandshakeComplete) {
-                    handshakeDone();
-                }
-                continue;
-            }
-            if (m_client->decryptDatagram(&m_clientSocket, datagram).size() == m_message.size())
+        feed(m_clientSocket, m_client, QStringLiteral("client"), [this](const QByteArray &plaintext) {
+            if (plaintext.size() == m_message.size())
                 roundTripDone();
-        }
+        }, [this] { handshakeDone(); });
     }
 
     void handshakeDone()

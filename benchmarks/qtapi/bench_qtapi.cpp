@@ -406,12 +406,5 @@ int main(int argc, char **argv)
     raiseDescriptorLimit();
     QCoreApplication app(argc, argv);
     QTimer::singleShot(options.timeoutSeconds * 1000, [] { fail(QStringLiteral("timed out")); });
-
-    std::unique_ptr<BenchServer> server;
-    std::unique_ptr<BenchClient> client;
-    if (options.role == "server")
-        server = std::make_unique<BenchServer>(options);
-    else
-        client = std::make_unique<BenchClient>(options);
-    return app.exec();
+    return runRole<BenchServer, BenchClient>(app, options);
 }

@@ -57,12 +57,7 @@ struct ScaleOptions
 
 bool parseScaleOptions(int argc, char **argv, ScaleOptions *options)
 {
-    if (argc < 2 || (argc - 2) % 2 != 0)
-        return false;
-    options->role = argv[1];
-    for (int i = 2; i + 1 < argc; i += 2) {
-        const std::string name = argv[i];
-        const char *value = argv[i + 1];
+    const bool parsed = forEachOption(argc, argv, [options](const std::string &name, const char *value) {
         if (name == "--suite") {
             options->suite = suiteFor(value);
         } else if (name == "--port") {
@@ -90,7 +85,11 @@ bool parseScaleOptions(int argc, char **argv, ScaleOptions *options)
         } else {
             return false;
         }
-    }
+        return true;
+    });
+    if (!parsed)
+        return false;
+    options->role = argv[1];
 #ifndef QTPSK_BENCH_SCALE_QTPSK
     if (options->epoll)
         return false; // QEpollEventDispatcher is QtPsk's
@@ -337,11 +336,5 @@ int main(int argc, char **argv)
 #endif
     QCoreApplication app(argc, argv);
     QTimer::singleShot(options.timeoutSeconds * 1000, [] { fail(QStringLiteral("timed out")); });
-    std::unique_ptr<EchoServer> server;
-    std::unique_ptr<EchoClient> client;
-    if (options.role == "server")
-        server = std::make_unique<EchoServer>(options);
-    else
-        client = std::make_unique<EchoClient>(options);
-    return app.exec();
+    return runRole<EchoServer, EchoClient>(app, options);
 }
