@@ -14,6 +14,7 @@
 #include <QTimer>
 #include <QUdpSocket>
 
+#include "commandline.h"
 #include "console.h"
 #include "pskkeys.h"
 #include "printable.h"
@@ -24,12 +25,10 @@ using namespace PskExample;
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(u"dtlspskclient"_s);
     QCommandLineParser parser;
-    parser.setApplicationDescription(
+    startCommandLine(parser, u"dtlspskclient"_s,
         u"Sends a message to a DTLS PSK server and prints \"Reply: <text>\". Exits with 0 on a "
         "reply, 1 on an error or after --timeout milliseconds."_s);
-    parser.addHelpOption();
     const QCommandLineOption hostOption(u"host"_s, u"The server (default: 127.0.0.1)."_s,
                                         u"address"_s, u"127.0.0.1"_s);
     const QCommandLineOption portOption(u"port"_s, u"The server's port."_s, u"port"_s);

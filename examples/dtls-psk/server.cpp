@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 
+#include "commandline.h"
 #include "console.h"
 #include "pskkeys.h"
 #include "printable.h"
@@ -28,13 +29,11 @@ using namespace PskExample;
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(u"dtlspskserver"_s);
     QCommandLineParser parser;
-    parser.setApplicationDescription(
+    startCommandLine(parser, u"dtlspskserver"_s,
         u"A DTLS server that authenticates clients with pre-shared keys and echoes every datagram. "
         "Prints \"Listening on <address>:<port>\", then each client's identity, cipher and "
         "datagrams. Never prints key bytes."_s);
-    parser.addHelpOption();
     const QCommandLineOption listenOption(u"listen"_s, u"The address (default: 127.0.0.1)."_s,
                                           u"address"_s, u"127.0.0.1"_s);
     const QCommandLineOption portOption(u"port"_s, u"The port; 0 lets the system choose."_s,

@@ -16,6 +16,7 @@
 #include <QCoreApplication>
 #include <QThread>
 
+#include "commandline.h"
 #include "console.h"
 #include "pskkeys.h"
 #include "printable.h"
@@ -63,16 +64,13 @@ private:
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(u"pskservice"_s);
-
     QCommandLineParser parser;
-    parser.setApplicationDescription(
+    startCommandLine(parser, u"pskservice"_s,
         u"A TLS-PSK echo server whose PSK lookups run in a worker thread (a QtPsk extension: "
         "the answer to preSharedKeyAuthenticationRequired() comes later). Prints \"Listening on "
         "<address>:<port>\", then each client's identity, each line and errors; never key "
         "bytes. The key file (identity:hexkey lines, as pskserver --psk-file reads) is read on "
         "every lookup, so edits take effect for the next handshake."_s);
-    parser.addHelpOption();
     const QCommandLineOption portOption(u"port"_s,
         u"The port to listen on, on 127.0.0.1; 0 lets the system choose (default: 0)."_s,
         u"port"_s, u"0"_s);
